@@ -1,0 +1,3 @@
+from gql_monitor.cli import main
+
+raise SystemExit(main())

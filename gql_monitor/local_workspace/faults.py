@@ -1,0 +1,64 @@
+"""Fault injection for the stand-in: settings, never patches of the clients.
+
+Every knob can be set at start-up (CLI flags of `gql-monitor local-workspace`) and changed while running through
+`POST /_local/faults` (loopback only), so a test can turn a fault on, observe the product, and turn it off again.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class Faults:
+    # Added to every warehouse ExecuteStatement before it answers.
+    statement_latency_ms: int = 0
+    # The warehouse answers HTTP 503 to every request until this many seconds after (re)arming, like a cold start.
+    warehouse_cold_start_seconds: float = 0.0
+    # Fraction (0..1) of Jobs API requests answered 429 REQUEST_LIMIT_EXCEEDED / 500 INTERNAL_ERROR.
+    jobs_api_429_rate: float = 0.0
+    jobs_api_500_rate: float = 0.0
+    # Added to every Jobs API request before it answers.
+    jobs_api_latency_ms: int = 0
+    _cold_until: float = field(default=0.0, repr=False)
+    _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.arm_cold_start()
+
+    def arm_cold_start(self) -> None:
+        self._cold_until = time.monotonic() + self.warehouse_cold_start_seconds
+
+    def warehouse_starting(self) -> bool:
+        return time.monotonic() < self._cold_until
+
+    def roll(self, rate: float) -> bool:
+        if rate <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < rate
+
+    def update(self, changes: dict) -> None:
+        """Apply a partial update; unknown or private names are refused so a typo never passes silently."""
+        public = {f.name: f.type for f in fields(self) if not f.name.startswith("_")}
+        unknown = sorted(set(changes) - set(public))
+        if unknown:
+            raise ValueError(f"unknown fault setting(s): {', '.join(unknown)}; known: {', '.join(sorted(public))}")
+        for name, value in changes.items():
+            current = getattr(self, name)
+            try:
+                value = type(current)(value)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"fault setting {name} must be a number, got {value!r}") from exc
+            if value < 0 or (name.endswith("_rate") and value > 1):
+                raise ValueError(f"fault setting {name} is out of range: {value!r}")
+            setattr(self, name, value)
+        if "warehouse_cold_start_seconds" in changes:
+            self.arm_cold_start()
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}

@@ -1,0 +1,89 @@
+"""The stand-in's shared state: the DuckDB database, who is calling, the fault settings and a statement log."""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from gql_monitor.local_workspace.faults import Faults
+from gql_monitor.local_workspace.identities import TokenRegistry
+
+DDL = resources.files("gql_monitor.local_workspace").joinpath("ddl.sql").read_text()
+
+
+class WorkspaceDataError(Exception):
+    """The database file cannot be used as a stand-in workspace (unreadable, not DuckDB, or not generated)."""
+
+
+@dataclass(frozen=True)
+class LoggedStatement:
+    user_name: str
+    statement: str
+    parameters: dict
+
+
+@dataclass
+class WorkspaceState:
+    db: duckdb.DuckDBPyConnection
+    faults: Faults = field(default_factory=Faults)
+    tokens: TokenRegistry = field(default_factory=TokenRegistry)
+    base_url: str = ""
+    statements: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10_000))
+    _meta: dict[str, str] = field(default_factory=dict)
+    _local: threading.local = field(default_factory=threading.local)
+
+    def __post_init__(self) -> None:
+        self._meta = dict(self.db.execute("SELECT key, value FROM workspace_state.meta").fetchall())
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB cursor for the calling thread (DuckDB connections must not be shared across threads)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.db.cursor()
+            cur.execute("SET TimeZone = 'UTC'")
+            self._local.cursor = cur
+        return cur
+
+    @property
+    def meta(self) -> dict[str, str]:
+        return self._meta
+
+    @property
+    def home_workspace_id(self) -> str:
+        return self._meta["home_workspace_id"]
+
+    @property
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(int(self._meta["now_ms"]) / 1000, tz=timezone.utc)
+
+    def log_statement(self, user_name: str, statement: str, parameters: dict) -> None:
+        self.statements.append(LoggedStatement(user_name, statement, parameters))
+
+
+def open_database(db_path: str | None, *, scale: str, seed: int, now: datetime | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (and, when empty, generate) the workspace database. `None` means an in-memory database."""
+    from gql_monitor.local_workspace import generator
+
+    if db_path is not None:
+        path = Path(db_path)
+        if path.exists() and not path.is_file():
+            raise WorkspaceDataError(f"--db {db_path}: not a file")
+    try:
+        con = duckdb.connect(db_path or ":memory:")
+    except (duckdb.Error, OSError) as exc:
+        raise WorkspaceDataError(f"--db {db_path}: cannot open as a DuckDB database ({exc})") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    generated = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'workspace_state' AND table_name = 'meta'"
+    ).fetchone()[0]
+    if generated and con.execute("SELECT count(*) FROM workspace_state.meta").fetchone()[0]:
+        return con
+    con.execute(DDL)
+    generator.generate(con, scale=scale, seed=seed, now=now or datetime.now(timezone.utc))
+    return con
