@@ -1,0 +1,54 @@
+"""The product's error types. Each carries the stable `extensions.code` that API clients branch on."""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """An error whose message is safe to show the caller."""
+
+    code = "INTERNAL"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class BadUserInput(MonitorError):
+    code = "BAD_USER_INPUT"
+
+
+class Unauthenticated(MonitorError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(MonitorError):
+    code = "FORBIDDEN"
+
+
+class QueryTooComplex(MonitorError):
+    code = "QUERY_TOO_COMPLEX"
+
+
+class WarehouseUnavailable(MonitorError):
+    code = "WAREHOUSE_UNAVAILABLE"
+
+
+class JobsApiUnavailable(MonitorError):
+    code = "JOBS_API_UNAVAILABLE"
+
+
+class RateLimited(MonitorError):
+    code = "RATE_LIMITED"
+
+
+ERROR_CODES = (
+    "BAD_USER_INPUT",
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "QUERY_TOO_COMPLEX",
+    "WAREHOUSE_UNAVAILABLE",
+    "JOBS_API_UNAVAILABLE",
+    "RATE_LIMITED",
+    "INTERNAL",
+)

@@ -1,0 +1,28 @@
+"""The FastAPI application: health, GraphQL and the web UI, over one set of shared services."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gql_monitor import __version__
+from gql_monitor.http import health
+from gql_monitor.services import Services
+from gql_monitor.settings import Settings
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    services = services or Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        services.close()
+
+    app = FastAPI(title="gql-monitor", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.services = services
+    app.state.settings = settings
+    app.include_router(health.router)
+    return app

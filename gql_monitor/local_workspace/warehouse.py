@@ -1,0 +1,1 @@
+def routes(state): return []

@@ -1,0 +1,33 @@
+"""Who a query runs for, as the data layers see it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, and the credentials their statements and API calls carry.
+
+    `token` is the caller's own token when data access is on-behalf-of the user; None means the app's own credentials.
+    `partition` names the slice of every cache and connection pool this caller may share: all callers that run
+    with the app's credentials see the same data and share one partition, while each OBO user has their own.
+    """
+
+    user_name: str
+    token: str | None = None
+
+    @property
+    def partition(self) -> str:
+        return f"user:{self.user_name}" if self.token is not None else "app"
+
+    @property
+    def credential_key(self) -> str:
+        """Distinguishes connections: a refreshed user token must not reuse a session opened with the old one."""
+        if self.token is None:
+            return "app"
+        return "user:" + hashlib.sha256(self.token.encode()).hexdigest()[:24]
+
+
+APP = Principal(user_name="app")

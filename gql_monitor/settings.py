@@ -1,0 +1,105 @@
+"""One typed settings object for the monitor, read from the standard Databricks environment and GQL_MONITOR_*."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+from urllib.parse import urlparse
+
+DataAccess = Literal["obo", "service-principal"]
+PREFIX = "GQL_MONITOR_"
+
+
+class ConfigError(Exception):
+    """The configuration is incomplete or invalid; the message names what to set."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{PREFIX}{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    warehouse_id: str
+    token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    data_access: DataAccess = "service-principal"
+    # Server-side limit on one warehouse statement, sent as the session's STATEMENT_TIMEOUT.
+    statement_timeout_seconds: int = 120
+    # Worker threads that run blocking connector and SDK calls, i.e. statements in flight at once.
+    warehouse_concurrency: int = 8
+    jobs_api_concurrency: int = 8
+    # How long the SDK keeps retrying 429/503 before giving up; short, because a user is waiting.
+    jobs_api_retry_seconds: int = 10
+    # How long the connector keeps retrying a warehouse that answers 503 (starting up) before giving up.
+    warehouse_retry_seconds: int = 30
+    in_databricks_app: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def is_local(self) -> bool:
+        """An http:// host is the local stand-in; everything real is https."""
+        return self.host.startswith("http://")
+
+    @property
+    def warehouse_http_path(self) -> str:
+        return f"/sql/1.0/warehouses/{self.warehouse_id}"
+
+    @property
+    def server_hostname(self) -> str:
+        return urlparse(self.host).hostname or self.host
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        missing = []
+        host = (env.get("DATABRICKS_HOST") or "").strip().rstrip("/")
+        if not host:
+            missing.append("DATABRICKS_HOST")
+        warehouse_id = (env.get("DATABRICKS_WAREHOUSE_ID") or "").strip()
+        if not warehouse_id:
+            missing.append("DATABRICKS_WAREHOUSE_ID")
+        token = env.get("DATABRICKS_TOKEN") or None
+        client_id = env.get("DATABRICKS_CLIENT_ID") or None
+        client_secret = env.get("DATABRICKS_CLIENT_SECRET") or None
+        if not token and not (client_id and client_secret):
+            missing.append("DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)")
+        if missing:
+            raise ConfigError("missing configuration: " + ", ".join(missing))
+        if "://" not in host:
+            # Apps may inject the workspace host without a scheme.
+            host = "https://" + host
+        parsed = urlparse(host)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigError(f"DATABRICKS_HOST is not a URL: {host!r}")
+        if not warehouse_id.replace("-", "").isalnum():
+            raise ConfigError(f"DATABRICKS_WAREHOUSE_ID is not a warehouse id: {warehouse_id!r}")
+        data_access = (env.get(PREFIX + "DATA_ACCESS") or "service-principal").strip()
+        if data_access not in ("obo", "service-principal"):
+            raise ConfigError(f"{PREFIX}DATA_ACCESS must be 'obo' or 'service-principal', got {data_access!r}")
+        return cls(
+            host=host,
+            warehouse_id=warehouse_id,
+            token=token,
+            client_id=client_id,
+            client_secret=client_secret,
+            data_access=data_access,  # type: ignore[arg-type]
+            statement_timeout_seconds=_int(env, "STATEMENT_TIMEOUT_SECONDS", 120, 5, 3600),
+            warehouse_concurrency=_int(env, "WAREHOUSE_CONCURRENCY", 8, 1, 64),
+            jobs_api_concurrency=_int(env, "JOBS_API_CONCURRENCY", 8, 1, 64),
+            jobs_api_retry_seconds=_int(env, "JOBS_API_RETRY_SECONDS", 10, 1, 300),
+            warehouse_retry_seconds=_int(env, "WAREHOUSE_RETRY_SECONDS", 30, 1, 900),
+            in_databricks_app=bool(env.get("DATABRICKS_APP_NAME")),
+        )

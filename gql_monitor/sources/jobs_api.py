@@ -1,0 +1,152 @@
+"""The Jobs API (2.2), through databricks-sdk.
+
+Calls return raw JSON pages rather than the SDK's typed models: one HTTP call per method call (the SDK's list
+generators would follow every page), and enum values the SDK does not know yet survive instead of turning into None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from databricks.sdk import WorkspaceClient
+from databricks.sdk import errors as sdk_errors
+from databricks.sdk.core import Config
+
+from gql_monitor.errors import Forbidden, JobsApiUnavailable, RateLimited, Unauthenticated
+from gql_monitor.principal import Principal
+from gql_monitor.request_stats import RequestStats
+from gql_monitor.settings import Settings
+from gql_monitor.sources.credentials import user_config
+
+log = logging.getLogger(__name__)
+
+JsonObject = dict[str, Any]
+USER_CLIENTS = 64
+RUNS_PAGE_LIMIT = 25
+JOBS_PAGE_LIMIT = 100
+
+
+def _map_error(exc: Exception) -> Exception:
+    if isinstance(exc, sdk_errors.PermissionDenied):
+        return Forbidden(f"The Jobs API refused: {exc}")
+    if isinstance(exc, sdk_errors.Unauthenticated):
+        return Unauthenticated("The Jobs API did not accept the credentials.")
+    if isinstance(exc, sdk_errors.TooManyRequests) or (
+        isinstance(exc, TimeoutError) and isinstance(exc.__cause__, sdk_errors.TooManyRequests)
+    ):
+        return RateLimited("The Jobs API is rate limiting the monitor; live fields are unavailable for now.")
+    return JobsApiUnavailable("The Jobs API is not answering; live fields are unavailable for now.")
+
+
+class JobsApi:
+    def __init__(self, settings: Settings, app_config: Config) -> None:
+        self._settings = settings
+        self._app_client = WorkspaceClient(config=app_config)
+        self._user_clients: OrderedDict[str, WorkspaceClient] = OrderedDict()
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(settings.jobs_api_concurrency, thread_name_prefix="jobs-api")
+        self._semaphore = asyncio.Semaphore(settings.jobs_api_concurrency)
+
+    # -- the questions ---------------------------------------------------------------------------------------------
+
+    async def get_run(self, run_id: int, principal: Principal, stats: RequestStats | None = None) -> JsonObject | None:
+        return await self._get("/api/2.2/jobs/runs/get", {"run_id": run_id}, principal, stats)
+
+    async def get_run_output(
+        self, run_id: int, principal: Principal, stats: RequestStats | None = None
+    ) -> JsonObject | None:
+        return await self._get("/api/2.2/jobs/runs/get-output", {"run_id": run_id}, principal, stats)
+
+    async def get_job(self, job_id: int, principal: Principal, stats: RequestStats | None = None) -> JsonObject | None:
+        return await self._get("/api/2.2/jobs/get", {"job_id": job_id}, principal, stats)
+
+    async def list_runs_page(
+        self,
+        principal: Principal,
+        *,
+        job_id: int | None = None,
+        active_only: bool = False,
+        page_token: str | None = None,
+        limit: int = RUNS_PAGE_LIMIT,
+        stats: RequestStats | None = None,
+    ) -> JsonObject:
+        query: dict[str, Any] = {"limit": min(limit, RUNS_PAGE_LIMIT)}
+        if job_id is not None:
+            query["job_id"] = job_id
+        if active_only:
+            query["active_only"] = "true"
+        if page_token:
+            query["page_token"] = page_token
+        return await self._call("/api/2.2/jobs/runs/list", query, principal, stats) or {}
+
+    async def list_jobs_page(
+        self, principal: Principal, *, page_token: str | None = None, limit: int = JOBS_PAGE_LIMIT,
+        stats: RequestStats | None = None,
+    ) -> JsonObject:
+        query: dict[str, Any] = {"limit": min(limit, JOBS_PAGE_LIMIT)}
+        if page_token:
+            query["page_token"] = page_token
+        return await self._call("/api/2.2/jobs/list", query, principal, stats) or {}
+
+    async def current_user(self, token: str, stats: RequestStats | None = None) -> JsonObject:
+        """SCIM Me for a token: validates it and says whom it belongs to."""
+        return await self._call("/api/2.0/preview/scim/v2/Me", {}, Principal("token-check", token), stats) or {}
+
+    # -- plumbing --------------------------------------------------------------------------------------------------
+
+    async def _get(self, path: str, query: dict, principal: Principal, stats: RequestStats | None) -> JsonObject | None:
+        try:
+            return await self._call(path, query, principal, stats)
+        except _NotFound:
+            return None
+
+    async def _call(self, path: str, query: dict, principal: Principal, stats: RequestStats | None) -> JsonObject:
+        if stats is not None:
+            stats.jobs_api_calls += 1
+        async with self._semaphore:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._do, path, query, principal)
+
+    def _do(self, path: str, query: dict, principal: Principal) -> JsonObject:
+        client = self._client(principal)
+        try:
+            return client.api_client.do("GET", path, query=query)
+        except (sdk_errors.ResourceDoesNotExist, sdk_errors.NotFound) as exc:
+            raise _NotFound() from exc
+        except sdk_errors.InvalidParameterValue as exc:
+            # jobs/get and runs/get answer 400 for ids that do not exist; the SDK maps only some message shapes.
+            if "does not exist" in str(exc):
+                raise _NotFound() from exc
+            raise JobsApiUnavailable(f"The Jobs API rejected the request: {exc}") from exc
+        except Exception as exc:
+            mapped = _map_error(exc)
+            log.warning("Jobs API %s failed: %s", path, exc)
+            raise mapped from exc
+
+    def _client(self, principal: Principal) -> WorkspaceClient:
+        if principal.token is None:
+            return self._app_client
+        key = principal.credential_key
+        with self._lock:
+            client = self._user_clients.get(key)
+            if client is not None:
+                self._user_clients.move_to_end(key)
+                return client
+        client = WorkspaceClient(config=user_config(self._settings, principal.token))
+        with self._lock:
+            self._user_clients[key] = client
+            while len(self._user_clients) > USER_CLIENTS:
+                self._user_clients.popitem(last=False)
+        return client
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _NotFound(Exception):
+    pass

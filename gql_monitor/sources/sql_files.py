@@ -1,0 +1,25 @@
+"""The monitor's SQL, one Databricks SQL file per question under gql_monitor/sql/.
+
+A line `-- @include _name` is replaced by the text of `_name.sql`: shared CTEs (runs assembled from slices, usage
+priced at the price in force) are written once. Underscore files are fragments, never run alone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+_INCLUDE = re.compile(r"^-- @include (\w+)\s*$", re.MULTILINE)
+
+
+def _read(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a SQL file name: {name!r}")
+    return resources.files("gql_monitor.sql").joinpath(f"{name}.sql").read_text()
+
+
+@cache
+def load(name: str) -> str:
+    """The text of sql/<name>.sql with its includes expanded. Names come from code, never from user input."""
+    return _INCLUDE.sub(lambda m: _read(m.group(1)).strip(), _read(name))

@@ -1,0 +1,167 @@
+"""The SQL warehouse, through databricks-sql-connector.
+
+The connector is blocking and its connections may not be shared across threads, so statements run on a dedicated
+thread pool and each worker thread keeps its own connections, one per credential. A connection opened with one
+user's token is never used for another user's statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Mapping
+
+from databricks import sql as dbsql
+from databricks.sql import exc as dbexc
+
+from gql_monitor import __version__
+from gql_monitor.errors import Forbidden, MonitorError, Unauthenticated, WarehouseUnavailable
+from gql_monitor.principal import Principal
+from gql_monitor.request_stats import RequestStats
+from gql_monitor.settings import Settings
+from gql_monitor.sources import sql_files
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+# Per worker thread; users beyond this many on one thread close the least recently used connection.
+CONNECTIONS_PER_THREAD = 16
+
+
+class StatementFailed(Exception):
+    """The warehouse rejected a statement of ours. A bug, not the caller's fault: its text is never shown to users."""
+
+
+def _map_error(exc: Exception) -> Exception:
+    message = str(exc)
+    if "INSUFFICIENT_PERMISSIONS" in message or "PERMISSION_DENIED" in message:
+        detail = message.split("SQLSTATE")[0].strip().rstrip(".")
+        return Forbidden(f"The warehouse refused the statement: {detail}. Ask an admin for USE CATALOG, USE SCHEMA "
+                         "and SELECT on the system schemas the monitor reads (system.billing, system.lakeflow).")
+    if isinstance(exc, dbexc.RequestError) and ("401" in message or "Invalid access token" in message
+                                                or "UNAUTHENTICATED" in message):
+        return Unauthenticated("The warehouse did not accept the credentials.")
+    if isinstance(exc, dbexc.ServerOperationError):
+        return StatementFailed(message)
+    return WarehouseUnavailable("The SQL warehouse is not answering (it may be starting); try again shortly.")
+
+
+class Warehouse:
+    def __init__(self, settings: Settings, app_credentials: Callable[[], Callable[[], dict]]) -> None:
+        self._settings = settings
+        self._app_credentials = app_credentials
+        self._executor = ThreadPoolExecutor(settings.warehouse_concurrency, thread_name_prefix="warehouse")
+        self._local = threading.local()
+        self._all_connections: list = []
+        self._lock = threading.Lock()
+
+    async def fetch(
+        self, name: str, params: Mapping[str, Any], principal: Principal, stats: RequestStats | None = None
+    ) -> list[Row]:
+        """Run sql/<name>.sql with native named parameters; rows as dicts of Python values."""
+        statement = sql_files.load(name)
+        if stats is not None:
+            stats.warehouse_statements += 1
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._run, name, statement, dict(params), principal)
+
+    def _run(self, name: str, statement: str, params: dict, principal: Principal) -> list[Row]:
+        for attempt in (1, 2):
+            conn = self._connection(principal)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(statement, params, query_tags={"app": "gql-monitor", "question": name})
+                    return cur.fetchall_arrow().to_pylist()
+            except dbexc.Error as exc:
+                mapped = _map_error(exc)
+                # A dropped session surfaces as a request error; reconnect once before giving up.
+                self._discard(principal)
+                if isinstance(mapped, WarehouseUnavailable) and attempt == 1 and "session" in str(exc).lower():
+                    continue
+                if isinstance(mapped, StatementFailed):
+                    log.error("statement %s failed: %s", name, exc)
+                raise mapped from exc
+            except MonitorError:
+                raise
+            except Exception as exc:  # urllib3 errors leak out of the connector on exhausted retries
+                self._discard(principal)
+                raise WarehouseUnavailable(
+                    "The SQL warehouse is not answering (it may be starting); try again shortly."
+                ) from exc
+        raise AssertionError("unreachable")
+
+    def _pool(self) -> OrderedDict:
+        pool = getattr(self._local, "pool", None)
+        if pool is None:
+            pool = self._local.pool = OrderedDict()
+        return pool
+
+    def _connection(self, principal: Principal):
+        pool = self._pool()
+        key = principal.credential_key
+        conn = pool.get(key)
+        if conn is not None:
+            pool.move_to_end(key)
+            return conn
+        try:
+            conn = dbsql.connect(**self._connect_kwargs(principal))
+        except dbexc.Error as exc:
+            raise _map_error(exc) from exc
+        except Exception as exc:
+            raise WarehouseUnavailable(
+                "The SQL warehouse is not answering (it may be starting); try again shortly."
+            ) from exc
+        pool[key] = conn
+        with self._lock:
+            self._all_connections.append(conn)
+        while len(pool) > CONNECTIONS_PER_THREAD:
+            _, old = pool.popitem(last=False)
+            self._close(old)
+        return conn
+
+    def _connect_kwargs(self, principal: Principal) -> dict:
+        s = self._settings
+        kwargs: dict[str, Any] = dict(
+            server_hostname=s.server_hostname,
+            http_path=s.warehouse_http_path,
+            enable_telemetry=False,
+            user_agent_entry=f"gql-monitor/{__version__}",
+            session_configuration={"STATEMENT_TIMEOUT": str(s.statement_timeout_seconds)},
+            _socket_timeout=s.statement_timeout_seconds + 30,
+            _retry_stop_after_attempts_duration=s.warehouse_retry_seconds,
+            _retry_delay_max=min(10.0, float(s.warehouse_retry_seconds)),
+        )
+        if s.is_local:
+            kwargs["_connection_uri"] = s.host + s.warehouse_http_path
+        if principal.token is not None:
+            kwargs["access_token"] = principal.token
+        else:
+            kwargs["credentials_provider"] = self._app_credentials
+        return kwargs
+
+    def _discard(self, principal: Principal) -> None:
+        conn = self._pool().pop(principal.credential_key, None)
+        if conn is not None:
+            self._close(conn)
+
+    def _close(self, conn) -> None:
+        with self._lock:
+            if conn in self._all_connections:
+                self._all_connections.remove(conn)
+        try:
+            conn.close()
+        except Exception:  # closing a broken session must not mask the original error
+            log.debug("closing a warehouse connection failed", exc_info=True)
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all_connections = self._all_connections, []
+        for conn in conns:
+            try:
+                conn.close()
+            except Exception:
+                log.debug("closing a warehouse connection failed", exc_info=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,22 @@
+-- Shared CTE: usage in a window, each row joined to the list price in force when the usage started.
+-- Price windows are half-open [price_start_time, price_end_time) so a row on a price boundary matches exactly one
+-- price. All record types are kept: RETRACTION rows are negative and cancel the ORIGINAL they correct.
+-- Quantities are summed here and multiplied by the unit price in Python with exact decimals.
+priced_usage AS (
+  SELECT
+    u.*,
+    p.currency_code,
+    coalesce(p.pricing.effective_list.`default`, p.pricing.`default`) AS unit_price
+  FROM system.billing.usage u
+  LEFT JOIN system.billing.list_prices p
+    ON p.sku_name = u.sku_name
+   AND p.cloud = u.cloud
+   AND p.usage_unit = u.usage_unit
+   AND p.currency_code = 'USD'
+   AND u.usage_start_time >= p.price_start_time
+   AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)
+  WHERE u.usage_date >= CAST(:window_start AS DATE)
+    AND u.usage_date <= CAST(:window_end AS DATE)
+    AND u.usage_start_time >= :window_start
+    AND u.usage_start_time < :window_end
+)
