@@ -127,7 +127,8 @@ def cmd_demo(args) -> int:
         warehouse_id="local",
         client_id="local-sp",
         client_secret="local-sp-secret",
-        data_access="service-principal",
+        data_access="obo",
+        demo_default_token="local-admin",
     )
     base = f"http://127.0.0.1:{args.port}"
     print(f"gql-monitor demo: {args.scale} workspace (seed {args.seed}) on {workspace.base_url}")

@@ -46,6 +46,10 @@ class Settings:
     # How long the connector keeps retrying a warehouse that answers 503 (starting up) before giving up.
     warehouse_retry_seconds: int = 30
     in_databricks_app: bool = False
+    # service-principal mode only: when set, only these user names may use the monitor.
+    allowed_users: frozenset[str] = frozenset()
+    # The demo's stand-in token used for browsers on loopback that send none; never set outside the demo.
+    demo_default_token: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -102,4 +106,7 @@ class Settings:
             jobs_api_retry_seconds=_int(env, "JOBS_API_RETRY_SECONDS", 10, 1, 300),
             warehouse_retry_seconds=_int(env, "WAREHOUSE_RETRY_SECONDS", 30, 1, 900),
             in_databricks_app=bool(env.get("DATABRICKS_APP_NAME")),
+            allowed_users=frozenset(
+                u.strip() for u in (env.get(PREFIX + "ALLOWED_USERS") or "").split(",") if u.strip()
+            ),
         )

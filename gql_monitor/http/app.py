@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from gql_monitor import __version__
 from gql_monitor.http import health
+from gql_monitor.http.graphql_route import mount_graphql
 from gql_monitor.services import Services
 from gql_monitor.settings import Settings
 
@@ -25,4 +26,5 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     app.state.settings = settings
     app.include_router(health.router)
+    mount_graphql(app, services)
     return app

@@ -41,8 +41,9 @@ API_VERSIONS = ("2.1", "2.2")
 JOB_ARRAYS = ("tasks", "job_clusters", "parameters", "environments")
 RUN_ARRAYS = ("tasks", "job_clusters", "job_parameters", "repair_history")
 RUN_TYPES = ("JOB_RUN", "WORKFLOW_RUN", "SUBMIT_RUN")
-# Kept per response rather than stored: has_more/next_page_token describe the response, not the object.
+# Dropped from stored JSON and recomputed: they describe one response (which page, what was cut), not the object.
 RESPONSE_ONLY_FIELDS = ("has_more", "next_page_token", "prev_page_token")
+
 
 class _Ctx:
     """What every handler needs: the caller, a cursor, and the workspace's URL facts."""
@@ -270,10 +271,13 @@ def _find_task_run(cur: duckdb.DuckDBPyConnection, task_run_id: int) -> tuple[di
     """The job run holding task run `task_run_id`, and that task.
 
     Task runs live inside their job run's JSON. A text search narrows the scan before any JSON is parsed, because
-    this path is only taken for ids that are not job runs (task runs, or ids that do not exist at all).
+    this path is taken for every id that is not a job run (task runs, and ids that do not exist at all); the regex
+    keeps short ids such as 1 from matching most rows.
     """
     rows = cur.execute(
-        "SELECT run FROM workspace_state.runs WHERE contains(CAST(run AS VARCHAR), ?)", [str(task_run_id)]
+        "SELECT run FROM workspace_state.runs WHERE contains(CAST(run AS VARCHAR), ?) "
+        "AND regexp_matches(CAST(run AS VARCHAR), ?)",
+        [str(task_run_id), rf'"run_id"\s*:\s*{task_run_id}([^0-9]|$)'],
     ).fetchall()
     for (raw,) in rows:
         run = _loads(raw) or {}

@@ -52,6 +52,10 @@ class JobsApi:
         self._executor = ThreadPoolExecutor(settings.jobs_api_concurrency, thread_name_prefix="jobs-api")
         self._semaphore = asyncio.Semaphore(settings.jobs_api_concurrency)
 
+    async def home_workspace_id(self) -> str | None:
+        """The workspace this Jobs API serves (from DATABRICKS_WORKSPACE_ID or the host's metadata)."""
+        return self._app_client.config.workspace_id
+
     # -- the questions ---------------------------------------------------------------------------------------------
 
     async def get_run(self, run_id: int, principal: Principal, stats: RequestStats | None = None) -> JsonObject | None:

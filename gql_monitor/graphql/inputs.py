@@ -1,0 +1,200 @@
+"""Input types, enums and the validation every argument goes through (caps, windows, cursors)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from gql_monitor.errors import BadUserInput
+
+MAX_PAGE_SIZE = 100
+MAX_WINDOW = timedelta(days=366)
+DEFAULT_WINDOW = timedelta(days=30)
+MAX_STRING = 200
+MAX_LIST = 50
+
+
+@strawberry.enum(description="Result states of the system tables' run timeline (they differ from the Jobs API's).")
+class ResultState(Enum):
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    ERROR = "ERROR"
+    TIMED_OUT = "TIMED_OUT"
+    CANCELLED = "CANCELLED"
+    SKIPPED = "SKIPPED"
+    BLOCKED = "BLOCKED"
+
+
+@strawberry.enum(description="How a run was triggered, in the system tables' vocabulary.")
+class TriggerType(Enum):
+    CRON = "CRON"
+    ONETIME = "ONETIME"
+    ONETIME_RETRY = "ONETIME_RETRY"
+    FILE_ARRIVAL = "FILE_ARRIVAL"
+    CONTINUOUS = "CONTINUOUS"
+    TABLE = "TABLE"
+
+
+@strawberry.enum(description="Kind of run: a job run, a one-time submitted run, or a notebook workflow run.")
+class RunType(Enum):
+    JOB_RUN = "JOB_RUN"
+    SUBMIT_RUN = "SUBMIT_RUN"
+    WORKFLOW_RUN = "WORKFLOW_RUN"
+
+
+@strawberry.enum(description="Order of a job list.")
+class JobOrder(Enum):
+    NAME = "NAME"
+    ID = "ID"
+
+
+@strawberry.enum(description="What account spend is grouped by.")
+class CostDimension(Enum):
+    JOB = "JOB"
+    SKU = "SKU"
+    WORKSPACE = "WORKSPACE"
+    TAG = "TAG"
+    RUN_AS = "RUN_AS"
+    PRODUCT = "PRODUCT"
+    DAY = "DAY"
+
+
+@strawberry.input(description="A time window. Give `start` (and optionally `end`, default now) or `lastDays`. "
+                              "Windows are capped at 366 days.")
+class TimeWindowInput:
+    start: datetime | None = strawberry.field(default=None, description="Inclusive start.")
+    end: datetime | None = strawberry.field(default=None, description="Exclusive end; default now.")
+    last_days: int | None = strawberry.field(default=None, description="The last N days up to now (1 to 366).")
+
+
+@strawberry.input(description="A tag a job must carry; with `value` omitted any value matches.")
+class TagFilter:
+    key: str
+    value: str | None = None
+
+
+@strawberry.input(description="Filters on jobs. Every given filter must match.")
+class JobFilter:
+    workspace_id: str | None = strawberry.field(default=None, description="Only jobs of this workspace.")
+    name_contains: str | None = strawberry.field(
+        default=None, description="Case-insensitive substring of the name, matched literally (no wildcards)."
+    )
+    tags: list[TagFilter] | None = strawberry.field(default=None, description="At most 3 tags, all must match.")
+    run_as: str | None = strawberry.field(default=None, description="The identity runs execute as (exact).")
+    creator: str | None = strawberry.field(default=None, description="Who created the job (exact).")
+    include_deleted: bool = strawberry.field(default=False, description="Include jobs deleted from the workspace.")
+    in_jobs_table: bool | None = strawberry.field(
+        default=None, description="true: only jobs in system.lakeflow.jobs; false: only jobs known from runs alone."
+    )
+
+
+@strawberry.input(description="Filters on runs. Every given filter must match.")
+class RunFilter:
+    workspace_id: str | None = None
+    job_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Job ids (`workspace:job`).")
+    result_states: list[ResultState] | None = None
+    termination_codes: list[str] | None = None
+    trigger_types: list[TriggerType] | None = None
+    run_types: list[RunType] | None = None
+    min_duration_seconds: int | None = None
+    in_progress: bool | None = strawberry.field(
+        default=None, description="true: only runs with no end row yet; false: only finished runs."
+    )
+
+
+@strawberry.input(description="Filters on spend.")
+class CostFilter:
+    workspace_id: str | None = None
+    skus: list[str] | None = None
+    products: list[str] | None = strawberry.field(default=None, description="billing_origin_product values.")
+
+
+# -- validation --------------------------------------------------------------------------------------------------
+
+
+def page_size(first: int) -> int:
+    if first < 1 or first > MAX_PAGE_SIZE:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}, got {first}.")
+    return first
+
+
+def text(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if len(value) > MAX_STRING:
+        raise BadUserInput(f"{what} is longer than {MAX_STRING} characters.")
+    if "\x00" in value:
+        raise BadUserInput(f"{what} contains a NUL character.")
+    return value
+
+
+def texts(values: list[str] | None, what: str) -> list[str] | None:
+    if values is None:
+        return None
+    if len(values) > MAX_LIST:
+        raise BadUserInput(f"{what} has more than {MAX_LIST} values.")
+    return [text(v, what) for v in values]  # type: ignore[misc]
+
+
+def resolve_window(window: TimeWindowInput | None, now: datetime) -> tuple[datetime, datetime]:
+    if window is None:
+        return now - DEFAULT_WINDOW, now
+    if window.last_days is not None:
+        if window.start is not None or window.end is not None:
+            raise BadUserInput("Give either `lastDays` or `start`/`end`, not both.")
+        if not 1 <= window.last_days <= MAX_WINDOW.days:
+            raise BadUserInput(f"`lastDays` must be between 1 and {MAX_WINDOW.days}, got {window.last_days}.")
+        return now - timedelta(days=window.last_days), now
+    if window.start is None:
+        raise BadUserInput("A window needs `start` or `lastDays`.")
+    start = _utc(window.start)
+    end = _utc(window.end) if window.end is not None else now
+    if end <= start:
+        raise BadUserInput("The window's `end` must be after its `start`.")
+    if end - start > MAX_WINDOW:
+        raise BadUserInput(f"The window is longer than the maximum of {MAX_WINDOW.days} days.")
+    return start, end
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def split_id(value: str, what: str) -> tuple[str, str]:
+    """`workspace:number` ids; anything else is malformed input."""
+    workspace, sep, number = str(value).partition(":")
+    if not sep or not workspace.isdigit() or not number.isdigit() or len(value) > 64:
+        raise BadUserInput(f"{what} must look like `<workspace id>:<number>`, got {str(value)[:80]!r}.")
+    return workspace, number
+
+
+# -- cursors -----------------------------------------------------------------------------------------------------
+
+
+def encode_cursor(kind: str, values: list[Any]) -> str:
+    payload = json.dumps([kind, *values], default=_json_default, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, arity: int) -> list[Any]:
+    try:
+        if len(cursor) > 1024:
+            raise ValueError("too long")
+        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(payload, list) or payload[0] != kind or len(payload) != arity + 1:
+            raise ValueError("wrong shape")
+        return payload[1:]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, IndexError):
+        raise BadUserInput("`after` is not a cursor this list gave out.") from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value))

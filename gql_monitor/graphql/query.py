@@ -1,0 +1,62 @@
+"""The root Query. Each field reads its arguments and hands over to a resolver module."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.inputs import CostDimension, CostFilter, JobFilter, JobOrder, RunFilter, TimeWindowInput
+from gql_monitor.graphql.types import active_runs, costs_query, jobs_query, runs_query, viewer
+from gql_monitor.graphql.types.active_runs import ActiveRunConnection
+from gql_monitor.graphql.types.common import Connection
+from gql_monitor.graphql.types.costs_query import CostBreakdown
+from gql_monitor.graphql.types.job import Job
+from gql_monitor.graphql.types.run import Run
+from gql_monitor.graphql.types.viewer import DataFreshness, Viewer
+
+
+@strawberry.type(description="Databricks Jobs: history, durations and spend from the system tables; what is "
+                             "running now from the Jobs API.")
+class Query:
+    @strawberry.field(description="Who is asking and whose credentials the monitor uses for them.")
+    def viewer(self, info: Info) -> Viewer:
+        return viewer.resolve_viewer(info)
+
+    @strawberry.field(description="How far behind the system tables are.")
+    async def data_freshness(self, info: Info) -> DataFreshness:
+        return await viewer.resolve_freshness(info)
+
+    @strawberry.field(description="A job by id (`<workspace id>:<job id>`); null when unknown.")
+    async def job(self, info: Info, id: strawberry.ID) -> Job | None:
+        return await jobs_query.resolve_job(info, id)
+
+    @strawberry.field(description="Jobs, including deleted ones on request and jobs known only from their runs.")
+    async def jobs(
+        self, info: Info, first: int, after: str | None = None, filter: JobFilter | None = None,
+        order_by: JobOrder = JobOrder.NAME,
+    ) -> Connection[Job]:
+        return await jobs_query.resolve_jobs(info, first, after, filter, order_by)
+
+    @strawberry.field(description="A run by id (`<workspace id>:<run id>`); null when unknown.")
+    async def run(self, info: Info, id: strawberry.ID) -> Run | None:
+        return await runs_query.resolve_run(info, id)
+
+    @strawberry.field(description="Runs across all jobs that started in the window (default: last 30 days), newest "
+                                  "first.")
+    async def runs(
+        self, info: Info, first: int, after: str | None = None, filter: RunFilter | None = None,
+        window: TimeWindowInput | None = None,
+    ) -> Connection[Run]:
+        return await runs_query.resolve_runs(info, first, after, filter, window)
+
+    @strawberry.field(description="Runs in progress now (Jobs API; at most 25 a page).")
+    async def active_runs(self, info: Info, first: int = 25, after: str | None = None) -> ActiveRunConnection:
+        return await active_runs.resolve_active_runs(info, first, after)
+
+    @strawberry.field(description="Account spend in a window grouped by a dimension, with the unattributed remainder "
+                                  "as its own group.")
+    async def costs(
+        self, info: Info, window: TimeWindowInput, group_by: CostDimension, filter: CostFilter | None = None,
+        tag_key: str | None = None,
+    ) -> CostBreakdown:
+        return await costs_query.resolve_costs(info, window, group_by, filter, tag_key)

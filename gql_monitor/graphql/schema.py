@@ -1,0 +1,32 @@
+"""The GraphQL schema, its limits and extensions. `schema` is what `gql-monitor export-schema` prints."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from gql_monitor.graphql.extensions import ErrorCodes, cost_limit
+from gql_monitor.graphql.query import Query
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+MAX_QUERY_COST = 20000
+
+
+def build_schema(*, max_query_cost: int = MAX_QUERY_COST) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        config=StrawberryConfig(disable_field_suggestions=False),
+        extensions=[
+            ErrorCodes,
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            cost_limit(max_query_cost),
+        ],
+    )
+
+
+schema = build_schema()

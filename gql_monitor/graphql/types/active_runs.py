@@ -1,0 +1,70 @@
+"""Root `activeRuns`: what is running now, straight from the Jobs API (the tables lag by minutes)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+import strawberry
+
+from gql_monitor.errors import BadUserInput
+from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.inputs import decode_cursor, encode_cursor
+from gql_monitor.graphql.types.common import PageInfo
+from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
+
+
+@strawberry.type(description="A run in progress now, from the Jobs API of this workspace.")
+class ActiveRun:
+    id: strawberry.ID = strawberry.field(description="`<workspace id>:<run id>`, the same id the run will have in "
+                                                     "`run(id)` once the tables catch up.")
+    run_id: str
+    job_id: strawberry.ID
+    run_name: str | None
+    start_time: datetime | None
+    life_cycle_state: str | None
+    state_message: str | None
+    run_page_url: str | None
+
+    @strawberry.field(description="The job of this run.")
+    async def job(self, info: Info) -> Annotated["Job", strawberry.lazy("gql_monitor.graphql.types.job")] | None:
+        from gql_monitor.graphql.types.job import load_job
+
+        return await load_job(info, str(self.job_id))
+
+    @classmethod
+    def from_api(cls, workspace_id: str, run: dict) -> "ActiveRun":
+        state = run.get("state") or {}
+        start = run.get("start_time")
+        return cls(
+            id=strawberry.ID(f"{workspace_id}:{run['run_id']}"),
+            run_id=str(run["run_id"]),
+            job_id=strawberry.ID(f"{workspace_id}:{run.get('job_id')}"),
+            run_name=run.get("run_name"),
+            start_time=datetime.fromtimestamp(start / 1000, tz=timezone.utc) if start else None,
+            life_cycle_state=state.get("life_cycle_state"),
+            state_message=state.get("state_message") or None,
+            run_page_url=run.get("run_page_url"),
+        )
+
+
+@strawberry.type(description="A page of active runs. The Jobs API pages by token and gives no total, so this "
+                             "connection has no `totalCount` and no per-item cursors.")
+class ActiveRunConnection:
+    nodes: list[ActiveRun]
+    page_info: PageInfo
+
+
+async def resolve_active_runs(info: Info, first: int, after: str | None) -> ActiveRunConnection:
+    if not 1 <= first <= RUNS_PAGE_LIMIT:
+        raise BadUserInput(f"`first` must be between 1 and {RUNS_PAGE_LIMIT}, got {first}.")
+    page_token = decode_cursor(after, "active", 1)[0] if after is not None else None
+    ctx = info.context
+    workspace_id = await ctx.services.jobs_api.home_workspace_id() or ""
+    page = await ctx.services.jobs_api.list_runs_page(
+        ctx.principal, active_only=True, page_token=page_token, limit=first, stats=ctx.stats
+    )
+    runs = [ActiveRun.from_api(workspace_id, run) for run in page.get("runs") or []]
+    next_token = page.get("next_page_token")
+    end_cursor = encode_cursor("active", [next_token]) if next_token else None
+    return ActiveRunConnection(nodes=runs, page_info=PageInfo(has_next_page=bool(next_token), end_cursor=end_cursor))

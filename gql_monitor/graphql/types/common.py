@@ -1,0 +1,132 @@
+"""Small shared types: money, windows, tags, cost summaries and connections."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Generic, TypeVar
+
+import strawberry
+
+from gql_monitor.costing import CostSummary, quantize
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="An amount of money at list price.")
+class Money:
+    amount: Decimal = strawberry.field(description="Exact amount, reported to a millionth of the currency unit.")
+    currency: str = strawberry.field(description="ISO currency code, e.g. USD.")
+
+
+@strawberry.type(description="The time window a figure covers: [start, end).")
+class TimeWindow:
+    start: datetime
+    end: datetime
+
+
+@strawberry.type(description="A key/value tag.")
+class Tag:
+    key: str
+    value: str | None
+
+
+def tags_from_map(value) -> list[Tag]:
+    if not value:
+        return []
+    pairs = value.items() if isinstance(value, dict) else value
+    return sorted((Tag(key=k, value=v) for k, v in pairs), key=lambda tag: tag.key)
+
+
+@strawberry.enum(description="How a cost was attributed to its subject.")
+class CostAttribution(Enum):
+    JOB_USAGE = "JOB_USAGE"
+    JOB_RUN_USAGE = "JOB_RUN_USAGE"
+    EXCLUSIVE_CLUSTER = "EXCLUSIVE_CLUSTER"
+    NOT_ATTRIBUTABLE = "NOT_ATTRIBUTABLE"
+    GROUPED_USAGE = "GROUPED_USAGE"
+
+
+@strawberry.type(description="Spend on one SKU.")
+class SkuCost:
+    sku_name: str
+    usage_unit: str
+    quantity: Decimal = strawberry.field(description="Usage quantity in `usageUnit` (all record types summed).")
+    list_cost: Money
+
+
+@strawberry.type(description="Spend on one day (UTC).")
+class DailyCost:
+    date: date
+    dbus: Decimal
+    list_cost: Money
+
+
+@strawberry.type(description="Spend of a job, run, task run or group in a window, at the list price in force when "
+                             "each usage record started; corrections (RETRACTION/RESTATEMENT) included.")
+class Cost:
+    window: TimeWindow
+    dbus: Decimal = strawberry.field(description="DBUs consumed (usage in other units is in `bySku`).")
+    list_cost: Money
+    unpriced_quantity: Decimal = strawberry.field(
+        description="Usage with no list price in force; not included in `listCost`, shown so nothing is hidden."
+    )
+    attribution: CostAttribution
+    by_sku: list[SkuCost]
+    daily: list[DailyCost]
+
+
+def cost_from_summary(summary: CostSummary, start: datetime, end: datetime, attribution: CostAttribution) -> Cost:
+    currency = summary.currency
+
+    def money(amount: Decimal) -> Money:
+        return Money(amount=quantize(amount), currency=currency)
+
+    return Cost(
+        window=TimeWindow(start=start, end=end),
+        dbus=summary.dbus,
+        list_cost=money(summary.amount),
+        unpriced_quantity=summary.unpriced_quantity,
+        attribution=attribution,
+        by_sku=[
+            SkuCost(sku_name=s.sku_name, usage_unit=s.usage_unit, quantity=s.quantity, list_cost=money(s.amount))
+            for s in sorted(summary.by_sku.values(), key=lambda s: (-s.amount, s.sku_name))
+        ],
+        daily=[
+            DailyCost(date=day, dbus=summary.daily_dbus.get(day, Decimal(0)), list_cost=money(summary.daily[day]))
+            for day in sorted(set(summary.daily) | set(summary.daily_dbus))
+        ],
+    )
+
+
+@strawberry.type(description="Relay page information.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="An edge of a connection.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list, with keyset cursors that stay valid as new data arrives.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="How many items pass the filters, over all pages.")
+
+    @strawberry.field(description="The nodes of `edges`, without cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def connection(nodes_and_cursors: list[tuple[object, str]], limit: int, total: int) -> Connection:
+    page = nodes_and_cursors[:limit]
+    return Connection(
+        edges=[Edge(cursor=cursor, node=node) for node, cursor in page],
+        page_info=PageInfo(has_next_page=len(nodes_and_cursors) > limit, end_cursor=page[-1][1] if page else None),
+        total_count=total,
+    )

@@ -1,0 +1,86 @@
+"""Root `costs`: account spend grouped by a dimension, with the unattributed remainder as its own group."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gql_monitor.costing import CostSummary, quantize
+from gql_monitor.errors import BadUserInput
+from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.inputs import CostDimension, CostFilter, TimeWindowInput, resolve_window, text, texts
+from gql_monitor.graphql.types.common import Cost, CostAttribution, Money, TimeWindow, cost_from_summary
+from gql_monitor.loaders.costs import fetch_costs_by_dimension
+
+
+@strawberry.type(description="Spend of one group. `key` is null for the unattributed remainder: usage with no job "
+                             "(all-purpose compute, DLT, SQL warehouses, ...) when grouping by job, usage without the "
+                             "tag when grouping by tag, without a run-as identity when grouping by run-as.")
+class CostGroup:
+    key: str | None
+    label: str | None = strawberry.field(description="A readable name: job name, workspace name, or the key.")
+    unattributed: bool
+    cost: Cost
+
+
+@strawberry.type(description="Account spend in a window, grouped. The groups add up to `total` exactly.")
+class CostBreakdown:
+    window: TimeWindow
+    group_by: CostDimension
+    total: Money
+    attributed_to_jobs: Money = strawberry.field(description="Spend on usage that carries a job id.")
+    unattributed_to_jobs: Money = strawberry.field(
+        description="Spend on usage no job can be charged for (all-purpose compute, DLT, SQL warehouses, ...)."
+    )
+    groups: list[CostGroup] = strawberry.field(description="Most expensive first; the unattributed group is last.")
+
+
+async def resolve_costs(
+    info: Info, window: TimeWindowInput, group_by: CostDimension, filter: CostFilter | None, tag_key: str | None
+) -> CostBreakdown:
+    start, end = resolve_window(window, info.context.now)
+    if group_by is CostDimension.TAG and not tag_key:
+        raise BadUserInput("Grouping by TAG needs `tagKey`.")
+    filter = filter or CostFilter()
+    rows = await fetch_costs_by_dimension(
+        info.context.fetch, group_by.value, start, end,
+        tag_key=text(tag_key, "tagKey"),
+        workspace_id=text(filter.workspace_id, "workspaceId"),
+        skus=texts(filter.skus, "skus"),
+        products=texts(filter.products, "products"),
+    )
+    total, attributed, unattributed = CostSummary(), CostSummary(), CostSummary()
+    per_group: dict = {}
+    for row in rows:
+        total.add(row)
+        (attributed if row["attributed_to_job"] else unattributed).add(row)
+        per_group.setdefault(row["group_key"], CostSummary()).add(row)
+    labels = await _labels(info, group_by, [key for key in per_group if key is not None])
+    groups = [
+        CostGroup(
+            key=key,
+            label=labels.get(key, key),
+            unattributed=key is None,
+            cost=cost_from_summary(summary, start, end, CostAttribution.GROUPED_USAGE),
+        )
+        for key, summary in per_group.items()
+    ]
+    groups.sort(key=lambda g: (g.unattributed, -g.cost.list_cost.amount, g.key or ""))
+    return CostBreakdown(
+        window=TimeWindow(start=start, end=end),
+        group_by=group_by,
+        total=Money(amount=quantize(total.amount), currency=total.currency),
+        attributed_to_jobs=Money(amount=quantize(attributed.amount), currency=total.currency),
+        unattributed_to_jobs=Money(amount=quantize(unattributed.amount), currency=total.currency),
+        groups=groups,
+    )
+
+
+async def _labels(info: Info, group_by: CostDimension, keys: list[str]) -> dict[str, str | None]:
+    if group_by is CostDimension.JOB:
+        rows = await info.context.loaders.job.load_many(keys)
+        return {key: row["name"] for key, row in zip(keys, rows) if row}
+    if group_by is CostDimension.WORKSPACE:
+        rows = await info.context.loaders.workspace.load_many(keys)
+        return {key: row["workspace_name"] for key, row in zip(keys, rows) if row}
+    return {}
+

@@ -1,0 +1,169 @@
+"""Job: the latest definition of a job, its runs, statistics and spend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.inputs import (
+    RunFilter,
+    TimeWindowInput,
+    decode_cursor,
+    page_size,
+    resolve_window,
+)
+from gql_monitor.graphql.types.common import (
+    Connection,
+    Cost,
+    CostAttribution,
+    Tag,
+    TimeWindow,
+    connection,
+    cost_from_summary,
+    tags_from_map,
+)
+from gql_monitor.graphql.types.run_stats import RunStats
+from gql_monitor.graphql.types.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from gql_monitor.graphql.types.run import Run
+
+
+@strawberry.type(description="A cron schedule.")
+class Schedule:
+    quartz_cron_expression: str | None
+    timezone_id: str | None
+
+
+@strawberry.type(description="A task of the job's current definition.")
+class JobTask:
+    task_key: str
+    depends_on: list[str]
+    timeout_seconds: int | None
+
+
+@strawberry.type(description="A Databricks job: its latest version in system.lakeflow.jobs, or, for a job that ran "
+                             "but is no longer in that table, what its runs and usage records say about it.")
+class Job:
+    id: strawberry.ID = strawberry.field(description="`<workspace id>:<job id>`, unique across workspaces.")
+    job_id: str = strawberry.field(description="The job id within its workspace.")
+    workspace_id: str
+    name: str | None
+    name_source: str = strawberry.field(
+        description="Where the name comes from: JOBS_TABLE, USAGE (usage_metadata.job_name) or RUN_NAME."
+    )
+    description: str | None
+    creator: str | None
+    run_as: str | None
+    tags: list[Tag]
+    schedule: Schedule | None
+    trigger_type: str | None
+    paused: bool | None
+    timeout_seconds: int | None
+    created_time: datetime | None
+    changed_time: datetime | None = strawberry.field(description="When the latest version was written.")
+    deleted_time: datetime | None
+    in_jobs_table: bool = strawberry.field(description="False for jobs known only from their runs and usage.")
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Job":
+        trigger = row.get("trigger") or {}
+        schedule = trigger.get("schedule") if isinstance(trigger, dict) else None
+        return cls(
+            id=strawberry.ID(f"{row['workspace_id']}:{row['job_id']}"),
+            job_id=row["job_id"],
+            workspace_id=row["workspace_id"],
+            name=row["name"],
+            name_source=row["name_source"] or "JOBS_TABLE",
+            description=row["description"],
+            creator=row["creator"],
+            run_as=row["run_as"],
+            tags=tags_from_map(row["tags"]),
+            schedule=Schedule(**{k: schedule.get(k) for k in ("quartz_cron_expression", "timezone_id")})
+            if schedule
+            else None,
+            trigger_type=row["trigger_type"],
+            paused=row["paused"],
+            timeout_seconds=row["timeout_seconds"],
+            created_time=row["created_time"],
+            changed_time=row["change_time"],
+            deleted_time=row["delete_time"],
+            in_jobs_table=row["in_jobs_table"],
+        )
+
+    @strawberry.field(description="The workspace the job belongs to.")
+    async def workspace(self, info: Info) -> Workspace:
+        return await load_workspace(info, self.workspace_id)
+
+    @strawberry.field(description="The job's current tasks and their dependencies.")
+    async def tasks(self, info: Info) -> list[JobTask]:
+        rows = await info.context.loaders.tasks_by_job.load(str(self.id))
+        return [
+            JobTask(task_key=r["task_key"], depends_on=list(r["depends_on_keys"] or []),
+                    timeout_seconds=r["timeout_seconds"])
+            for r in rows
+        ]
+
+    @strawberry.field(description="The job's runs that started in the window (default: last 30 days), newest first.")
+    async def runs(
+        self,
+        info: Info,
+        first: int,
+        after: str | None = None,
+        filter: RunFilter | None = None,
+        window: TimeWindowInput | None = None,
+    ) -> Connection[Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]]:
+        from gql_monitor.graphql.types.run import Run
+        from gql_monitor.graphql.types.runs_query import run_filter_params
+
+        limit = page_size(first)
+        start, end = resolve_window(window, info.context.now)
+        filters = run_filter_params(filter)
+        filters.pop("job_keys", None)
+        if after is not None:
+            after_start, after_key = decode_cursor(after, "run", 2)
+            filters.update(after_start=datetime.fromisoformat(after_start), after_key=after_key)
+        segment = (limit + 1, start, end, tuple(sorted((k, _hashable(v)) for k, v in filters.items())))
+        rows = await info.context.loaders.runs_by_job.load((str(self.id), segment))
+        runs = [Run.from_row(row) for row in rows]
+        total = rows[0]["total_count"] if rows else 0
+        return connection([(run, run.cursor) for run in runs], limit, total)
+
+    @strawberry.field(description="The most recent run in the tables' retention, or null.")
+    async def last_run(
+        self, info: Info
+    ) -> Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")] | None:
+        from gql_monitor.graphql.types.run import Run
+        from gql_monitor.loaders.runs import RETENTION
+
+        now = info.context.now
+        rows = await info.context.loaders.runs_by_job.load((str(self.id), (1, now - RETENTION, now, ())))
+        return Run.from_row(rows[0]) if rows else None
+
+    @strawberry.field(description="Run counts by result state and duration percentiles in the window "
+                                  "(default: last 30 days).")
+    async def run_stats(self, info: Info, window: TimeWindowInput | None = None) -> RunStats:
+        start, end = resolve_window(window, info.context.now)
+        rows = await info.context.loaders.run_stats.load((str(self.id), (start, end)))
+        return RunStats.from_rows(rows, start, end)
+
+    @strawberry.field(description="Spend of the job's usage in the window (default: last 30 days).")
+    async def cost(self, info: Info, window: TimeWindowInput | None = None) -> Cost:
+        start, end = resolve_window(window, info.context.now)
+        summary = await info.context.loaders.cost_by_job.load((str(self.id), (start, end)))
+        return cost_from_summary(summary, start, end, CostAttribution.JOB_USAGE)
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+async def load_job(info: Info, job_id: str) -> Job | None:
+    row = await info.context.loaders.job.load(job_id)
+    return Job.from_row(row) if row else None
+
+
+__all__ = ["Job", "JobTask", "Schedule", "TimeWindow", "load_job"]

@@ -1,0 +1,161 @@
+"""Run: one job run, assembled from the run timeline, with live fields from the Jobs API on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.inputs import encode_cursor
+from gql_monitor.graphql.types.common import Cost, CostAttribution, Tag, cost_from_summary, tags_from_map
+
+if TYPE_CHECKING:
+    from gql_monitor.graphql.types.job import Job
+    from gql_monitor.graphql.types.task_run import TaskRun
+
+
+def _ms(value) -> datetime | None:
+    return datetime.fromtimestamp(value / 1000, tz=timezone.utc) if value else None
+
+
+@strawberry.type(description="One attempt in a run's repair history (Jobs API).")
+class RepairAttempt:
+    type: str = strawberry.field(description="ORIGINAL or REPAIR.")
+    id: str | None
+    start_time: datetime | None
+    end_time: datetime | None
+    result_state: str | None = strawberry.field(description="In the Jobs API's vocabulary (SUCCESS, FAILED, ...).")
+
+
+@strawberry.type(description="What the Jobs API says about a run now. Only for runs of the workspace the monitor "
+                             "is deployed in; other workspaces' runs have no live fields.")
+class RunLive:
+    life_cycle_state: str | None = strawberry.field(description="QUEUED, PENDING, RUNNING, TERMINATED, ...")
+    result_state: str | None = strawberry.field(description="In the Jobs API's vocabulary (SUCCESS, FAILED, ...).")
+    state_message: str | None = strawberry.field(description="The run's state message: for a failed run, its error.")
+    termination_code: str | None
+    termination_message: str | None
+    run_page_url: str | None = strawberry.field(description="The run's page in the Databricks UI (logs, output).")
+    attempt_number: int | None
+    repair_history: list[RepairAttempt]
+
+    @classmethod
+    def from_api(cls, run: dict) -> "RunLive":
+        state = run.get("state") or {}
+        details = (run.get("status") or {}).get("termination_details") or {}
+        return cls(
+            life_cycle_state=state.get("life_cycle_state"),
+            result_state=state.get("result_state"),
+            state_message=state.get("state_message") or None,
+            termination_code=details.get("code"),
+            termination_message=details.get("message") or None,
+            run_page_url=run.get("run_page_url"),
+            attempt_number=run.get("attempt_number"),
+            repair_history=[
+                RepairAttempt(
+                    type=item.get("type", ""),
+                    id=str(item["id"]) if item.get("id") is not None else None,
+                    start_time=_ms(item.get("start_time")),
+                    end_time=_ms(item.get("end_time")),
+                    result_state=(item.get("state") or {}).get("result_state"),
+                )
+                for item in run.get("repair_history") or []
+            ],
+        )
+
+
+@strawberry.type(description="A job run. Table-backed fields come from system.lakeflow.job_run_timeline (minutes "
+                             "behind); `live` asks the Jobs API.")
+class Run:
+    id: strawberry.ID = strawberry.field(description="`<workspace id>:<run id>`, unique across workspaces.")
+    run_id: str = strawberry.field(description="The run id within its workspace.")
+    workspace_id: str
+    job_id: strawberry.ID = strawberry.field(description="The job's id, `<workspace id>:<job id>`.")
+    run_name: str | None
+    result_state: str | None = strawberry.field(
+        description="Outcome from the latest end row (SUCCEEDED, FAILED, ERROR, ...); null while in progress."
+    )
+    termination_code: str | None
+    termination_type: str | None
+    trigger_type: str | None
+    run_type: str | None
+    start_time: datetime
+    end_time: datetime | None = strawberry.field(description="End of the latest end row; null while in progress.")
+    in_progress: bool = strawberry.field(description="No end row yet (running, or the tables have not caught up).")
+    duration_seconds: int | None = strawberry.field(
+        description="Total run duration: run_duration_seconds when recorded, else the sum of the run's slices."
+    )
+    queue_duration_seconds: int | None
+    setup_duration_seconds: int | None
+    execution_duration_seconds: int | None
+    cleanup_duration_seconds: int | None
+    repair_count: int = strawberry.field(description="How many times the run was repaired (end rows minus one).")
+    job_parameters: list[Tag]
+    compute_ids: list[str]
+    cursor: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Run":
+        ended = row["end_time"] is not None
+        return cls(
+            id=strawberry.ID(row["run_key"] if "run_key" in row else f"{row['workspace_id']}:{row['run_id']}"),
+            run_id=row["run_id"],
+            workspace_id=row["workspace_id"],
+            job_id=strawberry.ID(f"{row['workspace_id']}:{row['job_id']}"),
+            run_name=row["run_name"],
+            result_state=row["result_state"],
+            termination_code=row["termination_code"],
+            termination_type=row["termination_type"],
+            trigger_type=row["trigger_type"],
+            run_type=row["run_type"],
+            start_time=row["start_time"],
+            end_time=row["end_time"],
+            in_progress=not ended,
+            duration_seconds=row["run_duration_seconds"] if row["run_duration_seconds"] is not None
+            else row["active_seconds"],
+            queue_duration_seconds=row["queue_duration_seconds"],
+            setup_duration_seconds=row["setup_duration_seconds"],
+            execution_duration_seconds=row["execution_duration_seconds"],
+            cleanup_duration_seconds=row["cleanup_duration_seconds"],
+            repair_count=max(0, (row["end_rows"] or 0) - 1),
+            job_parameters=tags_from_map(row.get("job_parameters")),
+            compute_ids=list(row["compute_ids"] or []),
+            cursor=encode_cursor("run", [row["start_time"].isoformat(), f"{row['workspace_id']}:{row['run_id']}"]),
+        )
+
+    @property
+    def _start_key(self) -> tuple[str, datetime]:
+        return (str(self.id), self.start_time)
+
+    @strawberry.field(description="The job this run belongs to.")
+    async def job(self, info: Info) -> Annotated["Job", strawberry.lazy("gql_monitor.graphql.types.job")] | None:
+        from gql_monitor.graphql.types.job import load_job
+
+        return await load_job(info, str(self.job_id))
+
+    @strawberry.field(description="The run's task runs (retries appear as separate task runs).")
+    async def tasks(
+        self, info: Info
+    ) -> list[Annotated["TaskRun", strawberry.lazy("gql_monitor.graphql.types.task_run")]]:
+        from gql_monitor.graphql.types.task_run import TaskRun
+
+        rows = await info.context.loaders.task_runs_by_run.load(self._start_key)
+        return [TaskRun.from_row(row, self) for row in rows]
+
+    @strawberry.field(description="What this run cost (usage records carrying its job_run_id).")
+    async def cost(self, info: Info) -> Cost:
+        summary = await info.context.loaders.cost_by_run.load(self._start_key)
+        start = self.start_time.replace(minute=0, second=0, microsecond=0)
+        return cost_from_summary(summary, start, info.context.now + timedelta(hours=1), CostAttribution.JOB_RUN_USAGE)
+
+    @strawberry.field(description="Live state, error message, run page and repair history from the Jobs API. Null "
+                                  "when the run is not in this workspace or the Jobs API no longer holds it.")
+    async def live(self, info: Info) -> RunLive | None:
+        if self.workspace_id != await info.context.services.jobs_api.home_workspace_id():
+            return None
+        details = await info.context.loaders.run_details.load(int(self.run_id))
+        if isinstance(details, BaseException):
+            raise details
+        return RunLive.from_api(details) if details else None

@@ -1,0 +1,87 @@
+"""TaskRun: one run of one task of a job run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.types.common import Cost, CostAttribution, cost_from_summary
+
+if TYPE_CHECKING:
+    from gql_monitor.graphql.types.run import Run
+
+FAILED_STATES = {"FAILED", "ERROR", "TIMED_OUT"}
+
+
+@strawberry.type(description="A task run, from system.lakeflow.job_task_run_timeline.")
+class TaskRun:
+    id: strawberry.ID = strawberry.field(description="`<workspace id>:<task run id>`.")
+    run_id: str = strawberry.field(description="The task run id within its workspace.")
+    task_key: str
+    start_time: datetime
+    end_time: datetime | None
+    result_state: str | None
+    termination_code: str | None
+    termination_type: str | None
+    duration_seconds: int | None
+    compute_ids: list[str]
+    parent: strawberry.Private["Run"]
+    workspace_id: strawberry.Private[str]
+    job_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: dict, parent: "Run") -> "TaskRun":
+        return cls(
+            id=strawberry.ID(f"{row['workspace_id']}:{row['run_id']}"),
+            run_id=row["run_id"],
+            task_key=row["task_key"],
+            start_time=row["start_time"],
+            end_time=row["end_time"],
+            result_state=row["result_state"],
+            termination_code=row["termination_code"],
+            termination_type=row["termination_type"],
+            duration_seconds=row["active_seconds"],
+            compute_ids=list(row["compute_ids"] or []),
+            parent=parent,
+            workspace_id=row["workspace_id"],
+            job_id=row["job_id"],
+        )
+
+    @strawberry.field(description="The job run this task run belongs to.")
+    def run(self) -> Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]:
+        return self.parent
+
+    @strawberry.field(description="Task keys this task depends on, from the job's current task definitions.")
+    async def depends_on(self, info: Info) -> list[str]:
+        tasks = await info.context.loaders.tasks_by_job.load(f"{self.workspace_id}:{self.job_id}")
+        for task in tasks:
+            if task["task_key"] == self.task_key:
+                return list(task["depends_on_keys"] or [])
+        return []
+
+    @strawberry.field(description="Spend of this task run where it is attributable: usage on a cluster used by no "
+                                  "other task of the run. Null otherwise (serverless or shared compute: see the "
+                                  "run's cost).")
+    async def cost(self, info: Info) -> Cost | None:
+        per_task = await info.context.loaders.cost_by_task_run.load(self.parent._start_key)
+        summary = per_task.get(self.run_id)
+        if summary is None:
+            return None
+        start = self.start_time.replace(minute=0, second=0, microsecond=0)
+        return cost_from_summary(summary, start, info.context.now + timedelta(hours=1),
+                                 CostAttribution.EXCLUSIVE_CLUSTER)
+
+    @strawberry.field(description="The error of a failed task run, from the Jobs API's run output. Null for runs "
+                                  "that did not fail or are outside this workspace.")
+    async def error_message(self, info: Info) -> str | None:
+        if self.result_state not in FAILED_STATES:
+            return None
+        if self.workspace_id != await info.context.services.jobs_api.home_workspace_id():
+            return None
+        output = await info.context.loaders.run_output.load(int(self.run_id))
+        if isinstance(output, BaseException):
+            raise output
+        return (output or {}).get("error") or None

@@ -1,0 +1,49 @@
+"""Viewer and data freshness: who is asking, how their queries run, and how current the answers are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from gql_monitor.graphql.context import Info
+from gql_monitor.loaders.reference import fetch_freshness
+
+
+@strawberry.enum(description="Whose credentials the monitor's statements and Jobs API calls carry.")
+class DataAccess(Enum):
+    OBO = "OBO"
+    SERVICE_PRINCIPAL = "SERVICE_PRINCIPAL"
+
+
+@strawberry.type(description="The caller.")
+class Viewer:
+    user_name: str
+    data_access: DataAccess = strawberry.field(
+        description="OBO: your own grants and job ACLs apply. SERVICE_PRINCIPAL: the app's own identity's apply."
+    )
+
+
+@strawberry.type(description="How far behind the system tables are. The Jobs API is live.")
+class DataFreshness:
+    latest_run_period_end_time: datetime | None = strawberry.field(
+        description="The newest run slice in system.lakeflow.job_run_timeline."
+    )
+    latest_usage_end_time: datetime | None = strawberry.field(description="The newest hour in system.billing.usage.")
+    checked_at: datetime = strawberry.field(description="When the monitor asked.")
+
+
+def resolve_viewer(info: Info) -> Viewer:
+    principal = info.context.principal
+    mode = DataAccess.OBO if principal.token is not None else DataAccess.SERVICE_PRINCIPAL
+    return Viewer(user_name=principal.user_name, data_access=mode)
+
+
+async def resolve_freshness(info: Info) -> DataFreshness:
+    row = await fetch_freshness(info.context.fetch, info.context.now)
+    return DataFreshness(
+        latest_run_period_end_time=row.get("latest_period_end_time"),
+        latest_usage_end_time=row.get("latest_usage_end_time"),
+        checked_at=info.context.now,
+    )

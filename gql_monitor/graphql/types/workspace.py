@@ -1,0 +1,23 @@
+"""Workspace: where a job lives."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gql_monitor.graphql.context import Info
+
+
+@strawberry.type(description="A workspace of the account (system.access.workspaces_latest).")
+class Workspace:
+    id: str
+    name: str | None
+    url: str | None
+    status: str | None
+
+
+async def load_workspace(info: Info, workspace_id: str) -> Workspace:
+    row = await info.context.loaders.workspace.load(workspace_id)
+    if row is None:
+        # The tables can name a workspace the account list does not (yet) hold; still a workspace.
+        return Workspace(id=workspace_id, name=None, url=None, status=None)
+    return Workspace(id=workspace_id, name=row["workspace_name"], url=row["workspace_url"], status=row["status"])

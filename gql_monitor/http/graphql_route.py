@@ -1,0 +1,42 @@
+"""`/api/graphql`: the Strawberry router, its per-request context, and GraphQL-shaped auth errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from strawberry.fastapi import GraphQLRouter
+
+from gql_monitor.errors import MonitorError
+from gql_monitor.graphql.context import Context, build_context
+from gql_monitor.graphql.schema import schema as default_schema
+from gql_monitor.http.identity import TokenMemory, identify, principal_for
+from gql_monitor.services import Services
+
+
+class RequestRefused(Exception):
+    def __init__(self, error: MonitorError) -> None:
+        self.error = error
+
+
+def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> None:
+    memory = TokenMemory()
+
+    async def get_context(request: Request) -> Context:
+        try:
+            caller = await identify(request, services, memory)
+            principal = principal_for(caller, services)
+        except MonitorError as exc:
+            raise RequestRefused(exc) from exc
+        return build_context(services, principal)
+
+    router = GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql", allow_queries_via_get=True)
+    app.include_router(router, prefix="/api/graphql")
+
+    @app.exception_handler(RequestRefused)
+    async def refused(request: Request, exc: RequestRefused) -> JSONResponse:
+        status = 401 if exc.error.code == "UNAUTHENTICATED" else 403
+        return JSONResponse(
+            {"data": None, "errors": [{"message": str(exc.error), "extensions": {"code": exc.error.code}}]},
+            status_code=status,
+            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+        )

@@ -1,0 +1,114 @@
+"""Who is calling, from the request.
+
+Inside a Databricks App the proxy has authenticated the user: it forwards their identity in X-Forwarded-* headers
+and, with user authorization on, their token in X-Forwarded-Access-Token. Anywhere else those headers are ignored,
+since any client could send them, and callers authenticate with `Authorization: Bearer <token>`, which is validated
+against the workspace (SCIM Me) and remembered briefly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from gql_monitor.errors import Forbidden, MonitorError, Unauthenticated
+from gql_monitor.principal import Principal
+from gql_monitor.services import Services
+
+TOKEN_MEMORY_SECONDS = 300
+TOKEN_MEMORY_SIZE = 1024
+MAX_TOKEN_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_name: str
+    token: str | None
+
+
+class TokenMemory:
+    """Validated tokens → user names, for a few minutes, keyed by a hash (tokens themselves are not kept)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[str, float]] = {}
+
+    def get(self, token: str) -> str | None:
+        entry = self._entries.get(self._key(token))
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, token: str, user_name: str) -> None:
+        if len(self._entries) >= TOKEN_MEMORY_SIZE:
+            now = time.monotonic()
+            self._entries = {k: v for k, v in self._entries.items() if v[1] >= now}
+            if len(self._entries) >= TOKEN_MEMORY_SIZE:
+                self._entries.clear()
+        self._entries[self._key(token)] = (user_name, time.monotonic() + TOKEN_MEMORY_SECONDS)
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("The Authorization header must be `Bearer <token>`.")
+    if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
+        raise Unauthenticated("The bearer token is malformed.")
+    return token
+
+
+def _is_loopback(request: Request) -> bool:
+    return request.client is not None and request.client.host in ("127.0.0.1", "::1")
+
+
+async def identify(request: Request, services: Services, memory: TokenMemory) -> Caller:
+    settings = services.settings
+    if settings.in_databricks_app:
+        user = request.headers.get("x-forwarded-email") or request.headers.get("x-forwarded-preferred-username")
+        token = request.headers.get("x-forwarded-access-token") or _bearer(request)
+        if not user and token is None:
+            raise Unauthenticated("No identity from the Databricks Apps proxy.")
+        if user:
+            return Caller(user_name=user, token=token)
+    else:
+        token = _bearer(request)
+        if token is None and settings.demo_default_token and _is_loopback(request):
+            token = settings.demo_default_token
+    if token is None:
+        raise Unauthenticated("Send `Authorization: Bearer <token>` with a Databricks token.")
+    user = memory.get(token)
+    if user is None:
+        try:
+            me = await services.jobs_api.current_user(token)
+        except Unauthenticated:
+            raise Unauthenticated("The token was not accepted by the workspace (invalid or expired).") from None
+        except MonitorError as exc:
+            raise Unauthenticated(f"The token could not be checked: {exc}") from None
+        user = me.get("userName") or me.get("id")
+        if not user:
+            raise Unauthenticated("The workspace did not say whom the token belongs to.")
+        memory.put(token, user)
+    return Caller(user_name=user, token=token)
+
+
+def principal_for(caller: Caller, services: Services) -> Principal:
+    settings = services.settings
+    if settings.data_access == "obo":
+        if caller.token is None:
+            # Failing closed: without the user's token their grants cannot apply.
+            raise Unauthenticated("On-behalf-of access needs the user's token (enable user authorization).")
+        return Principal(user_name=caller.user_name, token=caller.token)
+    allowed = settings.allowed_users
+    if allowed and caller.user_name not in allowed:
+        raise Forbidden(f"{caller.user_name} is not among the users allowed to use this monitor.")
+    return Principal(user_name=caller.user_name, token=None)

@@ -1,0 +1,55 @@
+"""Per-request DataLoaders, one per question. Built fresh for every GraphQL operation, bound to its principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from strawberry.dataloader import DataLoader
+
+from gql_monitor.loaders.batching import Fetch, SegmentedLoader
+from gql_monitor.loaders.costs import cost_by_job_loader, cost_by_run_loader, cost_by_task_run_loader
+from gql_monitor.loaders.jobs import jobs_by_key_loader
+from gql_monitor.loaders.live import run_details_loader, run_output_loader
+from gql_monitor.loaders.reference import workspaces_loader
+from gql_monitor.loaders.run_stats import run_stats_loader
+from gql_monitor.loaders.runs import runs_by_job_loader, runs_by_key_loader
+from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_loader
+
+
+@dataclass
+class Loaders:
+    job: SegmentedLoader
+    runs_by_job: SegmentedLoader
+    run: SegmentedLoader
+    run_stats: SegmentedLoader
+    tasks_by_job: SegmentedLoader
+    task_runs_by_run: SegmentedLoader
+    cost_by_job: SegmentedLoader
+    cost_by_run: SegmentedLoader
+    cost_by_task_run: SegmentedLoader
+    workspace: DataLoader
+    run_details: DataLoader
+    run_output: DataLoader
+
+
+def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Loaders:
+    return Loaders(
+        job=jobs_by_key_loader(fetch, now),
+        runs_by_job=runs_by_job_loader(fetch),
+        run=runs_by_key_loader(fetch, now),
+        run_stats=run_stats_loader(fetch),
+        tasks_by_job=tasks_by_job_loader(fetch),
+        task_runs_by_run=task_runs_by_run_loader(fetch),
+        cost_by_job=cost_by_job_loader(fetch),
+        cost_by_run=cost_by_run_loader(fetch, now),
+        cost_by_task_run=cost_by_task_run_loader(fetch, now),
+        workspace=workspaces_loader(fetch),
+        run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),
+        run_output=run_output_loader(partial(_live, jobs_api.get_run_output, principal, stats)),
+    )
+
+
+async def _live(call, principal, stats, run_id: int):
+    return await call(run_id, principal, stats)

@@ -1,0 +1,69 @@
+"""Spend of jobs, runs and task runs, and the account's spend grouped by a dimension."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from gql_monitor.costing import summarize
+from gql_monitor.loaders.batching import Fetch, SegmentedLoader, group_rows
+from gql_monitor.loaders.params import list_or_none, window
+
+
+def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
+    """Key item: job key. Segment: (start, end)."""
+
+    async def load(segment, job_keys: list[str]) -> dict:
+        rows = await fetch("cost_by_job", {"job_keys": job_keys, **window(*segment)})
+        grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
+        return {key: summarize(grouped.get(key, [])) for key in job_keys}
+
+    return SegmentedLoader(load)
+
+
+def _run_window(items: list[tuple[str, datetime]], now: datetime) -> dict:
+    # Usage of a run can only start after the run started (rounded down to its usage hour).
+    earliest = min(start for _, start in items).replace(minute=0, second=0, microsecond=0)
+    return window(earliest, now + timedelta(hours=1))
+
+
+def cost_by_run_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
+    """Key item: (run key, run start)."""
+
+    async def load(_segment, items: list[tuple[str, datetime]]) -> dict:
+        rows = await fetch("cost_by_run", {"run_keys": [key for key, _ in items], **_run_window(items, now)})
+        grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['run_id']}")
+        return {item: summarize(grouped.get(item[0], [])) for item in items}
+
+    return SegmentedLoader(load)
+
+
+def cost_by_task_run_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
+    """Key item: (job run key, run start) → {task run id: CostSummary} for the attributable task runs."""
+
+    async def load(_segment, items: list[tuple[str, datetime]]) -> dict:
+        rows = await fetch("cost_by_task_run", {"run_keys": [key for key, _ in items], **_run_window(items, now)})
+        grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_run_id']}")
+        result = {}
+        for item in items:
+            per_task = group_rows(grouped.get(item[0], []), lambda row: row["task_run_id"])
+            result[item] = {task: summarize(task_rows) for task, task_rows in per_task.items()}
+        return result
+
+    return SegmentedLoader(load, missing={})
+
+
+async def fetch_costs_by_dimension(
+    fetch: Fetch, dimension: str, start: datetime, end: datetime, *, tag_key: str | None = None,
+    workspace_id: str | None = None, skus: list[str] | None = None, products: list[str] | None = None,
+) -> list[dict]:
+    return await fetch(
+        "costs_by_dimension",
+        {
+            "dimension": dimension,
+            "tag_key": tag_key,
+            "workspace_id": workspace_id,
+            "skus": list_or_none(skus),
+            "products": list_or_none(products),
+            **window(start, end),
+        },
+    )

@@ -1,0 +1,26 @@
+"""Jobs: a page of the job catalog, and jobs by id (latest SCD2 version, or what else knows an aged-out job)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from gql_monitor.loaders.batching import Fetch, SegmentedLoader, job_key
+from gql_monitor.loaders.params import JOB_FILTER_DEFAULTS
+
+# How far back the catalog looks for jobs that ran but left the jobs table: the system tables' retention.
+RETENTION = timedelta(days=365)
+
+
+async def fetch_jobs_page(fetch: Fetch, now: datetime, filters: dict, limit: int) -> list[dict]:
+    params = {**JOB_FILTER_DEFAULTS, **filters, "limit": limit, "seen_since": now - RETENTION}
+    return await fetch("jobs", params)
+
+
+def jobs_by_key_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
+    async def load(_segment, keys: list[str]) -> dict:
+        rows = await fetch_jobs_page(
+            fetch, now, {"job_keys": keys, "include_deleted": True, "order_by": "ID"}, limit=len(keys)
+        )
+        return {job_key(row): row for row in rows}
+
+    return SegmentedLoader(load)

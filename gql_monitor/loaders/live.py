@@ -1,0 +1,28 @@
+"""What the Jobs API knows now, asked only for the runs a query selects: details (state, error, repairs) and
+task outputs (error messages). Deduplicated by the DataLoader; concurrency is bounded in the JobsApi source."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+from strawberry.dataloader import DataLoader
+
+JsonObject = dict
+Get = Callable[[int], Awaitable[JsonObject | None]]
+
+
+def _per_id_loader(get: Get) -> DataLoader:
+    async def load(ids: list[int]) -> list[JsonObject | None | BaseException]:
+        # One failing call fails only its own key: the other runs keep their live fields.
+        return list(await asyncio.gather(*(get(run_id) for run_id in ids), return_exceptions=True))
+
+    return DataLoader(load_fn=load)
+
+
+def run_details_loader(get_run: Get) -> DataLoader:
+    return _per_id_loader(get_run)
+
+
+def run_output_loader(get_run_output: Get) -> DataLoader:
+    return _per_id_loader(get_run_output)

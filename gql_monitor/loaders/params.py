@@ -1,0 +1,50 @@
+"""Statement parameters: one place that knows every parameter a SQL file declares and its 'unfiltered' value."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+# Parameters of runs.sql, each defaulting to "not filtered".
+RUN_FILTER_DEFAULTS: dict[str, Any] = {
+    "workspace_id": None,
+    "job_keys": None,
+    "run_keys": None,
+    "result_states": None,
+    "termination_codes": None,
+    "trigger_types": None,
+    "run_types": None,
+    "min_duration_seconds": None,
+    "in_progress": None,
+    "after_start": None,
+    "after_key": None,
+    "per_job": False,
+}
+
+JOB_FILTER_DEFAULTS: dict[str, Any] = {
+    "workspace_id": None,
+    "job_keys": None,
+    "include_deleted": False,
+    "name_search": None,
+    "run_as": None,
+    "creator": None,
+    "tag1_key": None,
+    "tag1_value": None,
+    "tag2_key": None,
+    "tag2_value": None,
+    "tag3_key": None,
+    "tag3_value": None,
+    "in_jobs_table": None,
+    "order_by": "NAME",
+    "after_sort": None,
+    "after_key": None,
+}
+
+
+def window(start: datetime, end: datetime) -> dict[str, Any]:
+    return {"window_start": start, "window_end": end}
+
+
+def list_or_none(values) -> list | None:
+    """Empty lists become NULL: the connector cannot infer an element type for an empty array."""
+    return list(values) if values else None

@@ -1,0 +1,22 @@
+"""Small reference data: the workspaces of the account, and how fresh the system tables are."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from strawberry.dataloader import DataLoader
+
+from gql_monitor.loaders.batching import Fetch
+
+
+def workspaces_loader(fetch: Fetch) -> DataLoader:
+    async def load(ids: list[str]) -> list[dict | None]:
+        rows = {row["workspace_id"]: row for row in await fetch("workspaces", {})}
+        return [rows.get(workspace_id) for workspace_id in ids]
+
+    return DataLoader(load_fn=load)
+
+
+async def fetch_freshness(fetch: Fetch, now: datetime) -> dict:
+    rows = await fetch("data_freshness", {"since": now - timedelta(days=7)})
+    return rows[0] if rows else {}
