@@ -1,0 +1,103 @@
+"""Shared fixtures: one generated small workspace, the stand-in serving it, and the monitor against it.
+
+Everything runs through the real databricks-sql-connector and databricks-sdk over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+import uvicorn
+
+from gql_monitor.http.app import create_app
+from gql_monitor.local_workspace.server import LocalWorkspace, _bind
+from gql_monitor.local_workspace.state import open_database
+from gql_monitor.services import Services
+from gql_monitor.settings import Settings
+
+# The generated workspace's "now": fixed, so every test sees the same data.
+NOW = datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def workspace_db(tmp_path_factory) -> str:
+    path = str(tmp_path_factory.mktemp("workspace") / "small.duckdb")
+    open_database(path, scale="small", seed=SEED, now=NOW).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def workspace(workspace_db):
+    with LocalWorkspace(db_path=workspace_db, port=0) as ws:
+        yield ws
+
+
+@pytest.fixture
+def faults(workspace):
+    """The stand-in's fault settings, restored after the test."""
+    before = workspace.faults.as_dict()
+    yield workspace.faults
+    workspace.faults.update(before)
+
+
+def monitor_settings(workspace: LocalWorkspace, **overrides) -> Settings:
+    values = dict(
+        host=workspace.base_url,
+        warehouse_id="local",
+        client_id="local-sp",
+        client_secret="local-sp-secret",
+        data_access="obo",
+        jobs_api_retry_seconds=2,
+        warehouse_retry_seconds=2,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+class RunningMonitor:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.services = Services.build(settings)
+        self.app = create_app(settings, self.services)
+        self._sock = _bind("127.0.0.1", 0)
+        self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False))
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+
+    def __enter__(self) -> "RunningMonitor":
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            assert time.monotonic() < deadline, "the monitor did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+    def client(self, token: str | None = "local-admin", **headers) -> httpx.Client:
+        if token is not None:
+            headers.setdefault("Authorization", f"Bearer {token}")
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def monitor(workspace):
+    with RunningMonitor(monitor_settings(workspace)) as running:
+        yield running
+
+
+def gql(client: httpx.Client, query: str, variables: dict | None = None, *, expect_errors: bool = False) -> dict:
+    response = client.post("/api/graphql", json={"query": query, "variables": variables or {}})
+    body = response.json()
+    if not expect_errors:
+        assert response.status_code == 200, body
+        assert not body.get("errors"), body["errors"]
+    return body
