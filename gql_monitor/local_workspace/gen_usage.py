@@ -1,0 +1,368 @@
+"""billing.usage and billing.list_prices from the generated runs and the shared compute."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+
+from gql_monitor.local_workspace.gen_common import (
+    ACCOUNT_ID, DAY, HOUR, MINUTE, USAGE_JOB_NAME_SINCE_MS, dict_col, hour_slices, insert_arrow,
+    nano_decimal, ts_array,
+)
+from gql_monitor.local_workspace.gen_runs import JobArrays, Runs, Segments
+from gql_monitor.local_workspace.gen_system import WS_IDS, JobColumns
+from gql_monitor.local_workspace.gen_world import World, cluster_id_for
+
+JOBS_SKU = "PREMIUM_JOBS_COMPUTE"
+JOBS_PHOTON_SKU = "PREMIUM_JOBS_COMPUTE_(PHOTON)"
+SERVERLESS_SKU = "PREMIUM_JOBS_SERVERLESS_COMPUTE_US_EAST_N_VIRGINIA"
+ALL_PURPOSE_SKU = "PREMIUM_ALL_PURPOSE_COMPUTE"
+ALL_PURPOSE_PHOTON_SKU = "PREMIUM_ALL_PURPOSE_COMPUTE_(PHOTON)"
+SQL_SKU = "PREMIUM_SQL_PRO_COMPUTE_US_EAST_N_VIRGINIA"
+
+# (sku, list price per DBU, promotional price); prices are decimal strings so they stay exact.
+PRICES = [
+    (JOBS_SKU, "0.15", "0.15"), (JOBS_PHOTON_SKU, "0.15", "0.15"), (SERVERLESS_SKU, "0.35", "0.30"),
+    (ALL_PURPOSE_SKU, "0.55", "0.55"), (ALL_PURPOSE_PHOTON_SKU, "0.55", "0.55"),
+    ("PREMIUM_DLT_CORE_COMPUTE", "0.20", "0.20"), ("PREMIUM_DLT_CORE_COMPUTE_(PHOTON)", "0.20", "0.20"),
+    ("PREMIUM_DLT_PRO_COMPUTE", "0.25", "0.25"), ("PREMIUM_DLT_PRO_COMPUTE_(PHOTON)", "0.25", "0.25"),
+    ("PREMIUM_DLT_ADVANCED_COMPUTE", "0.36", "0.36"), ("PREMIUM_DLT_ADVANCED_COMPUTE_(PHOTON)", "0.36", "0.36"),
+    (SQL_SKU, "0.55", "0.55"),
+]
+JOBS_NEW_PRICE = "0.17"
+PRICES_SINCE_MS = int(datetime(2023, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
+SKUS = [p[0] for p in PRICES]
+PRODUCTS = ["JOBS", "ALL_PURPOSE", "DLT", "SQL"]
+RECORD_TYPES = ["ORIGINAL", "RETRACTION", "RESTATEMENT"]
+TIERS = ["CLASSIC", "PRO", "CORE", "ADVANCED"]
+PERF = ["PERFORMANCE_OPTIMIZED", "STANDARD"]
+
+_COLUMNS = {  # flat usage columns and their Arrow types; nested columns are assembled in SQL
+    "ws": pa.int32(), "sku": pa.int32(), "hour": pa.int64(), "nanos": pa.int64(), "product": pa.int32(),
+    "cluster_id": pa.string(), "job": pa.int32(), "run_id": pa.int64(), "version": pa.int32(),
+    "tagset": pa.int32(), "warehouse_id": pa.string(), "pipeline_id": pa.string(), "update_id": pa.string(),
+    "node_type": pa.string(), "run_as": pa.string(), "owned_by": pa.string(), "serverless": pa.bool_(),
+    "photon": pa.bool_(), "jobs_tier": pa.int32(), "sql_tier": pa.int32(), "dlt_tier": pa.int32(),
+    "perf": pa.int32(), "record_type": pa.int32(), "ingest_delay": pa.int32(), "name_visible": pa.bool_(),
+}
+
+
+@dataclass
+class UsageResult:
+    price_change_ms: int
+    pipeline_clusters: dict
+
+
+def _part(n: int, **cols) -> pa.Table:
+    """One source's rows with every flat column present (missing ones NULL, or -1 for index columns)."""
+    arrays = {}
+    for name, typ in _COLUMNS.items():
+        value = cols.get(name)
+        if value is None:
+            if name in ("job", "version", "tagset", "jobs_tier", "sql_tier", "dlt_tier", "perf", "run_id"):
+                value = np.full(n, -1)
+            elif name in ("record_type", "ingest_delay", "name_visible"):
+                value = np.zeros(n)
+            else:
+                arrays[name] = pa.nulls(n, typ)
+                continue
+        arrays[name] = value if isinstance(value, pa.Array) else pa.array(np.asarray(value).astype(
+            typ.to_pandas_dtype()) if not pa.types.is_string(typ) else value, type=typ)
+    return pa.table(arrays)
+
+
+def _job_usage(rng, world: World, ja: JobArrays, runs: Runs, segs: Segments, run_version: np.ndarray) -> pa.Table:
+    cutoff, w0 = world.clock.cutoff_ms, world.clock.window_start_ms
+    comp = ja.compute[runs.job[segs.run]]
+    sel = np.flatnonzero((comp <= 1) & (segs.end > segs.start))
+    owner, s, e, _ = hour_slices(segs.start[sel], segs.end[sel])
+    hour = s // HOUR * HOUR
+    keep = (hour + HOUR <= cutoff) & (hour >= w0) & (e > s)
+    seg = sel[owner[keep]]
+    hour, overlap = hour[keep], (e - s)[keep]
+    run = segs.run[seg]
+    job = runs.job[run]
+    serverless = ja.compute[job] == 1
+    # Serverless jobs bill several records per hour for one run; classic job compute bills one per cluster-hour.
+    k = np.where(serverless, np.where(overlap > 5 * MINUTE, rng.integers(2, 5, len(seg)), 1), 1)
+    rep = np.repeat(np.arange(len(seg)), k)
+    weight = rng.uniform(0.2, 1.0, len(rep))
+    share = weight / np.bincount(rep, weights=weight)[rep]
+    dbu = np.array([j.dbu_per_hour for j in world.jobs])[job[rep]]
+    nanos = (dbu * overlap[rep] / HOUR * share * rng.uniform(0.97, 1.03, len(rep)) * 1e9).astype(np.int64)
+    seg, hour, run, job, serverless = seg[rep], hour[rep], run[rep], job[rep], serverless[rep]
+    photon = np.array([j.photon for j in world.jobs])[job]
+    sku = np.where(serverless, SKUS.index(SERVERLESS_SKU), np.where(photon, SKUS.index(JOBS_PHOTON_SKU),
+                                                                      SKUS.index(JOBS_SKU)))
+    n = len(seg)
+    return _part(
+        n, ws=np.array([WS_IDS.index(j.workspace_id) for j in world.jobs])[job], sku=sku, hour=hour, nanos=nanos,
+        product=np.zeros(n), cluster_id=pa.array(segs.cluster_id, type=pa.string()).take(pa.array(seg)),
+        job=job, run_id=runs.run_id[run], version=run_version[run],
+        node_type=dict_col(np.where(serverless, -1, job), [j.node_type for j in world.jobs]).cast(pa.string()),
+        run_as=dict_col(job, [j.run_as.user_name for j in world.jobs]).cast(pa.string()),
+        serverless=serverless, photon=pa.array(photon, mask=serverless),
+        jobs_tier=np.where(serverless, -1, 0), perf=np.where(serverless, world_perf(world)[job], -1),
+        name_visible=serverless | (hour >= USAGE_JOB_NAME_SINCE_MS))
+
+
+def world_perf(world: World) -> np.ndarray:
+    return np.array([j.job_id % 2 for j in world.jobs])
+
+
+def _active_hours(rng, w0: int, cutoff: int, weekday_hours: range, p_weekday: float, p_weekend: float) -> np.ndarray:
+    hours = np.arange(w0, cutoff - HOUR + 1, HOUR, dtype=np.int64)
+    hod = (hours % DAY) // HOUR
+    weekday = ((hours // DAY) + 3) % 7 < 5
+    p = np.where(weekday & np.isin(hod, list(weekday_hours)), p_weekday, p_weekend)
+    return hours[rng.random(len(hours)) < p]
+
+
+def _all_purpose_usage(rng, world: World, ja: JobArrays, runs: Runs, segs: Segments, tag_base: int) -> pa.Table:
+    """Shared clusters bill per cluster-hour with no job id, whether notebooks or jobs kept them busy."""
+    cutoff, w0 = world.clock.cutoff_ms, world.clock.window_start_ms
+    shared = np.array([j.existing_cluster_id or "" for j in world.jobs], dtype=object)
+    seg_cluster = shared[runs.job[segs.run]]
+    parts = []
+    for ci, c in enumerate(world.clusters):
+        mine = np.flatnonzero(seg_cluster == c.cluster_id)
+        _, s, _, _ = hour_slices(segs.start[mine], segs.end[mine])
+        job_hours = s // HOUR * HOUR
+        hours = np.union1d(_active_hours(rng, max(w0, c.created_ms // HOUR * HOUR), cutoff, range(13, 24), 0.75, 0.06),
+                           job_hours[(job_hours >= w0) & (job_hours + HOUR <= cutoff)])
+        n = len(hours)
+        nanos = (c.dbu_per_hour * rng.uniform(1, c.max_workers + 1, n) * rng.uniform(0.3, 1.0, n) * 1e9).astype(np.int64)
+        parts.append(_part(
+            n, ws=np.full(n, WS_IDS.index(c.workspace_id)), hour=hours, nanos=nanos, product=np.full(n, 1),
+            sku=np.full(n, SKUS.index(ALL_PURPOSE_PHOTON_SKU if c.photon else ALL_PURPOSE_SKU)),
+            cluster_id=pa.array([c.cluster_id] * n, type=pa.string()), tagset=np.full(n, tag_base + ci),
+            node_type=pa.array([c.node_type] * n, type=pa.string()), serverless=np.zeros(n, bool),
+            photon=np.full(n, c.photon)))
+    return pa.concat_tables(parts)
+
+
+def _dlt_usage(rng, py: random.Random, world: World, tag_base: int) -> tuple[pa.Table, dict]:
+    cutoff, w0 = world.clock.cutoff_ms, world.clock.window_start_ms
+    parts, clusters = [], {}
+    for pi, p in enumerate(world.pipelines):
+        days = np.arange(w0 // DAY, cutoff // DAY + 1)
+        if p.continuous:
+            starts, ends = days * DAY, days * DAY + DAY - MINUTE
+        else:
+            starts = days * DAY + p.hour * HOUR + rng.integers(0, 10, len(days)) * MINUTE
+            ends = starts + rng.integers(20, 95, len(days)) * MINUTE
+        update_ids = [str(py.getrandbits(128).to_bytes(16, "big").hex()) for _ in days]
+        update_ids = [f"{u[:8]}-{u[8:12]}-{u[12:16]}-{u[16:20]}-{u[20:]}" for u in update_ids]
+        cluster_of = [cluster_id_for(int(s), py) for s in starts]
+        owner, s, e, _ = hour_slices(starts, ends)
+        hour = s // HOUR * HOUR
+        keep = (hour >= w0) & (hour + HOUR <= cutoff)
+        owner, hour, overlap = owner[keep], hour[keep], (e - s)[keep]
+        for o in np.unique(owner):
+            clusters[cluster_of[o]] = (p, int(starts[o]))
+        n = len(owner)
+        sku = f"PREMIUM_DLT_{p.edition}_COMPUTE" + ("_(PHOTON)" if p.photon else "")
+        parts.append(_part(
+            n, ws=np.full(n, WS_IDS.index(p.workspace_id)), sku=np.full(n, SKUS.index(sku)), hour=hour,
+            nanos=(p.dbu_per_hour * overlap / HOUR * rng.uniform(0.9, 1.1, n) * 1e9).astype(np.int64),
+            product=np.full(n, 2), cluster_id=pa.array([cluster_of[o] for o in owner], type=pa.string()),
+            pipeline_id=pa.array([p.pipeline_id] * n, type=pa.string()),
+            update_id=pa.array([update_ids[o] for o in owner], type=pa.string()),
+            node_type=pa.array([p.node_type] * n, type=pa.string()), run_as=pa.array([p.run_as.user_name] * n),
+            tagset=np.full(n, tag_base + pi), serverless=np.zeros(n, bool), photon=np.full(n, p.photon),
+            dlt_tier=np.full(n, TIERS.index(p.edition))))
+    return pa.concat_tables(parts), clusters
+
+
+def _sql_usage(rng, world: World, tag_base: int) -> pa.Table:
+    parts = []
+    for wi, w in enumerate(world.warehouses):
+        hours = _active_hours(rng, world.clock.window_start_ms, world.clock.cutoff_ms, range(12, 24), 0.85, 0.1)
+        n = len(hours)
+        parts.append(_part(
+            n, ws=np.full(n, WS_IDS.index(w.workspace_id)), sku=np.full(n, SKUS.index(SQL_SKU)), hour=hours,
+            nanos=(w.dbu_per_hour * rng.uniform(0.15, 1.0, n) * 1e9).astype(np.int64), product=np.full(n, 3),
+            warehouse_id=pa.array([w.warehouse_id] * n, type=pa.string()),
+            node_type=pa.array(["i3.2xlarge"] * n, type=pa.string()), owned_by=pa.array([w.owner.user_name] * n),
+            tagset=np.full(n, tag_base + wi), serverless=np.zeros(n, bool), photon=np.ones(n, bool),
+            sql_tier=np.full(n, TIERS.index("PRO"))))
+    return pa.concat_tables(parts)
+
+
+def _corrections(rng, world: World, usage: pa.Table) -> pa.Table:
+    """RETRACTION (+ RESTATEMENT) records for a few ORIGINAL rows, ingested days later."""
+    hour = usage["hour"].to_numpy()
+    ws = usage["ws"].to_numpy()
+    job = usage["job"].to_numpy()
+    product = usage["product"].to_numpy()
+    old_enough = hour < world.clock.cutoff_ms - 10 * DAY
+    eligible = np.flatnonzero(old_enough)
+    if not len(eligible):
+        eligible = np.flatnonzero(hour < world.clock.cutoff_ms - DAY)
+    home_jobs = np.flatnonzero(old_enough & (ws == 0) & (job >= 0) & (product == 0))
+    n_full = max(2, len(eligible) // 400)
+    n_only = max(1, len(eligible) // 1200)
+    chosen = rng.choice(eligible, size=min(len(eligible), n_full + n_only), replace=False)
+    if len(home_jobs) >= 2:
+        forced = rng.choice(home_jobs, size=2, replace=False)
+        chosen = np.concatenate([forced[:1], chosen[~np.isin(chosen, forced)], forced[1:]])
+    full, only = chosen[:n_full], chosen[n_full:n_full + n_only]
+    if len(home_jobs) >= 2:
+        only = np.concatenate([only[:-1], chosen[-1:]]) if len(only) else chosen[-1:]
+        full = full[full != chosen[-1]]
+    nanos = usage["nanos"].to_numpy()
+    delay_full = rng.integers(2, 9, len(full))
+    delay_only = rng.integers(2, 9, len(only))
+    retract = usage.take(pa.array(np.concatenate([full, only])))
+    retract = retract.set_column(retract.schema.get_field_index("nanos"), "nanos",
+                                 pa.array(-nanos[np.concatenate([full, only])]))
+    retract = _with(retract, record_type=np.full(len(retract), 1), ingest_delay=np.concatenate([delay_full, delay_only]))
+    restate = usage.take(pa.array(full))
+    restate = _with(restate, nanos=(nanos[full] * rng.uniform(0.6, 0.95, len(full))).astype(np.int64),
+                    record_type=np.full(len(full), 2), ingest_delay=delay_full)
+    return pa.concat_tables([retract, restate])
+
+
+def _with(table: pa.Table, **cols) -> pa.Table:
+    for name, values in cols.items():
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, pa.array(np.asarray(values).astype(_COLUMNS[name].to_pandas_dtype()),
+                                                   type=_COLUMNS[name]))
+    return table
+
+
+_METADATA_FIELDS = [
+    "cluster_id", "job_id", "warehouse_id", "instance_pool_id", "node_type", "job_run_id", "notebook_id",
+    "dlt_pipeline_id", "endpoint_name", "endpoint_id", "dlt_update_id", "dlt_maintenance_id", "run_name",
+    "job_name", "notebook_path", "central_clean_room_id", "source_region", "destination_region", "app_id",
+    "app_name", "metastore_id", "private_endpoint_name", "storage_api_type", "budget_policy_id",
+    "ai_runtime_pool_id", "ai_runtime_workload_id", "uc_table_catalog", "uc_table_schema", "uc_table_name",
+    "database_instance_id", "sharing_materialization_id", "usage_policy_id", "agent_bricks_id",
+    "base_environment_id",
+]
+
+
+def _metadata_sql() -> str:
+    given = {"cluster_id": "u.cluster_id", "job_id": "u.job_id", "warehouse_id": "u.warehouse_id",
+             "node_type": "u.node_type", "job_run_id": "u.job_run_id", "dlt_pipeline_id": "u.pipeline_id",
+             "dlt_update_id": "u.update_id", "job_name": "u.job_name"}
+    return "{" + ", ".join(f"'{f}': {given.get(f, 'NULL::VARCHAR')}" for f in _METADATA_FIELDS) + "}"
+
+
+def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArrays, cols: JobColumns, runs: Runs,
+                segs: Segments, run_version: np.ndarray, versions: list) -> UsageResult:
+    n_versions = len(versions)
+    tag_base_clusters = n_versions
+    tag_base_pipelines = tag_base_clusters + len(world.clusters)
+    tag_base_warehouses = tag_base_pipelines + len(world.pipelines)
+    jobs_part = _job_usage(rng, world, ja, runs, segs, run_version)
+    dlt_part, pipeline_clusters = _dlt_usage(rng, py, world, tag_base_pipelines)
+    usage = pa.concat_tables([
+        jobs_part,
+        _all_purpose_usage(rng, world, ja, runs, segs, tag_base_clusters),
+        dlt_part,
+        _sql_usage(rng, world, tag_base_warehouses),
+    ])
+    usage = pa.concat_tables([usage, _corrections(rng, world, usage)])
+    job = usage["job"].to_numpy()
+    version = usage["version"].to_numpy()
+    visible = usage["name_visible"].to_numpy(zero_copy_only=False).astype(bool)
+    run_id = usage["run_id"].to_numpy()
+    tagset = np.where(version >= 0, version, usage["tagset"].to_numpy())
+    flat = pa.table({
+        "seq": np.arange(len(usage), dtype=np.int64),
+        "ws": dict_col(usage["ws"].to_numpy(), WS_IDS),
+        "sku": dict_col(usage["sku"].to_numpy(), SKUS),
+        "hour": ts_array(usage["hour"].to_numpy()),
+        "qty": nano_decimal(usage["nanos"].to_numpy()),
+        "cluster_id": usage["cluster_id"],
+        "job_id": cols.job_id.take(pa.array(np.maximum(job, 0), mask=job < 0)),
+        "job_run_id": pa.array(np.maximum(run_id, 0), mask=run_id < 0).cast(pa.string()),
+        "job_name": dict_col(np.where(visible & (version >= 0), version, -1), [v.name for v in versions]),
+        "tagset": tagset.astype(np.int32),
+        "warehouse_id": usage["warehouse_id"], "pipeline_id": usage["pipeline_id"],
+        "update_id": usage["update_id"], "node_type": usage["node_type"], "run_as": usage["run_as"],
+        "owned_by": usage["owned_by"], "serverless": usage["serverless"], "photon": usage["photon"],
+        "jobs_tier": dict_col(usage["jobs_tier"].to_numpy(), TIERS),
+        "sql_tier": dict_col(usage["sql_tier"].to_numpy(), TIERS),
+        "dlt_tier": dict_col(usage["dlt_tier"].to_numpy(), TIERS),
+        "perf": dict_col(usage["perf"].to_numpy(), PERF),
+        "record_type": dict_col(usage["record_type"].to_numpy(), RECORD_TYPES),
+        "ingest_delay": usage["ingest_delay"],
+        "product": dict_col(usage["product"].to_numpy(), PRODUCTS),
+    })
+    tag_sets = [list(v.tags.items()) for v in versions] + [list(c.tags.items()) for c in world.clusters] + \
+        [list(p.tags.items()) for p in world.pipelines] + \
+        [[("team", "analytics"), ("cost_center", "CC-2040")] for _ in world.warehouses]
+    tags = pa.table({"tagset": np.arange(len(tag_sets), dtype=np.int32),
+                     "tags": pa.array(tag_sets, type=pa.map_(pa.string(), pa.string()))})
+    con.register("_gen_usage_flat", flat)
+    con.register("_gen_tagsets", tags)
+    h = f"md5('{seed}:' || u.seq)"
+    try:
+        con.execute(f"""
+            INSERT INTO billing.usage
+            SELECT '{ACCOUNT_ID}', u.ws,
+                   substr({h}, 1, 8) || '-' || substr({h}, 9, 4) || '-' || substr({h}, 13, 4) || '-' ||
+                   substr({h}, 17, 4) || '-' || substr({h}, 21, 12),
+                   u.sku, 'AWS', u.hour, u.hour + INTERVAL 1 HOUR, u.hour::DATE, t.tags, 'DBU',
+                   u.qty::DECIMAL(38, 18), {_metadata_sql()},
+                   {{'run_as': u.run_as, 'created_by': NULL::VARCHAR, 'owned_by': u.owned_by, 'run_by': NULL::VARCHAR}},
+                   u.record_type, (u.hour::DATE + u.ingest_delay + CASE WHEN hour(u.hour) >= 22 THEN 1 ELSE 0 END)::DATE,
+                   u.product,
+                   {{'jobs_tier': u.jobs_tier, 'sql_tier': u.sql_tier, 'dlt_tier': u.dlt_tier,
+                     'is_serverless': u.serverless, 'is_photon': u.photon, 'serving_type': NULL::VARCHAR,
+                     'networking': NULL::STRUCT(connectivity_type VARCHAR), 'performance_target': u.perf}},
+                   'COMPUTE_TIME'
+            FROM _gen_usage_flat u LEFT JOIN _gen_tagsets t USING (tagset)
+            ORDER BY u.seq""")
+    finally:
+        con.unregister("_gen_usage_flat")
+        con.unregister("_gen_tagsets")
+    return UsageResult(_price_change_hour(world, usage), pipeline_clusters)
+
+
+def _price_change_hour(world: World, usage: pa.Table) -> int:
+    """An hour boundary inside the window where PREMIUM_JOBS_COMPUTE usage starts exactly at the change."""
+    hour = usage["hour"].to_numpy()
+    jobs_sku = (usage["sku"].to_numpy() == SKUS.index(JOBS_SKU)) & (usage["record_type"].to_numpy() == 0)
+    candidates = np.unique(hour[jobs_sku])
+    middle = (world.clock.window_start_ms + world.clock.cutoff_ms) // 2
+    if not len(candidates):
+        return middle // HOUR * HOUR
+    return int(candidates[np.argmin(np.abs(candidates - middle))])
+
+
+def write_list_prices(con, price_change_ms: int) -> None:
+    rows = []
+    for sku, price, promo in PRICES:
+        if sku == JOBS_SKU:
+            rows.append(_price_row(sku, PRICES_SINCE_MS, price_change_ms, price, promo))
+            rows.append(_price_row(sku, price_change_ms, None, JOBS_NEW_PRICE, JOBS_NEW_PRICE))
+        elif sku == SERVERLESS_SKU:
+            change = int(datetime(2024, 7, 1, tzinfo=timezone.utc).timestamp() * 1000)
+            rows.append(_price_row(sku, PRICES_SINCE_MS, change, "0.37", "0.37"))
+            rows.append(_price_row(sku, change, None, price, promo))
+        else:
+            rows.append(_price_row(sku, PRICES_SINCE_MS, None, price, promo))
+    dec = pa.decimal128(38, 18)
+    schema = pa.schema([
+        ("account_id", pa.string()), ("price_start_time", pa.timestamp("ms", tz="UTC")),
+        ("price_end_time", pa.timestamp("ms", tz="UTC")), ("sku_name", pa.string()), ("cloud", pa.string()),
+        ("currency_code", pa.string()), ("usage_unit", pa.string()),
+        ("pricing", pa.struct([("default", dec), ("promotional", pa.struct([("default", dec)])),
+                               ("effective_list", pa.struct([("default", dec)]))])),
+    ])
+    insert_arrow(con, "billing.list_prices", pa.Table.from_pylist(rows, schema=schema))
+
+
+def _price_row(sku: str, start_ms: int, end_ms: int | None, price: str, promo: str) -> dict:
+    return {"account_id": ACCOUNT_ID, "price_start_time": start_ms, "price_end_time": end_ms, "sku_name": sku,
+            "cloud": "AWS", "currency_code": "USD", "usage_unit": "DBU",
+            "pricing": {"default": Decimal(price), "promotional": {"default": Decimal(promo)},
+                        "effective_list": {"default": Decimal(price)}}}

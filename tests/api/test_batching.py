@@ -1,0 +1,62 @@
+"""Statement counts of representative operations: a regression to one statement per parent fails here."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import gql
+
+DASHBOARD = """
+query Dashboard($w: TimeWindowInput) {
+  jobs(first: 50) {
+    nodes {
+      id name
+      runStats(window: $w) { successRate }
+      cost(window: $w) { listCost { amount } }
+      lastRun { resultState }
+      runs(first: 10, window: $w) { nodes { id cost { listCost { amount } } tasks { taskKey } } }
+    }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def client(monitor):
+    with monitor.client() as c:
+        yield c
+
+
+def cost_of(client, query, variables=None) -> dict:
+    body = gql(client, query, variables)
+    return body["extensions"]["cost"]
+
+
+def test_the_dashboard_operation_is_a_fixed_number_of_statements(client):
+    body = gql(client, DASHBOARD, {"w": {"lastDays": 60}})
+    jobs = body["data"]["jobs"]["nodes"]
+    runs = sum(len(job["runs"]["nodes"]) for job in jobs)
+    assert len(jobs) == 50 and runs > 50, "the page must be big enough to show N+1"
+    # jobs page, run stats, job costs, last runs, runs pages, run costs, task runs
+    assert body["extensions"]["cost"]["warehouseStatements"] == 7
+    assert body["extensions"]["cost"]["jobsApiCalls"] == 0
+
+
+def test_statement_count_does_not_grow_with_the_page(client):
+    small = cost_of(client, DASHBOARD.replace("first: 50", "first: 5"), {"w": {"lastDays": 60}})
+    assert small["warehouseStatements"] == 7
+
+
+def test_live_fields_call_the_jobs_api_once_per_distinct_run(client, workspace):
+    body = gql(client, """{ jobs(first: 20, filter: {workspaceId: "%s"}) { nodes {
+        lastRun { runId live { lifeCycleState } again: live { runPageUrl } } } } }"""
+               % workspace.state.home_workspace_id)
+    runs = {job["lastRun"]["runId"] for job in body["data"]["jobs"]["nodes"] if job["lastRun"]}
+    assert runs
+    assert body["extensions"]["cost"]["jobsApiCalls"] == len(runs)
+
+
+def test_query_cost_is_reported_before_execution(client):
+    small = cost_of(client, "{ jobs(first: 2) { nodes { name } } }")
+    large = cost_of(client, "{ jobs(first: 40) { nodes { name } } }")
+    assert 0 < small["queryCost"] < large["queryCost"]

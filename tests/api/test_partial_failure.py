@@ -1,0 +1,37 @@
+"""One failing source degrades its own fields, not the whole response."""
+
+from __future__ import annotations
+
+from conftest import gql
+from api.helpers import case
+
+
+def test_jobs_api_failure_nulls_live_fields_only(monitor, workspace, faults):
+    ws, _, run = case(workspace, "repaired_run")
+    faults.update({"jobs_api_500_rate": 1.0})
+    with monitor.client() as client:
+        body = gql(client, 'query($id: ID!) { run(id: $id) { resultState repairCount live { stateMessage } } }',
+                   {"id": f"{ws}:{run}"}, expect_errors=True)
+    assert body["data"]["run"]["resultState"] is not None
+    assert body["data"]["run"]["live"] is None
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"JOBS_API_UNAVAILABLE"}
+    assert body["errors"][0]["path"] == ["run", "live"]
+
+
+def test_live_fields_are_there_when_the_api_answers(monitor, workspace):
+    ws, _, run = case(workspace, "repaired_run")
+    with monitor.client() as client:
+        body = gql(client, 'query($id: ID!) { run(id: $id) { live { lifeCycleState runPageUrl repairHistory { type } } } }',
+                   {"id": f"{ws}:{run}"})
+    live = body["data"]["run"]["live"]
+    assert live["runPageUrl"].endswith(run)
+    assert [r["type"] for r in live["repairHistory"]][:2] == ["ORIGINAL", "REPAIR"]
+
+
+def test_warehouse_failure_is_warehouse_unavailable(monitor, faults):
+    faults.update({"warehouse_cold_start_seconds": 60})
+    with monitor.client() as client:
+        body = gql(client, '{ viewer { userName } dataFreshness { latestUsageEndTime } }', expect_errors=True)
+    assert body["data"] is None or body["data"]["viewer"]["userName"] == "admin@example.com"
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"WAREHOUSE_UNAVAILABLE"}
+    faults.update({"warehouse_cold_start_seconds": 0})
