@@ -12,3 +12,10 @@ class RequestStats:
     # HTTP calls actually made to the Jobs API.
     jobs_api_calls: int = 0
     cache_hits: int = 0
+    # Epoch seconds when the oldest cached answer this operation used was fetched; None if all were fresh.
+    oldest_answer_fetched_at: float | None = None
+
+    def note_cache_hit(self, fetched_at: float) -> None:
+        self.cache_hits += 1
+        if self.oldest_answer_fetched_at is None or fetched_at < self.oldest_answer_fetched_at:
+            self.oldest_answer_fetched_at = fetched_at

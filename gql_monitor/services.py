@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gql_monitor.settings import Settings
+from gql_monitor.sources.cache import AnswerCache, CachedWarehouse
 from gql_monitor.sources.credentials import app_config
 from gql_monitor.sources.jobs_api import JobsApi
 from gql_monitor.sources.warehouse import Warehouse
@@ -15,14 +16,21 @@ class Services:
     settings: Settings
     warehouse: Warehouse
     jobs_api: JobsApi
+    cache: AnswerCache
+    # The warehouse behind the answer cache: what GraphQL resolvers use. Health checks use `warehouse` directly.
+    answers: CachedWarehouse
 
     @classmethod
     def build(cls, settings: Settings) -> "Services":
         config = app_config(settings)
+        cache = AnswerCache(max_entries=settings.cache_max_entries, redis_url=settings.redis_url)
+        warehouse = Warehouse(settings, app_credentials=lambda: config.authenticate)
         return cls(
             settings=settings,
-            warehouse=Warehouse(settings, app_credentials=lambda: config.authenticate),
-            jobs_api=JobsApi(settings, config),
+            warehouse=warehouse,
+            jobs_api=JobsApi(settings, config, cache=cache, ttl_seconds=settings.live_cache_seconds),
+            cache=cache,
+            answers=CachedWarehouse(warehouse, cache, settings.table_cache_seconds),
         )
 
     def close(self) -> None:

@@ -28,6 +28,17 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(PREFIX + name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{PREFIX}{name} must be true or false, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str
@@ -46,6 +57,17 @@ class Settings:
     # How long the connector keeps retrying a warehouse that answers 503 (starting up) before giving up.
     warehouse_retry_seconds: int = 30
     in_databricks_app: bool = False
+    # System-table answers are cached for minutes (the tables lag by minutes anyway); Jobs API answers for seconds.
+    table_cache_seconds: int = 300
+    live_cache_seconds: int = 10
+    cache_max_entries: int = 5000
+    # Share the cache between replicas: redis://host:port/db
+    redis_url: str | None = None
+    # Browser origins allowed to call the API cross-origin; none by default.
+    cors_origins: tuple[str, ...] = ()
+    # Schema introspection (GraphiQL needs it); turn off for deployments that publish schema.graphql instead.
+    introspection: bool = True
+    max_query_cost: int = 20000
     # service-principal mode only: when set, only these user names may use the monitor.
     allowed_users: frozenset[str] = frozenset()
     # The demo's stand-in token used for browsers on loopback that send none; never set outside the demo.
@@ -106,6 +128,13 @@ class Settings:
             jobs_api_retry_seconds=_int(env, "JOBS_API_RETRY_SECONDS", 10, 1, 300),
             warehouse_retry_seconds=_int(env, "WAREHOUSE_RETRY_SECONDS", 30, 1, 900),
             in_databricks_app=bool(env.get("DATABRICKS_APP_NAME")),
+            table_cache_seconds=_int(env, "TABLE_CACHE_SECONDS", 300, 0, 86400),
+            live_cache_seconds=_int(env, "LIVE_CACHE_SECONDS", 10, 0, 3600),
+            cache_max_entries=_int(env, "CACHE_MAX_ENTRIES", 5000, 10, 10_000_000),
+            redis_url=env.get(PREFIX + "REDIS_URL") or None,
+            cors_origins=tuple(o.strip() for o in (env.get(PREFIX + "CORS_ORIGINS") or "").split(",") if o.strip()),
+            introspection=_bool(env, "INTROSPECTION", True),
+            max_query_cost=_int(env, "MAX_QUERY_COST", 20000, 100, 10_000_000),
             allowed_users=frozenset(
                 u.strip() for u in (env.get(PREFIX + "ALLOWED_USERS") or "").split(",") if u.strip()
             ),

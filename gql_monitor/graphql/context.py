@@ -28,7 +28,7 @@ class Context(BaseContext):
         super().__init__()
 
     async def fetch(self, name: str, params: dict) -> list[dict]:
-        return await self.services.warehouse.fetch(name, params, self.principal, self.stats)
+        return await self.services.answers.fetch(name, params, self.principal, self.stats)
 
 
 def build_context(services: Services, principal: Principal) -> Context:
@@ -40,7 +40,7 @@ def build_context(services: Services, principal: Principal) -> Context:
 
 
 async def _fetch(services: Services, principal: Principal, stats: RequestStats, name: str, params: dict):
-    return await services.warehouse.fetch(name, params, principal, stats)
+    return await services.answers.fetch(name, params, principal, stats)
 
 
 Info = strawberry.Info[Context, None]

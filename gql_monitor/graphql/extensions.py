@@ -16,9 +16,15 @@ log = logging.getLogger(__name__)
 MASKED_MESSAGE = "Internal error; it has been logged."
 
 
+# Limit violations found while parsing or validating; they are not the caller's typo but the query's size.
+LIMIT_MESSAGES = ("exceeds maximum operation depth", "aliases found. Allowed", "Document contains more than")
+
+
 def _code_for(error: GraphQLError) -> tuple[str, bool]:
     """(extensions.code, whether the message must be masked)."""
     original = error.original_error
+    if original is None and any(marker in error.message for marker in LIMIT_MESSAGES):
+        return "QUERY_TOO_COMPLEX", False
     if original is None:
         # Syntax and validation errors (unknown fields, wrong enum values, missing arguments) describe the caller's
         # document and carry no internals.

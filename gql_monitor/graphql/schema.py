@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from gql_monitor.graphql.extensions import ErrorCodes, cost_limit
@@ -15,17 +15,21 @@ MAX_TOKENS = 5000
 MAX_QUERY_COST = 20000
 
 
-def build_schema(*, max_query_cost: int = MAX_QUERY_COST) -> strawberry.Schema:
+def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = True) -> strawberry.Schema:
+    extensions = [
+        ErrorCodes,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        cost_limit(max_query_cost),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
-        config=StrawberryConfig(disable_field_suggestions=False),
-        extensions=[
-            ErrorCodes,
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            cost_limit(max_query_cost),
-        ],
+        # Without introspection, "did you mean" suggestions would still leak field names.
+        config=StrawberryConfig(disable_field_suggestions=not introspection),
+        extensions=extensions,
     )
 
 

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gql_monitor import __version__
-from gql_monitor.http import health
+from gql_monitor.graphql.schema import build_schema
+from gql_monitor.http import health, security
 from gql_monitor.http.graphql_route import mount_graphql
 from gql_monitor.services import Services
 from gql_monitor.settings import Settings
@@ -26,5 +27,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     app.state.settings = settings
     app.include_router(health.router)
-    mount_graphql(app, services)
+    security.install(app, settings.cors_origins)
+    schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection)
+    mount_graphql(app, services, schema)
     return app

@@ -29,7 +29,14 @@ def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> No
             raise RequestRefused(exc) from exc
         return build_context(services, principal)
 
-    router = GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql", allow_queries_via_get=True)
+    # No subscriptions are served, so there is no websocket origin to police; only HTTP transports are mounted.
+    router = GraphQLRouter(
+        schema,
+        context_getter=get_context,
+        graphql_ide="graphiql" if services.settings.introspection else None,
+        allow_queries_via_get=True,
+        subscription_protocols=(),
+    )
     app.include_router(router, prefix="/api/graphql")
 
     @app.exception_handler(RequestRefused)

@@ -34,10 +34,15 @@ GROUP BY ALL, named_struct, element_at, max_by/min_by, count_if, try_divide, exp
 from __future__ import annotations
 
 import collections
+import decimal
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.databricks import Databricks
@@ -47,6 +52,8 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.parsers.databricks import DatabricksParser
 from sqlglot.schema import MappingSchema
+
+log = logging.getLogger(__name__)
 
 ALLOWED_SCHEMAS = ("billing", "lakeflow", "compute", "access")
 PRIVATE_SCHEMA = "workspace_state"
@@ -99,6 +106,63 @@ class DecimalFunction:
         return "spark_decimal_{}_{}_{}_{}_{}_{}_{}_r{}".format(
             self.op, *self.left, *self.right, *self.result, self.rounding
         )
+
+
+_DECIMAL_CONTEXT = decimal.Context(prec=120, rounding=decimal.ROUND_HALF_UP)
+_ARROW_MAX_DECIMAL_PRECISION = 76
+
+
+def register_decimal_function(con: duckdb.DuckDBPyConnection, function: DecimalFunction) -> None:
+    """Create `function` in the database of `con` (DuckDB functions are visible to every cursor of a database)."""
+    (p1, s1), (p2, s2), (p, s) = function.left, function.right, function.result
+    result_type = pa.decimal128(p, s)
+
+    def fit(values: pa.Array) -> pa.Array:
+        try:
+            return values.cast(result_type)
+        except pa.ArrowInvalid as exc:
+            raise ArithmeticError(
+                f"[NUMERIC_VALUE_OUT_OF_RANGE] A value cannot be represented as Decimal({p}, {s}). "
+                "SQLSTATE: 22003"
+            ) from exc
+
+    def multiply(left: pa.Array, right: pa.Array) -> pa.Array:
+        # decimal256 holds the exact product as long as the precisions add up to at most 76 digits.
+        right_precision = min(p2, _ARROW_MAX_DECIMAL_PRECISION - 1 - p1)
+        try:
+            exact = pc.multiply_checked(left.cast(pa.decimal256(p1, s1)),
+                                        right.cast(pa.decimal256(right_precision, s2)))
+        except pa.ArrowInvalid as exc:
+            raise ArithmeticError(f"[ARITHMETIC_OVERFLOW] Decimal multiplication overflow: {exc}. SQLSTATE: 22003") \
+                from exc
+        return fit(pc.round(exact, ndigits=function.rounding, round_mode="half_towards_infinity"))
+
+    def divide(left: pa.Array, right: pa.Array) -> pa.Array:
+        step = decimal.Decimal(1).scaleb(-function.rounding)
+        out = []
+        for x, y in zip(left.to_pylist(), right.to_pylist()):
+            if x is None or y is None:
+                out.append(None)
+                continue
+            if y == 0:
+                raise ZeroDivisionError(
+                    "[DIVIDE_BY_ZERO] Division by zero. Use `try_divide` to tolerate divisor being 0 and return "
+                    "NULL instead. SQLSTATE: 22012"
+                )
+            out.append(_DECIMAL_CONTEXT.divide(x, y).quantize(step, context=_DECIMAL_CONTEXT))
+        return fit(pa.array(out, type=pa.decimal256(_ARROW_MAX_DECIMAL_PRECISION, function.rounding)))
+
+    try:
+        con.create_function(
+            function.name,
+            multiply if function.op == "mul" else divide,
+            [duckdb.sqltype(f"DECIMAL({p1},{s1})"), duckdb.sqltype(f"DECIMAL({p2},{s2})")],
+            duckdb.sqltype(f"DECIMAL({p},{s})"),
+            type="arrow",
+            side_effects=False,
+        )
+    except (duckdb.CatalogException, duckdb.NotImplementedException):
+        pass  # created earlier, by this or another thread
 
 
 @dataclass(frozen=True)
@@ -254,16 +318,19 @@ def _annotate_spark_avg(self, node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _default_annotator(expression_type: type) -> Callable:
+    spec = StandInDatabricks.EXPRESSION_METADATA.get(expression_type, {})
+    if "annotator" in spec:
+        return spec["annotator"]
+    return lambda self, e: self._set_type(e, spec.get("returns", exp.DType.UNKNOWN))
+
+
 class _SparkTyping(StandInDatabricks):
     """Only for type inference: Databricks' typing plus Spark's decimal arithmetic rules."""
 
     EXPRESSION_METADATA = {
         **StandInDatabricks.EXPRESSION_METADATA,
-        exp.Add: {"annotator": _annotate_spark_arithmetic(lambda self, e: self._annotate_binary(e))},
-        exp.Sub: {"annotator": _annotate_spark_arithmetic(lambda self, e: self._annotate_binary(e))},
-        exp.Mul: {"annotator": _annotate_spark_arithmetic(lambda self, e: self._annotate_binary(e))},
-        exp.Div: {"annotator": _annotate_spark_arithmetic(lambda self, e: self._annotate_div(e))},
-        exp.SafeDivide: {"annotator": _annotate_spark_arithmetic(lambda self, e: self._annotate_div(e))},
+        **{t: {"annotator": _annotate_spark_arithmetic(_default_annotator(t))} for t in _BINARY_OPS},
         exp.Sum: {"annotator": _annotate_spark_sum},
         exp.Avg: {"annotator": _annotate_spark_avg},
     }
@@ -275,9 +342,14 @@ _DEFAULT_UNIX_FORMATS = {"%Y-%mstrict-%dstrict %Hstrict:%Mstrict:%Sstrict", "%Y-
 _DECIMAL_NODES = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.SafeDivide, exp.Sum, exp.Avg)
 
 
-def _not_found(parts: Iterable[str], position: int | None, note: str = "") -> SqlError:
+def _line_pos(sql: str, offset: int) -> tuple[int, int]:
+    line_start = sql.rfind("\n", 0, offset) + 1
+    return sql.count("\n", 0, offset) + 1, offset - line_start
+
+
+def _not_found(parts: Iterable[str], position: tuple[int, int] | None, note: str = "") -> SqlError:
     name = ".".join(f"`{p}`" for p in parts)
-    where = f"; line 1 pos {position}" if position is not None else ""
+    where = f"; line {position[0]} pos {position[1]}" if position is not None else ""
     return SqlError(
         "TABLE_OR_VIEW_NOT_FOUND",
         f"The table or view {name} cannot be found. Verify the spelling and correctness of the schema and "
@@ -353,7 +425,7 @@ class Translator:
     def _translate(self, sql: str, types: dict[str, str | None], catalog: str, schema: str) -> Translation:
         tree = self._parse(sql)
         cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-        schemas = self._resolve_tables(tree, cte_names, catalog, schema)
+        schemas = self._resolve_tables(tree, sql, cte_names, catalog, schema)
         self._refuse_functions(tree)
         self._tag_decimal_candidates(tree)
         parameters = self._bind_parameters(tree, types)
@@ -371,8 +443,13 @@ class Translator:
         try:
             statements = [s for s in sqlglot.parse(sql, read=StandInDatabricks) if s is not None]
         except ParseError as exc:
-            detail = exc.errors[0]["description"] if exc.errors else str(exc)
-            raise SqlError("PARSE_SYNTAX_ERROR", f"Syntax error: {detail}.", "42601") from exc
+            if exc.errors:
+                first = exc.errors[0]
+                detail = (f"Syntax error at or near '{first.get('highlight', '')}': {first['description']}; "
+                          f"line {first.get('line')} pos {first.get('col')}")
+            else:
+                detail = f"Syntax error: {exc}"
+            raise SqlError("PARSE_SYNTAX_ERROR", f"{detail}.", "42601") from exc
         if not statements:
             raise SqlError("PARSE_EMPTY_STATEMENT", "Syntax error, unexpected empty statement.", "42617")
         if len(statements) > 1:
@@ -388,10 +465,13 @@ class Translator:
             )
         return tree
 
-    def _resolve_tables(self, tree: exp.Expression, cte_names: set[str], catalog: str, schema: str) -> tuple:
+    def _resolve_tables(self, tree: exp.Expression, sql: str, cte_names: set[str], catalog: str, schema: str
+                        ) -> tuple[str, ...]:
         touched: list[tuple[int, str]] = []
         for table in list(tree.find_all(exp.Table)):
-            position = table.this.meta.get("start") if isinstance(table.this, exp.Identifier) else None
+            first_part = next((p for p in table.parts if isinstance(p, exp.Identifier)), None)
+            offset = first_part.meta.get("start") if first_part is not None else None
+            position = _line_pos(sql, offset) if offset is not None else None
             if isinstance(table.this, exp.Func):
                 self._table_function(table)
                 continue
@@ -415,7 +495,7 @@ class Translator:
                 raise _not_found(shown, position)
             table.set("catalog", None)
             table.set("db", exp.to_identifier(sch))
-            touched.append((position if position is not None else 1 << 30, sch))
+            touched.append((offset if offset is not None else 1 << 30, sch))
         ordered = [s for _, s in sorted(touched, key=lambda t: t[0])]
         return tuple(dict.fromkeys(ordered))
 
@@ -504,9 +584,11 @@ class Translator:
         try:
             typed = qualify(typed, dialect=StandInDatabricks, schema=self._schema, validate_qualify_columns=False,
                             quote_identifiers=False, identify=False, expand_stars=True)
-            annotate_types(typed, schema=self._schema, dialect=_SparkTyping)
-        except SqlglotError:
+            annotate_types(typed, schema=self._schema, expression_metadata=_SparkTyping.EXPRESSION_METADATA,
+                           coerces_to=_SparkTyping.COERCES_TO)
+        except Exception:  # noqa: BLE001 - typing is best effort
             # Without types the statement still runs, with DuckDB's decimal rules.
+            log.warning("no decimal typing for statement: %s", statement_preview(tree.sql()), exc_info=True)
             return set()
         functions: set[DecimalFunction] = set()
         seen: set[int] = set()
@@ -546,6 +628,13 @@ class Translator:
         return functions
 
     def _rewrite_semantics(self, tree: exp.Expression) -> None:
+        for select in list(tree.find_all(exp.Select)):
+            group = select.args.get("group")
+            if group is not None and group.args.get("all") and select.args.get("qualify") is not None:
+                # DuckDB cannot combine QUALIFY with GROUP BY ALL; spell out the keys GROUP BY ALL implies.
+                keys = [p.unalias().copy() for p in select.expressions
+                        if not p.find(exp.AggFunc, exp.Window) and not isinstance(p.unalias(), exp.Star)]
+                select.set("group", exp.Group(expressions=keys) if keys else None)
         for node in list(tree.find_all(exp.Quantile)):
             if isinstance(node, exp.ApproxQuantile):
                 node.replace(exp.Anonymous(this="QUANTILE_DISC", expressions=[node.this, node.args["quantile"]]))
@@ -569,7 +658,7 @@ class Translator:
             value = node.this if node.this is not None else exp.CurrentTimestamp()
             fmt = node.args.get("format")
             if fmt is None or fmt.name in _DEFAULT_UNIX_FORMATS:
-                instant = exp.Cast(this=value, to=exp.DataType.build("TIMESTAMP"))
+                instant = exp.Cast(this=value, to=exp.DataType.build("TIMESTAMPTZ"))
             else:
                 instant = exp.StrToTime(this=value, format=fmt)
             node.replace(exp.Cast(

@@ -44,8 +44,11 @@ def _map_error(exc: Exception) -> Exception:
 
 
 class JobsApi:
-    def __init__(self, settings: Settings, app_config: Config) -> None:
+    def __init__(self, settings: Settings, app_config: Config, cache=None, ttl_seconds: int = 10) -> None:
         self._settings = settings
+        # Live answers are cached for seconds only: long enough to absorb a burst of identical page loads.
+        self._cache = cache
+        self._ttl = ttl_seconds
         self._app_client = WorkspaceClient(config=app_config)
         self._user_clients: OrderedDict[str, WorkspaceClient] = OrderedDict()
         self._lock = threading.Lock()
@@ -99,7 +102,9 @@ class JobsApi:
 
     async def current_user(self, token: str, stats: RequestStats | None = None) -> JsonObject:
         """SCIM Me for a token: validates it and says whom it belongs to."""
-        return await self._call("/api/2.0/preview/scim/v2/Me", {}, Principal("token-check", token), stats) or {}
+        return await self._call(
+            "/api/2.0/preview/scim/v2/Me", {}, Principal("token-check", token), stats, cacheable=False
+        ) or {}
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
@@ -109,12 +114,30 @@ class JobsApi:
         except _NotFound:
             return None
 
-    async def _call(self, path: str, query: dict, principal: Principal, stats: RequestStats | None) -> JsonObject:
-        if stats is not None:
-            stats.jobs_api_calls += 1
-        async with self._semaphore:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self._do, path, query, principal)
+    async def _call(
+        self, path: str, query: dict, principal: Principal, stats: RequestStats | None, cacheable: bool = True
+    ) -> JsonObject:
+        async def call() -> JsonObject:
+            if stats is not None:
+                stats.jobs_api_calls += 1
+            async with self._semaphore:
+                loop = asyncio.get_running_loop()
+                try:
+                    return await loop.run_in_executor(self._executor, self._do, path, query, principal)
+                except _NotFound:
+                    return _NOT_FOUND
+
+        if self._cache is not None and cacheable:
+            from gql_monitor.sources.cache import cache_key
+
+            result = await self._cache.get_or_compute(
+                cache_key(principal.partition, path, query), self._ttl, call, stats
+            )
+        else:
+            result = await call()
+        if result is _NOT_FOUND or result == _NOT_FOUND:
+            raise _NotFound()
+        return result
 
     def _do(self, path: str, query: dict, principal: Principal) -> JsonObject:
         client = self._client(principal)
@@ -154,3 +177,7 @@ class JobsApi:
 
 class _NotFound(Exception):
     pass
+
+
+# A cacheable stand-in for "does not exist" (exceptions are not cached; a known-missing run is worth remembering).
+_NOT_FOUND = {"__not_found__": True}

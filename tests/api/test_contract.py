@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from graphql import GraphQLInputObjectType, GraphQLObjectType
+
 from gql_monitor.graphql.schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,4 +22,11 @@ def test_every_type_and_field_is_described():
             continue
         if not graphql_type.description:
             undocumented.append(name)
+        if isinstance(graphql_type, (GraphQLObjectType, GraphQLInputObjectType)):
+            for field_name, field in graphql_type.fields.items():
+                if not field.description:
+                    undocumented.append(f"{name}.{field_name}")
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    if not arg.description:
+                        undocumented.append(f"{name}.{field_name}({arg_name})")
     assert not undocumented, undocumented

@@ -18,13 +18,17 @@ from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
 class ActiveRun:
     id: strawberry.ID = strawberry.field(description="`<workspace id>:<run id>`, the same id the run will have in "
                                                      "`run(id)` once the tables catch up.")
-    run_id: str
-    job_id: strawberry.ID
-    run_name: str | None
-    start_time: datetime | None
-    life_cycle_state: str | None
-    state_message: str | None
-    run_page_url: str | None
+    run_id: str = strawberry.field(description="The run id within this workspace.")
+    job_id: strawberry.ID = strawberry.field(description="The job's id, `<workspace id>:<job id>`.")
+    run_name: str | None = strawberry.field(description="The run's name; null when the Jobs API gives none.")
+    start_time: datetime | None = strawberry.field(
+        description="When the run started (UTC); null when the Jobs API gives no start time."
+    )
+    life_cycle_state: str | None = strawberry.field(
+        description="In the Jobs API's vocabulary: QUEUED, PENDING, RUNNING, TERMINATING, ..."
+    )
+    state_message: str | None = strawberry.field(description="The run's state message; null when empty.")
+    run_page_url: str | None = strawberry.field(description="The run's page in the Databricks UI.")
 
     @strawberry.field(description="The job of this run.")
     async def job(self, info: Info) -> Annotated["Job", strawberry.lazy("gql_monitor.graphql.types.job")] | None:
@@ -51,8 +55,10 @@ class ActiveRun:
 @strawberry.type(description="A page of active runs. The Jobs API pages by token and gives no total, so this "
                              "connection has no `totalCount` and no per-item cursors.")
 class ActiveRunConnection:
-    nodes: list[ActiveRun]
-    page_info: PageInfo
+    nodes: list[ActiveRun] = strawberry.field(description="The active runs of this page, in the Jobs API's order.")
+    page_info: PageInfo = strawberry.field(
+        description="Whether the Jobs API has more active runs, and the cursor to get them."
+    )
 
 
 async def resolve_active_runs(info: Info, first: int, after: str | None) -> ActiveRunConnection:

@@ -22,14 +22,14 @@ class Money:
 
 @strawberry.type(description="The time window a figure covers: [start, end).")
 class TimeWindow:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(description="Inclusive start, UTC.")
+    end: datetime = strawberry.field(description="Exclusive end, UTC.")
 
 
 @strawberry.type(description="A key/value tag.")
 class Tag:
-    key: str
-    value: str | None
+    key: str = strawberry.field(description="The tag's key.")
+    value: str | None = strawberry.field(description="The tag's value; null when the tag has no value.")
 
 
 def tags_from_map(value) -> list[Tag]:
@@ -50,31 +50,41 @@ class CostAttribution(Enum):
 
 @strawberry.type(description="Spend on one SKU.")
 class SkuCost:
-    sku_name: str
-    usage_unit: str
+    sku_name: str = strawberry.field(description="The SKU, as `sku_name` in system.billing.usage.")
+    usage_unit: str = strawberry.field(description="Unit `quantity` is measured in, e.g. DBU.")
     quantity: Decimal = strawberry.field(description="Usage quantity in `usageUnit` (all record types summed).")
-    list_cost: Money
+    list_cost: Money = strawberry.field(
+        description="Priced usage of this SKU at list price; usage with no price in force adds nothing."
+    )
 
 
 @strawberry.type(description="Spend on one day (UTC).")
 class DailyCost:
-    date: date
-    dbus: Decimal
-    list_cost: Money
+    date: date = strawberry.field(description="The usage date (UTC), as `usage_date` in system.billing.usage.")
+    dbus: Decimal = strawberry.field(description="DBUs consumed that day (usage in other units not included).")
+    list_cost: Money = strawberry.field(description="Spend that day at list price, all SKUs and units.")
 
 
 @strawberry.type(description="Spend of a job, run, task run or group in a window, at the list price in force when "
                              "each usage record started; corrections (RETRACTION/RESTATEMENT) included.")
 class Cost:
-    window: TimeWindow
+    window: TimeWindow = strawberry.field(
+        description="Usage that started in this window is counted. For a job or group: the requested window; for a "
+        "run or task run: from the hour the run started to an hour from now."
+    )
     dbus: Decimal = strawberry.field(description="DBUs consumed (usage in other units is in `bySku`).")
-    list_cost: Money
+    list_cost: Money = strawberry.field(
+        description="Usage quantity times the unit list price in force when each record started, summed over all "
+        "SKUs and units; excludes `unpricedQuantity`."
+    )
     unpriced_quantity: Decimal = strawberry.field(
         description="Usage with no list price in force; not included in `listCost`, shown so nothing is hidden."
     )
-    attribution: CostAttribution
-    by_sku: list[SkuCost]
-    daily: list[DailyCost]
+    attribution: CostAttribution = strawberry.field(description="How the usage was tied to the subject.")
+    by_sku: list[SkuCost] = strawberry.field(description="Spend per SKU, most expensive first (then by name).")
+    daily: list[DailyCost] = strawberry.field(
+        description="Spend per UTC usage day, oldest first; days with neither priced nor DBU usage are left out."
+    )
 
 
 def cost_from_summary(summary: CostSummary, start: datetime, end: datetime, attribution: CostAttribution) -> Cost:
@@ -102,20 +112,24 @@ def cost_from_summary(summary: CostSummary, start: datetime, end: datetime, attr
 
 @strawberry.type(description="Relay page information.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    end_cursor: str | None = strawberry.field(
+        description="Opaque cursor to pass as `after` to get the items after this page; null when the page is "
+        "empty (for `activeRuns`: when there is no next page)."
+    )
 
 
 @strawberry.type(description="An edge of a connection.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Opaque cursor of this item; pass it as `after` to get the items after "
+                                               "it.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list, with keyset cursors that stay valid as new data arrives.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors, in list order.")
+    page_info: PageInfo = strawberry.field(description="Whether there is a next page, and the cursor to get it.")
     total_count: int = strawberry.field(description="How many items pass the filters, over all pages.")
 
     @strawberry.field(description="The nodes of `edges`, without cursors.")

@@ -16,17 +16,24 @@ from gql_monitor.loaders.costs import fetch_costs_by_dimension
                              "(all-purpose compute, DLT, SQL warehouses, ...) when grouping by job, usage without the "
                              "tag when grouping by tag, without a run-as identity when grouping by run-as.")
 class CostGroup:
-    key: str | None
+    key: str | None = strawberry.field(
+        description="The group's value of the dimension: `<workspace id>:<job id>` (JOB), SKU name (SKU), workspace "
+        "id (WORKSPACE), the tag's value (TAG), run-as identity (RUN_AS), billing_origin_product (PRODUCT) or "
+        "YYYY-MM-DD usage date, UTC (DAY); null for the unattributed remainder."
+    )
     label: str | None = strawberry.field(description="A readable name: job name, workspace name, or the key.")
-    unattributed: bool
-    cost: Cost
+    unattributed: bool = strawberry.field(description="True for the remainder group whose `key` is null.")
+    cost: Cost = strawberry.field(description="The group's spend in the window (attribution GROUPED_USAGE).")
 
 
 @strawberry.type(description="Account spend in a window, grouped. The groups add up to `total` exactly.")
 class CostBreakdown:
-    window: TimeWindow
-    group_by: CostDimension
-    total: Money
+    window: TimeWindow = strawberry.field(description="The window; usage that started in it is counted.")
+    group_by: CostDimension = strawberry.field(description="The dimension the groups are keyed by.")
+    total: Money = strawberry.field(
+        description="All spend that passes the filters at list price: the sum of the groups and of "
+        "`attributedToJobs` and `unattributedToJobs`."
+    )
     attributed_to_jobs: Money = strawberry.field(description="Spend on usage that carries a job id.")
     unattributed_to_jobs: Money = strawberry.field(
         description="Spend on usage no job can be charged for (all-purpose compute, DLT, SQL warehouses, ...)."

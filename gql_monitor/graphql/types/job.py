@@ -34,15 +34,19 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="A cron schedule.")
 class Schedule:
-    quartz_cron_expression: str | None
-    timezone_id: str | None
+    quartz_cron_expression: str | None = strawberry.field(description="The Quartz cron expression of the schedule.")
+    timezone_id: str | None = strawberry.field(
+        description="Java time zone id the cron expression is evaluated in, e.g. Europe/Berlin."
+    )
 
 
 @strawberry.type(description="A task of the job's current definition.")
 class JobTask:
-    task_key: str
-    depends_on: list[str]
-    timeout_seconds: int | None
+    task_key: str = strawberry.field(description="The task's key, unique within the job.")
+    depends_on: list[str] = strawberry.field(description="Keys of the tasks this task depends on; empty for none.")
+    timeout_seconds: int | None = strawberry.field(
+        description="The task's timeout in seconds, from system.lakeflow.job_tasks; null when not recorded."
+    )
 
 
 @strawberry.type(description="A Databricks job: its latest version in system.lakeflow.jobs, or, for a job that ran "
@@ -50,22 +54,48 @@ class JobTask:
 class Job:
     id: strawberry.ID = strawberry.field(description="`<workspace id>:<job id>`, unique across workspaces.")
     job_id: str = strawberry.field(description="The job id within its workspace.")
-    workspace_id: str
-    name: str | None
+    workspace_id: str = strawberry.field(description="The id of the workspace the job belongs to.")
+    name: str | None = strawberry.field(description="The job's name (see `nameSource`); null when nothing names it.")
     name_source: str = strawberry.field(
         description="Where the name comes from: JOBS_TABLE, USAGE (usage_metadata.job_name) or RUN_NAME."
     )
-    description: str | None
-    creator: str | None
-    run_as: str | None
-    tags: list[Tag]
-    schedule: Schedule | None
-    trigger_type: str | None
-    paused: bool | None
-    timeout_seconds: int | None
-    created_time: datetime | None
+    description: str | None = strawberry.field(
+        description="The user-given description; null when unset or not recorded (jobs not in the jobs table, "
+        "workspaces with customer-managed keys)."
+    )
+    creator: str | None = strawberry.field(
+        description="User name of the job's creator, else their principal id; null when unknown (always for jobs "
+        "not in the jobs table)."
+    )
+    run_as: str | None = strawberry.field(
+        description="The user or service principal the job runs as (user name, else id). For jobs not in the jobs "
+        "table: the run-as identity of their latest usage record, if any."
+    )
+    tags: list[Tag] = strawberry.field(
+        description="The job's custom tags, sorted by key; empty when none (always for jobs not in the jobs table)."
+    )
+    schedule: Schedule | None = strawberry.field(
+        description="The cron schedule from the job's trigger settings; null when the job has none or the latest "
+        "version does not record its trigger."
+    )
+    trigger_type: str | None = strawberry.field(
+        description="The job's trigger type as system.lakeflow.jobs records it (e.g. CRON, FILE_ARRIVAL, "
+        "CONTINUOUS); null when not recorded."
+    )
+    paused: bool | None = strawberry.field(
+        description="Whether the job is paused, per system.lakeflow.jobs; null when not recorded."
+    )
+    timeout_seconds: int | None = strawberry.field(
+        description="The job's timeout in seconds, per system.lakeflow.jobs; null when not recorded."
+    )
+    created_time: datetime | None = strawberry.field(
+        description="When the job was created (UTC); if the table lacks it, the oldest version still in the table. "
+        "Null for jobs not in the jobs table."
+    )
     changed_time: datetime | None = strawberry.field(description="When the latest version was written.")
-    deleted_time: datetime | None
+    deleted_time: datetime | None = strawberry.field(
+        description="When the job was deleted (UTC); null for jobs not deleted or not in the jobs table."
+    )
     in_jobs_table: bool = strawberry.field(description="False for jobs known only from their runs and usage.")
 
     @classmethod
@@ -111,10 +141,19 @@ class Job:
     async def runs(
         self,
         info: Info,
-        first: int,
-        after: str | None = None,
-        filter: RunFilter | None = None,
-        window: TimeWindowInput | None = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Return the runs after this cursor (an edge's `cursor` or "
+                                            "`pageInfo.endCursor` of this list)."),
+        ] = None,
+        filter: Annotated[
+            RunFilter | None, strawberry.argument(description="Filters on the runs; `jobIds` is ignored here.")
+        ] = None,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the runs started in; default: last 30 days."),
+        ] = None,
     ) -> Connection[Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]]:
         from gql_monitor.graphql.types.run import Run
         from gql_monitor.graphql.types.runs_query import run_filter_params
@@ -145,13 +184,27 @@ class Job:
 
     @strawberry.field(description="Run counts by result state and duration percentiles in the window "
                                   "(default: last 30 days).")
-    async def run_stats(self, info: Info, window: TimeWindowInput | None = None) -> RunStats:
+    async def run_stats(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the runs started in; default: last 30 days."),
+        ] = None,
+    ) -> RunStats:
         start, end = resolve_window(window, info.context.now)
         rows = await info.context.loaders.run_stats.load((str(self.id), (start, end)))
         return RunStats.from_rows(rows, start, end)
 
     @strawberry.field(description="Spend of the job's usage in the window (default: last 30 days).")
-    async def cost(self, info: Info, window: TimeWindowInput | None = None) -> Cost:
+    async def cost(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the usage started in; default: last 30 days."),
+        ] = None,
+    ) -> Cost:
         start, end = resolve_window(window, info.context.now)
         summary = await info.context.loaders.cost_by_job.load((str(self.id), (start, end)))
         return cost_from_summary(summary, start, end, CostAttribution.JOB_USAGE)

@@ -23,9 +23,13 @@ def _ms(value) -> datetime | None:
 @strawberry.type(description="One attempt in a run's repair history (Jobs API).")
 class RepairAttempt:
     type: str = strawberry.field(description="ORIGINAL or REPAIR.")
-    id: str | None
-    start_time: datetime | None
-    end_time: datetime | None
+    id: str | None = strawberry.field(
+        description="The id the Jobs API gives the attempt (a REPAIR's repair id); null when it gives none."
+    )
+    start_time: datetime | None = strawberry.field(description="When the attempt started (UTC); null if not reported.")
+    end_time: datetime | None = strawberry.field(
+        description="When the attempt ended (UTC); null while it runs or if not reported."
+    )
     result_state: str | None = strawberry.field(description="In the Jobs API's vocabulary (SUCCESS, FAILED, ...).")
 
 
@@ -35,11 +39,20 @@ class RunLive:
     life_cycle_state: str | None = strawberry.field(description="QUEUED, PENDING, RUNNING, TERMINATED, ...")
     result_state: str | None = strawberry.field(description="In the Jobs API's vocabulary (SUCCESS, FAILED, ...).")
     state_message: str | None = strawberry.field(description="The run's state message: for a failed run, its error.")
-    termination_code: str | None
-    termination_message: str | None
+    termination_code: str | None = strawberry.field(
+        description="Why the run ended, in the Jobs API's vocabulary (e.g. SUCCESS, RUN_EXECUTION_ERROR); null "
+        "until the run terminates."
+    )
+    termination_message: str | None = strawberry.field(
+        description="The Jobs API's explanation of the termination code; null when it gives none."
+    )
     run_page_url: str | None = strawberry.field(description="The run's page in the Databricks UI (logs, output).")
-    attempt_number: int | None
-    repair_history: list[RepairAttempt]
+    attempt_number: int | None = strawberry.field(
+        description="Which attempt this run is: 0 for the first, counting up for each automatic retry."
+    )
+    repair_history: list[RepairAttempt] = strawberry.field(
+        description="The original attempt and each repair, in the Jobs API's order; empty when the API gives none."
+    )
 
     @classmethod
     def from_api(cls, run: dict) -> "RunLive":
@@ -71,29 +84,56 @@ class RunLive:
 class Run:
     id: strawberry.ID = strawberry.field(description="`<workspace id>:<run id>`, unique across workspaces.")
     run_id: str = strawberry.field(description="The run id within its workspace.")
-    workspace_id: str
+    workspace_id: str = strawberry.field(description="The id of the workspace the run belongs to.")
     job_id: strawberry.ID = strawberry.field(description="The job's id, `<workspace id>:<job id>`.")
-    run_name: str | None
+    run_name: str | None = strawberry.field(description="The run's name from the timeline; null when not recorded.")
     result_state: str | None = strawberry.field(
         description="Outcome from the latest end row (SUCCEEDED, FAILED, ERROR, ...); null while in progress."
     )
-    termination_code: str | None
-    termination_type: str | None
-    trigger_type: str | None
-    run_type: str | None
-    start_time: datetime
+    termination_code: str | None = strawberry.field(
+        description="Why the run ended, from the latest end row, in the system tables' vocabulary (e.g. SUCCESS, "
+        "RUN_EXECUTION_ERROR); null while in progress."
+    )
+    termination_type: str | None = strawberry.field(
+        description="Category of the termination code (SUCCESS, CLIENT_ERROR, INTERNAL_ERROR, CLOUD_FAILURE), from "
+        "the latest end row; null while in progress."
+    )
+    trigger_type: str | None = strawberry.field(
+        description="How the run was triggered, in the system tables' vocabulary (see TriggerType); null when not "
+        "recorded."
+    )
+    run_type: str | None = strawberry.field(
+        description="JOB_RUN, SUBMIT_RUN or WORKFLOW_RUN (see RunType); null when not recorded."
+    )
+    start_time: datetime = strawberry.field(description="Start of the run's first timeline slice (UTC).")
     end_time: datetime | None = strawberry.field(description="End of the latest end row; null while in progress.")
     in_progress: bool = strawberry.field(description="No end row yet (running, or the tables have not caught up).")
     duration_seconds: int | None = strawberry.field(
         description="Total run duration: run_duration_seconds when recorded, else the sum of the run's slices."
     )
-    queue_duration_seconds: int | None
-    setup_duration_seconds: int | None
-    execution_duration_seconds: int | None
-    cleanup_duration_seconds: int | None
+    queue_duration_seconds: int | None = strawberry.field(
+        description="Seconds spent queued, from the latest end row; null while in progress or when not recorded."
+    )
+    setup_duration_seconds: int | None = strawberry.field(
+        description="Seconds spent setting up compute, from the latest end row; null while in progress or when not "
+        "recorded."
+    )
+    execution_duration_seconds: int | None = strawberry.field(
+        description="Seconds spent executing, from the latest end row; null while in progress or when not recorded."
+    )
+    cleanup_duration_seconds: int | None = strawberry.field(
+        description="Seconds spent cleaning up, from the latest end row; null while in progress or when not "
+        "recorded."
+    )
     repair_count: int = strawberry.field(description="How many times the run was repaired (end rows minus one).")
-    job_parameters: list[Tag]
-    compute_ids: list[str]
+    job_parameters: list[Tag] = strawberry.field(
+        description="The run's job parameters (name/value), from the latest end row, sorted by name; empty while in "
+        "progress."
+    )
+    compute_ids: list[str] = strawberry.field(
+        description="Ids of the compute (clusters, SQL warehouses) the run used, from the latest end row; empty "
+        "while in progress or when none is recorded."
+    )
     cursor: strawberry.Private[str]
 
     @classmethod

@@ -14,27 +14,32 @@ FAILED_STATES = ("FAILED", "ERROR", "TIMED_OUT")
 @strawberry.type(description="Runs with one result state.")
 class ResultStateCount:
     result_state: str | None = strawberry.field(description="Null counts runs still in progress.")
-    count: int
+    count: int = strawberry.field(description="How many runs have this result state.")
 
 
 @strawberry.type(description="Duration percentiles over finished runs, in seconds (continuous percentiles).")
 class DurationStats:
-    p50: float | None
-    p90: float | None
-    p95: float | None
-    max: float | None
+    p50: float | None = strawberry.field(description="Median duration in seconds; null with no finished runs.")
+    p90: float | None = strawberry.field(description="90th percentile duration in seconds; null with no finished runs.")
+    p95: float | None = strawberry.field(description="95th percentile duration in seconds; null with no finished runs.")
+    max: float | None = strawberry.field(description="Longest duration in seconds; null with no finished runs.")
 
 
 @strawberry.type(description="A job's runs that started in a window.")
 class RunStats:
-    window: TimeWindow
-    total_runs: int
-    succeeded: int
+    window: TimeWindow = strawberry.field(description="The window the counted runs started in.")
+    total_runs: int = strawberry.field(description="All runs that started in the window, in progress included.")
+    succeeded: int = strawberry.field(description="Runs whose result state is SUCCEEDED.")
     failed: int = strawberry.field(description="FAILED, ERROR and TIMED_OUT runs.")
-    in_progress: int
+    in_progress: int = strawberry.field(description="Runs with no end row yet (running, or the tables lag).")
     success_rate: float | None = strawberry.field(description="succeeded / finished runs; null with none finished.")
-    by_result_state: list[ResultStateCount]
-    duration: DurationStats
+    by_result_state: list[ResultStateCount] = strawberry.field(
+        description="Run counts per result state (system tables' vocabulary), by state name, in-progress (null) last."
+    )
+    duration: DurationStats = strawberry.field(
+        description="Duration percentiles over the finished runs: run_duration_seconds, else the sum of the run's "
+        "slices."
+    )
 
     @classmethod
     def from_rows(cls, rows: list[dict], start: datetime, end: datetime) -> "RunStats":

@@ -20,14 +20,30 @@ FAILED_STATES = {"FAILED", "ERROR", "TIMED_OUT"}
 class TaskRun:
     id: strawberry.ID = strawberry.field(description="`<workspace id>:<task run id>`.")
     run_id: str = strawberry.field(description="The task run id within its workspace.")
-    task_key: str
-    start_time: datetime
-    end_time: datetime | None
-    result_state: str | None
-    termination_code: str | None
-    termination_type: str | None
-    duration_seconds: int | None
-    compute_ids: list[str]
+    task_key: str = strawberry.field(description="The key of the task this is a run of.")
+    start_time: datetime = strawberry.field(description="Start of the task run's first timeline slice (UTC).")
+    end_time: datetime | None = strawberry.field(
+        description="End of the task run's latest end row (UTC); null while in progress."
+    )
+    result_state: str | None = strawberry.field(
+        description="Outcome from the latest end row, in the system tables' vocabulary (SUCCEEDED, FAILED, ERROR, "
+        "TIMED_OUT, CANCELLED, ...); null while in progress."
+    )
+    termination_code: str | None = strawberry.field(
+        description="Why the task run ended, from the latest end row, in the system tables' vocabulary; null while "
+        "in progress."
+    )
+    termination_type: str | None = strawberry.field(
+        description="Category of the termination code (SUCCESS, CLIENT_ERROR, INTERNAL_ERROR, CLOUD_FAILURE); null "
+        "while in progress."
+    )
+    duration_seconds: int | None = strawberry.field(
+        description="Seconds covered by the task run's timeline slices (so far, while in progress)."
+    )
+    compute_ids: list[str] = strawberry.field(
+        description="Ids of the compute (clusters, SQL warehouses) the task run used, as the timeline records "
+        "them; empty when none is recorded."
+    )
     parent: strawberry.Private["Run"]
     workspace_id: strawberry.Private[str]
     job_id: strawberry.Private[str]

@@ -19,7 +19,9 @@ class DataAccess(Enum):
 
 @strawberry.type(description="The caller.")
 class Viewer:
-    user_name: str
+    user_name: str = strawberry.field(
+        description="The caller's user name, as the Databricks Apps proxy or the workspace (for a token) reports it."
+    )
     data_access: DataAccess = strawberry.field(
         description="OBO: your own grants and job ACLs apply. SERVICE_PRINCIPAL: the app's own identity's apply."
     )

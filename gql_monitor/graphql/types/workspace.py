@@ -9,10 +9,13 @@ from gql_monitor.graphql.context import Info
 
 @strawberry.type(description="A workspace of the account (system.access.workspaces_latest).")
 class Workspace:
-    id: str
-    name: str | None
-    url: str | None
-    status: str | None
+    id: str = strawberry.field(description="The workspace id.")
+    name: str | None = strawberry.field(description="The workspace's name; null when the account list lacks it.")
+    url: str | None = strawberry.field(description="The workspace's URL; null when the account list lacks it.")
+    status: str | None = strawberry.field(
+        description="The workspace's status as system.access.workspaces_latest reports it (e.g. RUNNING); null when "
+        "the account list lacks it."
+    )
 
 
 async def load_workspace(info: Info, workspace_id: str) -> Workspace:
