@@ -75,8 +75,8 @@ class TimeWindowInput:
 
 @strawberry.input(description="A tag a job must carry; with `value` omitted any value matches.")
 class TagFilter:
-    key: str
-    value: str | None = None
+    key: str = strawberry.field(description="The tag key the job must carry (exact).")
+    value: str | None = strawberry.field(default=None, description="The tag's value (exact); omit to match any value.")
 
 
 @strawberry.input(description="Filters on jobs. Every given filter must match.")
@@ -96,13 +96,28 @@ class JobFilter:
 
 @strawberry.input(description="Filters on runs. Every given filter must match.")
 class RunFilter:
-    workspace_id: str | None = None
+    workspace_id: str | None = strawberry.field(default=None, description="Only runs of this workspace.")
     job_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Job ids (`workspace:job`).")
-    result_states: list[ResultState] | None = None
-    termination_codes: list[str] | None = None
-    trigger_types: list[TriggerType] | None = None
-    run_types: list[RunType] | None = None
-    min_duration_seconds: int | None = None
+    result_states: list[ResultState] | None = strawberry.field(
+        default=None,
+        description="Only runs whose latest outcome is one of these (empty: no filter); in-progress runs never match.",
+    )
+    termination_codes: list[str] | None = strawberry.field(
+        default=None,
+        description="Only runs whose termination code (system tables' vocabulary, exact) is one of these (empty: "
+        "no filter); at most 50.",
+    )
+    trigger_types: list[TriggerType] | None = strawberry.field(
+        default=None, description="Only runs triggered in one of these ways (empty: no filter)."
+    )
+    run_types: list[RunType] | None = strawberry.field(
+        default=None, description="Only runs of these kinds (empty: no filter)."
+    )
+    min_duration_seconds: int | None = strawberry.field(
+        default=None,
+        description="Only runs lasting at least this many seconds (`Run.durationSeconds`; for runs in progress, the "
+        "time covered so far). Not negative.",
+    )
     in_progress: bool | None = strawberry.field(
         default=None, description="true: only runs with no end row yet; false: only finished runs."
     )
@@ -110,8 +125,10 @@ class RunFilter:
 
 @strawberry.input(description="Filters on spend.")
 class CostFilter:
-    workspace_id: str | None = None
-    skus: list[str] | None = None
+    workspace_id: str | None = strawberry.field(default=None, description="Only usage of this workspace.")
+    skus: list[str] | None = strawberry.field(
+        default=None, description="Only usage of these SKUs (`sku_name`, exact; empty: no filter); at most 50."
+    )
     products: list[str] | None = strawberry.field(default=None, description="billing_origin_product values.")
 
 

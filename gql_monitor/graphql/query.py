@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from gql_monitor.graphql.context import Info
@@ -27,36 +29,79 @@ class Query:
         return await viewer.resolve_freshness(info)
 
     @strawberry.field(description="A job by id (`<workspace id>:<job id>`); null when unknown.")
-    async def job(self, info: Info, id: strawberry.ID) -> Job | None:
+    async def job(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="`<workspace id>:<job id>`.")]
+    ) -> Job | None:
         return await jobs_query.resolve_job(info, id)
 
     @strawberry.field(description="Jobs, including deleted ones on request and jobs known only from their runs.")
     async def jobs(
-        self, info: Info, first: int, after: str | None = None, filter: JobFilter | None = None,
-        order_by: JobOrder = JobOrder.NAME,
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Return the jobs after this cursor (an edge's `cursor` or "
+                                            "`pageInfo.endCursor` of this list, fetched with the same `orderBy`)."),
+        ] = None,
+        filter: Annotated[JobFilter | None, strawberry.argument(description="Filters on the jobs.")] = None,
+        order_by: Annotated[
+            JobOrder,
+            strawberry.argument(description="NAME: by name, case-insensitive, unnamed jobs first, ties by id; ID: "
+                                            "by workspace id, then job id."),
+        ] = JobOrder.NAME,
     ) -> Connection[Job]:
         return await jobs_query.resolve_jobs(info, first, after, filter, order_by)
 
     @strawberry.field(description="A run by id (`<workspace id>:<run id>`); null when unknown.")
-    async def run(self, info: Info, id: strawberry.ID) -> Run | None:
+    async def run(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="`<workspace id>:<run id>`.")]
+    ) -> Run | None:
         return await runs_query.resolve_run(info, id)
 
     @strawberry.field(description="Runs across all jobs that started in the window (default: last 30 days), newest "
                                   "first.")
     async def runs(
-        self, info: Info, first: int, after: str | None = None, filter: RunFilter | None = None,
-        window: TimeWindowInput | None = None,
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Return the runs after this cursor (an edge's `cursor` or "
+                                            "`pageInfo.endCursor` of this list)."),
+        ] = None,
+        filter: Annotated[RunFilter | None, strawberry.argument(description="Filters on the runs.")] = None,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the runs started in; default: last 30 days."),
+        ] = None,
     ) -> Connection[Run]:
         return await runs_query.resolve_runs(info, first, after, filter, window)
 
     @strawberry.field(description="Runs in progress now (Jobs API; at most 25 a page).")
-    async def active_runs(self, info: Info, first: int = 25, after: str | None = None) -> ActiveRunConnection:
+    async def active_runs(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 25.")] = 25,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Return the next page: `pageInfo.endCursor` of the previous page."),
+        ] = None,
+    ) -> ActiveRunConnection:
         return await active_runs.resolve_active_runs(info, first, after)
 
     @strawberry.field(description="Account spend in a window grouped by a dimension, with the unattributed remainder "
                                   "as its own group.")
     async def costs(
-        self, info: Info, window: TimeWindowInput, group_by: CostDimension, filter: CostFilter | None = None,
-        tag_key: str | None = None,
+        self,
+        info: Info,
+        window: Annotated[TimeWindowInput, strawberry.argument(description="Window the usage started in.")],
+        group_by: Annotated[CostDimension, strawberry.argument(description="The dimension to group spend by.")],
+        filter: Annotated[CostFilter | None, strawberry.argument(description="Filters on the usage.")] = None,
+        tag_key: Annotated[
+            str | None,
+            strawberry.argument(description="The custom tag key to group by; required with `groupBy: TAG`, ignored "
+                                            "otherwise."),
+        ] = None,
     ) -> CostBreakdown:
         return await costs_query.resolve_costs(info, window, group_by, filter, tag_key)

@@ -13,7 +13,7 @@ from gql_monitor.principal import APP
 from gql_monitor.services import Services
 
 router = APIRouter()
-FRESHNESS_LOOKBACK = timedelta(days=7)
+FRESHNESS_LOOKBACK = timedelta(days=31)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ from functools import partial
 
 from strawberry.dataloader import DataLoader
 
-from gql_monitor.loaders.batching import Fetch, SegmentedLoader
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader
 from gql_monitor.loaders.costs import cost_by_job_loader, cost_by_run_loader, cost_by_task_run_loader
 from gql_monitor.loaders.jobs import jobs_by_key_loader
 from gql_monitor.loaders.live import run_details_loader, run_output_loader
@@ -20,15 +20,15 @@ from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_load
 
 @dataclass
 class Loaders:
-    job: SegmentedLoader
+    job: KeyedLoader
     runs_by_job: SegmentedLoader
-    run: SegmentedLoader
+    run: KeyedLoader
     run_stats: SegmentedLoader
-    tasks_by_job: SegmentedLoader
-    task_runs_by_run: SegmentedLoader
+    tasks_by_job: KeyedLoader
+    task_runs_by_run: KeyedLoader
     cost_by_job: SegmentedLoader
-    cost_by_run: SegmentedLoader
-    cost_by_task_run: SegmentedLoader
+    cost_by_run: KeyedLoader
+    cost_by_task_run: KeyedLoader
     workspace: DataLoader
     run_details: DataLoader
     run_output: DataLoader

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from gql_monitor.costing import summarize
-from gql_monitor.loaders.batching import Fetch, SegmentedLoader, group_rows
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows
 from gql_monitor.loaders.params import list_or_none, window
 
 
@@ -26,21 +26,21 @@ def _run_window(items: list[tuple[str, datetime]], now: datetime) -> dict:
     return window(earliest, now + timedelta(hours=1))
 
 
-def cost_by_run_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
+def cost_by_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
     """Key item: (run key, run start)."""
 
-    async def load(_segment, items: list[tuple[str, datetime]]) -> dict:
+    async def load(items: list[tuple[str, datetime]]) -> dict:
         rows = await fetch("cost_by_run", {"run_keys": [key for key, _ in items], **_run_window(items, now)})
         grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['run_id']}")
         return {item: summarize(grouped.get(item[0], [])) for item in items}
 
-    return SegmentedLoader(load)
+    return KeyedLoader(load)
 
 
-def cost_by_task_run_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
+def cost_by_task_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
     """Key item: (job run key, run start) → {task run id: CostSummary} for the attributable task runs."""
 
-    async def load(_segment, items: list[tuple[str, datetime]]) -> dict:
+    async def load(items: list[tuple[str, datetime]]) -> dict:
         rows = await fetch("cost_by_task_run", {"run_keys": [key for key, _ in items], **_run_window(items, now)})
         grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_run_id']}")
         result = {}
@@ -49,7 +49,7 @@ def cost_by_task_run_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
             result[item] = {task: summarize(task_rows) for task, task_rows in per_task.items()}
         return result
 
-    return SegmentedLoader(load, missing={})
+    return KeyedLoader(load, missing={})
 
 
 async def fetch_costs_by_dimension(

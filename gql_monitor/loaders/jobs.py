@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gql_monitor.loaders.batching import Fetch, SegmentedLoader, job_key
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, job_key
 from gql_monitor.loaders.params import JOB_FILTER_DEFAULTS
 
 # How far back the catalog looks for jobs that ran but left the jobs table: the system tables' retention.
@@ -16,11 +16,11 @@ async def fetch_jobs_page(fetch: Fetch, now: datetime, filters: dict, limit: int
     return await fetch("jobs", params)
 
 
-def jobs_by_key_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
-    async def load(_segment, keys: list[str]) -> dict:
+def jobs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
+    async def load(keys: list[str]) -> dict:
         rows = await fetch_jobs_page(
             fetch, now, {"job_keys": keys, "include_deleted": True, "order_by": "ID"}, limit=len(keys)
         )
         return {job_key(row): row for row in rows}
 
-    return SegmentedLoader(load)
+    return KeyedLoader(load)

@@ -18,5 +18,5 @@ def workspaces_loader(fetch: Fetch) -> DataLoader:
 
 
 async def fetch_freshness(fetch: Fetch, now: datetime) -> dict:
-    rows = await fetch("data_freshness", {"since": now - timedelta(days=7)})
+    rows = await fetch("data_freshness", {"since": now - timedelta(days=31)})
     return rows[0] if rows else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gql_monitor.loaders.batching import Fetch, SegmentedLoader, group_rows, run_key
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows, run_key
 from gql_monitor.loaders.params import RUN_FILTER_DEFAULTS, window
 
 RETENTION = timedelta(days=365)
@@ -27,9 +27,9 @@ def runs_by_job_loader(fetch: Fetch) -> SegmentedLoader:
     return SegmentedLoader(load, missing=[])
 
 
-def runs_by_key_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
-    async def load(_segment, keys: list[str]) -> dict:
+def runs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
+    async def load(keys: list[str]) -> dict:
         rows = await fetch_runs_page(fetch, {"run_keys": keys}, now - RETENTION, now + timedelta(days=1), len(keys))
         return {run_key(row): row for row in rows}
 
-    return SegmentedLoader(load)
+    return KeyedLoader(load)

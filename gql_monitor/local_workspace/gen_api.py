@@ -210,13 +210,23 @@ def _message(job: Job, result: int, code: str | None, cluster: str | None) -> st
 
 
 class RunWriter:
-    """Builds Run JSON (runs/get) and get-output payloads for the home workspace's recent runs."""
+    """Builds Run JSON (runs/get) and get-output payloads for the home workspace's recent runs.
+
+    A large workspace holds hundreds of thousands of such runs, so the JSON is assembled from fragments serialised
+    once per job, task and state rather than by dumping a fresh dict per run.
+    """
+
+    CHUNK = 20_000
 
     def __init__(self, py: random.Random, world: World, ja: JobArrays, runs: Runs, segs: Segments,
                  tasks: TaskRuns, run_version: np.ndarray, versions: list):
         self.py, self.world, self.ja, self.runs, self.segs, self.tasks = py, world, ja, runs, segs, tasks
         self.run_version, self.versions = run_version, versions
         self.now = world.clock.now_ms
+        self._task_static: dict[tuple[int, int], str] = {}
+        self._run_static: dict[int, str] = {}
+        self._states: dict[tuple, str] = {}
+        self._names: dict[int, str] = {}
 
     def selected_runs(self) -> np.ndarray:
         jobs = self.world.jobs
@@ -230,39 +240,44 @@ class RunWriter:
         chosen[selected] = True
         t_sel = np.flatnonzero(chosen[self.tasks.run])
         t_sel = t_sel[np.lexsort((self.tasks.start[t_sel], self.tasks.run[t_sel]))]
-        bounds = np.searchsorted(self.tasks.run[t_sel], selected, side="left"), \
-            np.searchsorted(self.tasks.run[t_sel], selected, side="right")
-        seg_of_run = self._segments_by_run(chosen)
+        first = np.searchsorted(self.tasks.run[t_sel], selected, side="left").tolist()
+        last = np.searchsorted(self.tasks.run[t_sel], selected, side="right").tolist()
+        s_sel = np.flatnonzero(chosen[self.segs.run])
+        s_sel = s_sel[np.lexsort((self.segs.kind[s_sel], self.segs.run[s_sel]))]
+        s_first = np.searchsorted(self.segs.run[s_sel], selected, side="left").tolist()
+        s_last = np.searchsorted(self.segs.run[s_sel], selected, side="right").tolist()
         T = self._task_columns(t_sel)
-        R = self._run_columns()
-        rows, outputs = [], []
-        for k, i in enumerate(selected.tolist()):
-            task_rows = range(bounds[0][k], bounds[1][k])
-            run_json, out = self._run_json(i, R, T, task_rows, seg_of_run.get(i, []))
-            rows.append((R["run_id"][i], R["job_id"][i], R["start"][i], run_json["end_time"],
-                         R["result"][i] == RUNNING, RUN_TYPES[R["run_type"][i]],
-                         json.dumps(run_json, separators=(",", ":"))))
-            outputs.extend(out)
-        table = pa.table({name: [r[c] for r in rows] for c, name in enumerate(
-            ["run_id", "job_id", "start_time", "end_time", "active", "run_type", "run"])})
-        insert_arrow(con, "workspace_state.runs", table,
-                     "run_id, job_id, start_time, end_time, active, run_type, run::JSON")
+        R = self._run_columns(selected)
+        S = s_sel.tolist()
+        for lo in range(0, len(selected), self.CHUNK):
+            rows, outputs = [], []
+            for k in range(lo, min(lo + self.CHUNK, len(selected))):
+                run_json, end, out = self._run_json(k, R, T, range(first[k], last[k]), S[s_first[k]:s_last[k]])
+                rows.append((R["run_id"][k], R["job_id"][k], R["start"][k], end, R["result"][k] == RUNNING,
+                             RUN_TYPES[R["run_type"][k]], run_json))
+                outputs.extend(out)
+            self._insert(con, rows, outputs)
+
+    @staticmethod
+    def _insert(con, rows: list[tuple], outputs: list[tuple]) -> None:
+        names = ["run_id", "job_id", "start_time", "end_time", "active", "run_type", "run"]
+        insert_arrow(con, "workspace_state.runs", pa.table({n: [r[c] for r in rows] for c, n in enumerate(names)}),
+                     "run_id, job_id, start_time, end_time, active, run_type, run")
         out_table = pa.table({"run_id": [o[0] for o in outputs], "output": [o[1] for o in outputs]},
                              schema=pa.schema([("run_id", pa.int64()), ("output", pa.string())]))
-        insert_arrow(con, "workspace_state.run_outputs", out_table, "run_id, output::JSON")
+        insert_arrow(con, "workspace_state.run_outputs", out_table)
 
-    def _segments_by_run(self, chosen: np.ndarray) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for s in np.flatnonzero(chosen[self.segs.run]).tolist():
-            out.setdefault(int(self.segs.run[s]), []).append(s)
-        return out
-
-    def _run_columns(self) -> dict:
+    def _run_columns(self, selected: np.ndarray) -> dict:
         r = self.runs
-        return {"run_id": r.run_id.tolist(), "job_id": [self.world.jobs[j].job_id for j in r.job.tolist()],
-                "job": r.job.tolist(), "start": r.start.tolist(), "end": r.end.tolist(), "result": r.result.tolist(),
-                "term": r.term.tolist(), "trigger": r.trigger.tolist(), "run_type": r.run_type.tolist(),
-                "retry_of": r.retry_of.tolist()}
+        job_ids = np.array([j.job_id for j in self.world.jobs], dtype=np.int64)
+        retry_of = r.retry_of[selected]
+        return {"index": selected.tolist(), "run_id": r.run_id[selected].tolist(),
+                "job_id": job_ids[r.job[selected]].tolist(), "job": r.job[selected].tolist(),
+                "start": r.start[selected].tolist(), "result": r.result[selected].tolist(),
+                "trigger": r.trigger[selected].tolist(), "run_type": r.run_type[selected].tolist(),
+                "original": np.where(retry_of >= 0, r.run_id[np.maximum(retry_of, 0)], r.run_id[selected]).tolist(),
+                "retry": (retry_of >= 0).tolist(), "version": self.run_version[selected].tolist(),
+                "day": np.datetime_as_string(r.start[selected].astype("datetime64[ms]"), unit="D").tolist()}
 
     def _task_columns(self, t_sel: np.ndarray) -> dict:
         t = self.tasks
@@ -270,126 +285,163 @@ class RunWriter:
                 "id": t.task_run_id[t_sel].tolist(), "start": t.start[t_sel].tolist(), "end": t.end[t_sel].tolist(),
                 "result": t.result[t_sel].tolist(), "term": t.term[t_sel].tolist()}
 
-    def _run_json(self, i: int, R: dict, T: dict, task_rows: range, seg_ids: list[int]) -> tuple[dict, list]:
-        job = self.world.jobs[R["job"][i]]
+    # -- cached fragments ----------------------------------------------------------------------------------------
+
+    def _state_fragment(self, job: Job, result: int, term: int, cluster: str | None, downstream: bool = False,
+                        message: str | None = None) -> str:
+        code = TERM_CODES[term] if term >= 0 else None
+        key = (job.idx, result, code, downstream, message, cluster if code == "CLUSTER_ERROR" else None)
+        fragment = self._states.get(key)
+        if fragment is None:
+            text = message if message is not None else _message(job, result, code, cluster)
+            state, status = api_state(result, code, text, task_downstream=downstream)
+            if downstream:
+                status["termination_details"]["code"] = "SKIPPED"
+            fragment = _inner({"state": state, "status": status})
+            self._states[key] = fragment
+        return fragment
+
+    def _task_fragment(self, job: Job, slot: int) -> str:
+        fragment = self._task_static.get((job.idx, slot))
+        if fragment is None:
+            body = task_settings(job, job.tasks[slot])
+            body.pop("email_notifications", None)
+            fragment = _inner(body)
+            self._task_static[(job.idx, slot)] = fragment
+        return fragment
+
+    def _run_fragment(self, job: Job) -> str:
+        fragment = self._run_static.get(job.idx)
+        if fragment is None:
+            extra: dict = {}
+            if job.trigger == "cron":
+                extra["schedule"] = {"quartz_cron_expression": job.cron.quartz, "timezone_id": job.cron.timezone,
+                                     "pause_status": "UNPAUSED"}
+            if job.compute == "job_cluster":
+                extra["job_clusters"] = [job_cluster_spec(job)]
+            if job.compute == "serverless":
+                extra["effective_performance_target"] = ["PERFORMANCE_OPTIMIZED", "STANDARD"][job.job_id % 2]
+            extra["creator_user_name"] = job.creator.user_name
+            fragment = _inner(extra)
+            self._run_static[job.idx] = fragment
+        return fragment
+
+    def _name(self, version: int) -> str:
+        name = self._names.get(version)
+        if name is None:
+            name = self._names[version] = json.dumps(self.versions[version].name)
+        return name
+
+    # -- assembly ------------------------------------------------------------------------------------------------
+
+    def _run_json(self, k: int, R: dict, T: dict, task_rows: range, seg_ids: list[int]) -> tuple[str, int, list]:
+        job = self.world.jobs[R["job"][k]]
         segs = self.segs
-        final_seg = seg_ids[-1]
-        result = int(segs.result[final_seg])
-        code = TERM_CODES[segs.term[final_seg]] if segs.term[final_seg] >= 0 else None
-        cluster = segs.cluster_id[final_seg]
+        final = seg_ids[-1]
+        result = int(segs.result[final])
         running = result == RUNNING
-        end = 0 if running else int(segs.end[final_seg])
-        state, status = api_state(result, code, _message(job, result, code, cluster))
-        retry_of = R["retry_of"][i]
-        trigger = API_TRIGGER[TRIGGERS[R["trigger"][i]]]
-        repaired_slots = {T["slot"][k] for k in task_rows if segs.kind[T["seg"][k]] == 1}
-        task_list, outputs, task_ids_by_seg = [], [], {s: [] for s in seg_ids}
-        for k in task_rows:
-            seg = T["seg"][k]
-            task_ids_by_seg[seg].append(T["id"][k])
-            if segs.kind[seg] == 0 and T["slot"][k] in repaired_slots:
-                continue  # the repair's task run replaces the original in `tasks`; it stays in repair_history
-            body, output = self._task_json(job, i, R, T, k)
-            task_list.append(body)
+        start = R["start"][k]
+        end = 0 if running else int(segs.end[final])
+        repaired_slots = {T["slot"][t] for t in task_rows if segs.kind[T["seg"][t]] == 1}
+        task_jsons, outputs, task_ids_by_seg = [], [], {s: [] for s in seg_ids}
+        for t in task_rows:
+            seg = T["seg"][t]
+            task_ids_by_seg[seg].append(T["id"][t])
+            body, output = self._task_json(job, T, t)
+            # The repair's task run replaces the original in `tasks`; the original stays in repair_history.
+            if not (segs.kind[seg] == 0 and T["slot"][t] in repaired_slots):
+                task_jsons.append(body)
             if output is not None:
                 outputs.append(output)
-        run: dict = {
-            "job_id": job.job_id, "run_id": R["run_id"][i], "number_in_job": R["run_id"][i],
-            "original_attempt_run_id": R["run_id"][retry_of] if retry_of >= 0 else R["run_id"][i],
-            "attempt_number": 1 if retry_of >= 0 else 0,
-            "creator_user_name": job.creator.user_name,
-            "run_name": self.versions[self.run_version[i]].name,
-            "run_type": RUN_TYPES[R["run_type"][i]], "state": state, "status": status,
-            "start_time": R["start"][i], "end_time": end,
-            "setup_duration": 0, "execution_duration": 0, "cleanup_duration": 0,
-            "queue_duration": int(segs.queue_s[seg_ids[0]]) * 1000,
-            "run_duration": (end - R["start"][i]) if not running else self.now - R["start"][i],
-            "trigger": trigger, "format": "MULTI_TASK", "tasks": task_list, "has_more": False,
-        }
-        if trigger == "PERIODIC":
-            run["schedule"] = {"quartz_cron_expression": job.cron.quartz, "timezone_id": job.cron.timezone,
-                               "pause_status": "UNPAUSED"}
-        if job.compute == "job_cluster":
-            run["job_clusters"] = [job_cluster_spec(job)]
-        if job.compute == "serverless":
-            run["effective_performance_target"] = ["PERFORMANCE_OPTIMIZED", "STANDARD"][job.job_id % 2]
+        trigger = API_TRIGGER[TRIGGERS[R["trigger"][k]]]
+        parts = [
+            f'{{"job_id":{job.job_id},"run_id":{R["run_id"][k]},"number_in_job":{R["run_id"][k]},'
+            f'"original_attempt_run_id":{R["original"][k]},"attempt_number":{1 if R["retry"][k] else 0},',
+            self._run_fragment(job),
+            f',"run_name":{self._name(R["version"][k])},"run_type":"{RUN_TYPES[R["run_type"][k]]}",',
+            self._state_fragment(job, result, int(segs.term[final]), segs.cluster_id[final]),
+            f',"start_time":{start},"end_time":{end},"setup_duration":0,"execution_duration":0,'
+            f'"cleanup_duration":0,"queue_duration":{int(segs.queue_s[seg_ids[0]]) * 1000},'
+            f'"run_duration":{(end if not running else self.now) - start},"trigger":"{trigger}",'
+            f'"format":"MULTI_TASK","tasks":[', ",".join(task_jsons), '],"has_more":false',
+        ]
         if job.has_parameters:
-            day = np.datetime_as_string(np.datetime64(R["start"][i], "ms"), unit="D")
-            run["job_parameters"] = [{"name": "env", "default": job.latest.tags.get("env", "prod"),
-                                      "value": job.latest.tags.get("env", "prod")},
-                                     {"name": "run_date", "default": "", "value": str(day)}]
-        if len(job.tasks) == 1 and cluster and len(task_list) == 1 and task_list[0].get("cluster_instance"):
-            run["cluster_instance"] = task_list[0]["cluster_instance"]
+            env = json.dumps(job.latest.tags.get("env", "prod"))
+            parts.append(f',"job_parameters":[{{"name":"env","default":{env},"value":{env}}},'
+                         f'{{"name":"run_date","default":"","value":"{R["day"][k]}"}}]')
+        if len(job.tasks) == 1 and len(task_jsons) == 1 and '"cluster_instance"' in task_jsons[0]:
+            parts.append(',"cluster_instance":' + task_jsons[0][task_jsons[0].index('"cluster_instance":') + 19:-1])
         if len(seg_ids) > 1:
-            run["repair_history"] = [self._repair_entry(job, R, i, s, task_ids_by_seg[s]) for s in seg_ids]
-        return run, outputs
+            history = [self._repair_entry(job, R["run_id"][k], s, task_ids_by_seg[s]) for s in seg_ids]
+            parts.append(',"repair_history":' + json.dumps(history, separators=(",", ":")))
+        parts.append("}")
+        return "".join(parts), end, outputs
 
-    def _repair_entry(self, job: Job, R: dict, i: int, s: int, task_ids: list[int]) -> dict:
+    def _repair_entry(self, job: Job, run_id: int, s: int, task_ids: list[int]) -> dict:
         segs = self.segs
         result = int(segs.result[s])
         code = TERM_CODES[segs.term[s]] if segs.term[s] >= 0 else None
         state, status = api_state(result, code, _message(job, result, code, segs.cluster_id[s]))
         return {"type": "ORIGINAL" if segs.kind[s] == 0 else "REPAIR",
-                "id": R["run_id"][i] + (0 if segs.kind[s] == 0 else REPAIR_ID_OFFSET),
+                "id": run_id + (0 if segs.kind[s] == 0 else REPAIR_ID_OFFSET),
                 "start_time": int(segs.start[s]), "end_time": int(segs.end[s]), "state": state, "status": status,
                 "task_run_ids": task_ids}
 
-    def _task_json(self, job: Job, i: int, R: dict, T: dict, k: int) -> tuple[dict, tuple | None]:
+    def _task_json(self, job: Job, T: dict, t: int) -> tuple[str, tuple | None]:
         segs = self.segs
-        spec = job.tasks[T["slot"][k]]
-        result, term = T["result"][k], T["term"][k]
-        code = TERM_CODES[term] if term >= 0 else None
-        seg = T["seg"][k]
+        slot, result, term, seg = T["slot"][t], T["result"][t], T["term"][t], T["seg"][t]
         cluster = segs.cluster_id[seg]
         started = result != PENDING
-        downstream = result in (BLOCKED, CANCELLED) and T["start"][k] == T["end"][k] and \
-            int(segs.result[seg]) not in (BLOCKED, CANCELLED)
-        message = "Upstream task(s) failed." if downstream and result == BLOCKED else \
-            _message(job, result, code, cluster) if result not in (RUNNING, PENDING) else ""
-        if result == FAILED and code == "RUN_EXECUTION_ERROR":
-            message = "Workload failed, see run output for details"
-        state, status = api_state(result, code, message, task_downstream=downstream)
-        if downstream:
-            status["termination_details"]["code"] = "SKIPPED"
         finished = result not in (RUNNING, PENDING)
-        start = T["start"][k] if started else 0
-        end = T["end"][k] if finished else 0
+        downstream = result in (BLOCKED, CANCELLED) and T["start"][t] == T["end"][t] and \
+            int(segs.result[seg]) not in (BLOCKED, CANCELLED)
+        message = None
+        if downstream and result == BLOCKED:
+            message = "Upstream task(s) failed."
+        elif not finished:
+            message = ""
+        elif result == FAILED and term >= 0 and TERM_CODES[term] == "RUN_EXECUTION_ERROR":
+            message = "Workload failed, see run output for details"
+        start = T["start"][t] if started else 0
+        end = T["end"][t] if finished else 0
         duration = (end - start) if finished else (self.now - start if started else 0)
-        body = task_settings(job, spec)
-        body.pop("email_notifications", None)
-        body.update({"run_id": T["id"][k], "attempt_number": T["attempt"][k], "state": state, "status": status,
-                     "start_time": start, "end_time": end, "setup_duration": 0,
-                     "execution_duration": duration, "cleanup_duration": 0, "run_duration": duration,
-                     "queue_duration": 0})
+        instance = ""
         if cluster and started and not downstream and job.compute != "serverless":
-            body["cluster_instance"] = {"cluster_id": cluster, "spark_context_id": str(
-                (T["id"][k] * 2654435761) % 10**19)}
-        return body, self._output(job, body, result, code, spec)
+            instance = (f',"cluster_instance":{{"cluster_id":"{cluster}",'
+                        f'"spark_context_id":"{(T["id"][t] * 2654435761) % 10**19}"}}')
+        body = (f'{{{self._task_fragment(job, slot)},"run_id":{T["id"][t]},"attempt_number":{T["attempt"][t]},'
+                f'{self._state_fragment(job, result, term, cluster, downstream, message)},'
+                f'"start_time":{start},"end_time":{end},"setup_duration":0,"execution_duration":{duration},'
+                f'"cleanup_duration":0,"run_duration":{duration},"queue_duration":0{instance}}}')
+        return body, self._output(job, T["id"][t], body, result, term, slot, downstream, cluster)
 
-    def _output(self, job: Job, task: dict, result: int, code: str | None, spec: TaskSpec) -> tuple | None:
-        meta = {"job_id": job.job_id, "run_id": task["run_id"], "task_key": task["task_key"],
-                "state": task["state"], "status": task["status"], "start_time": task["start_time"],
-                "end_time": task["end_time"], "attempt_number": task["attempt_number"],
-                "run_duration": task["run_duration"], "run_type": "JOB_RUN"}
-        if "cluster_instance" in task:
-            meta["cluster_instance"] = task["cluster_instance"]
-        if result in (FAILED, ERROR, TIMED_OUT) and task["status"]["termination_details"]["code"] != "SKIPPED":
+    def _output(self, job: Job, task_run_id: int, body: str, result: int, term: int, slot: int,
+                downstream: bool, cluster: str | None) -> tuple | None:
+        spec = job.tasks[slot]
+        if result in (FAILED, ERROR, TIMED_OUT) and not downstream:
+            metadata = f'{{"job_id":{job.job_id},{body[1:]}'
+            code = TERM_CODES[term]
             slug = spec.path.split("/")[-2]
             if code == "RUN_EXECUTION_ERROR":
                 error = self.py.choice(ERROR_DETAILS["RUN_EXECUTION_ERROR"]).format(slug=slug)
             else:
-                error = task["state"]["state_message"]
+                error = _message(job, result, code, cluster) or code
             trace = (f"---------------------------------------------------------------------------\n"
                      f"{error.split(':')[0]}                         Traceback (most recent call last)\n"
                      f"File {spec.path}, line {self.py.randrange(12, 240)}\n"
                      f"    df = spark.read.table(\"main.{slug}.staging\")\n{error}")
-            return task["run_id"], json.dumps({"error": error, "error_trace": trace, "metadata": meta},
-                                              separators=(",", ":"))
+            return task_run_id, (f'{{"error":{json.dumps(error)},"error_trace":{json.dumps(trace)},'
+                                 f'"metadata":{metadata}}}')
         if result == SUCCEEDED and spec.kind == "notebook_task" and self.py.random() < 0.2:
-            output = {"notebook_output": {"result": json.dumps({"rows_written": self.py.randrange(100, 5_000_000)}),
-                                          "truncated": False}, "metadata": meta}
-            return task["run_id"], json.dumps(output, separators=(",", ":"))
+            payload = json.dumps(json.dumps({"rows_written": self.py.randrange(100, 5_000_000)}))
+            return task_run_id, (f'{{"notebook_output":{{"result":{payload},"truncated":false}},'
+                                 f'"metadata":{{"job_id":{job.job_id},{body[1:]}}}')
         return None
+
+
+def _inner(d: dict) -> str:
+    """A dict's JSON without the surrounding braces, to splice into a larger object."""
+    return json.dumps(d, separators=(",", ":"))[1:-1]
 
 
 __all__ = ["RunWriter", "write_jobs_and_acl", "job_settings", "MAX_TASKS", "RESULTS"]

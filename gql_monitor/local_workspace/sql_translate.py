@@ -36,6 +36,7 @@ from __future__ import annotations
 import collections
 import decimal
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
@@ -46,7 +47,7 @@ import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.databricks import Databricks
-from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, UnsupportedError
+from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
 from sqlglot.helper import seq_get
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
@@ -338,6 +339,9 @@ class _SparkTyping(StandInDatabricks):
 
 # --- the translator ---------------------------------------------------------------------------------------------------
 
+_DUCKDB = sqlglot.Dialect.get_or_raise("duckdb")
+# The stand-in's DuckDB sessions run in UTC, like a Databricks session by default, so time zone caveats do not apply.
+_BENIGN_UNSUPPORTED = re.compile(r"time ?zone", re.IGNORECASE)
 _DEFAULT_UNIX_FORMATS = {"%Y-%mstrict-%dstrict %Hstrict:%Mstrict:%Sstrict", "%Y-%m-%d %H:%M:%S"}
 _DECIMAL_NODES = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.SafeDivide, exp.Sum, exp.Avg)
 
@@ -397,6 +401,29 @@ class Translator:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
+    @classmethod
+    def for_database(cls, con: duckdb.DuckDBPyConnection) -> "Translator":
+        """A translator for the system tables that exist in this DuckDB database."""
+        cursor = con.cursor()
+        try:
+            rows = cursor.execute(
+                "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_catalog = current_database() AND list_contains($schemas, table_schema) "
+                "ORDER BY table_schema, table_name, ordinal_position",
+                {"schemas": list(ALLOWED_SCHEMAS)},
+            ).fetchall()
+        finally:
+            cursor.close()
+        tables: dict[tuple[str, str], dict[str, str]] = {}
+        for schema, table, column, data_type in rows:
+            tables.setdefault((schema, table), {})[column] = data_type
+        return cls(tables)
+
+    @property
+    def tables(self) -> dict[tuple[str, str], dict[str, str]]:
+        """The system tables this translator knows: (schema, table) -> {column: DuckDB type}."""
+        return self._tables
+
     def translate(
         self,
         sql: str,
@@ -431,11 +458,18 @@ class Translator:
         parameters = self._bind_parameters(tree, types)
         decimal_functions = self._spark_decimal_arithmetic(tree)
         self._rewrite_semantics(tree)
+        generator = _DUCKDB.generator(unsupported_level=ErrorLevel.IGNORE)
         try:
-            out = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
-        except (UnsupportedError, SqlglotError) as exc:
+            out = generator.generate(tree)
+        except SqlglotError as exc:
             raise SqlError("UNSUPPORTED_FEATURE", f"The local stand-in cannot translate this statement: {exc}.",
                            "0A000") from exc
+        # sqlglot notes what it could not express in DuckDB; running it anyway could give wrong answers silently.
+        problems = [m for m in generator.unsupported_messages if not _BENIGN_UNSUPPORTED.search(m)]
+        if problems:
+            raise SqlError("UNSUPPORTED_FEATURE",
+                           f"The local stand-in cannot translate this statement: {'; '.join(p.rstrip('.') for p in problems)}.",
+                           "0A000")
         return Translation(out, schemas, parameters, frozenset(decimal_functions))
 
     @staticmethod
@@ -675,6 +709,14 @@ class Translator:
         for node in list(tree.find_all(exp.ArrayAgg, exp.ArrayUniqueAgg)):
             top = _outer_aggregate(node)
             top.replace(exp.Coalesce(this=top.copy(), expressions=[exp.Array(expressions=[])]))
+        for node in list(tree.find_all(exp.Explode)):
+            outer_view = isinstance(node.parent, exp.Lateral) and node.parent.args.get("outer")
+            if isinstance(node, exp.ExplodeOuter) or (outer_view and type(node) is exp.Explode):
+                # explode_outer keeps a row (with NULL) for a NULL or empty array; DuckDB's UNNEST would drop it.
+                node.replace(exp.Explode(this=_null_if_empty(node.this)))
+        for node in list(tree.find_all(exp.DayOfWeek)):
+            # Spark counts 1 = Sunday .. 7 = Saturday; DuckDB's dayofweek is 0 = Sunday .. 6 = Saturday.
+            node.replace(exp.paren(exp.Add(this=node.copy(), expression=exp.Literal.number(1)), copy=False))
         for node in list(tree.find_all(exp.Exists)):
             if isinstance(node.expression, exp.Lambda):
                 node.replace(_list_predicate("LIST_BOOL_OR", node.this, node.expression, False))
@@ -684,6 +726,14 @@ class Translator:
         for node in list(tree.find_all(exp.Like, exp.ILike)):
             if not isinstance(node.parent, exp.Escape):
                 node.replace(exp.Escape(this=node.copy(), expression=exp.Literal.string("\\")))
+
+
+def _null_if_empty(array: exp.Expression) -> exp.Expression:
+    empty = exp.or_(
+        exp.Is(this=array.copy(), expression=exp.Null()),
+        exp.EQ(this=exp.ArraySize(this=array.copy()), expression=exp.Literal.number(0)),
+    )
+    return exp.Case(ifs=[exp.If(this=empty, true=exp.Array(expressions=[exp.Null()]))], default=array.copy())
 
 
 def _list_predicate(reducer: str, array: exp.Expression, function: exp.Expression, empty: bool) -> exp.Expression:

@@ -132,7 +132,7 @@ class Warehouse:
             session_configuration={"STATEMENT_TIMEOUT": str(s.statement_timeout_seconds)},
             _socket_timeout=s.statement_timeout_seconds + 30,
             _retry_stop_after_attempts_duration=s.warehouse_retry_seconds,
-            _retry_delay_max=min(10.0, float(s.warehouse_retry_seconds)),
+            _retry_delay_max=10.0,
         )
         if s.is_local:
             kwargs["_connection_uri"] = s.host + s.warehouse_http_path

@@ -1,20 +1,17 @@
 """The stand-in's Jobs API, driven by the real databricks-sdk over HTTP.
 
-The workspace is a small hand-written DuckDB file (not the generator's output), so every expectation below can be
-derived from the rows defined in this file.
+Most tests use a small hand-written DuckDB file rather than the generator's output, so their expectations follow from
+the rows defined in this file; the last test runs the SDK against a generated small workspace.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import importlib.util
 import itertools
 import json
-import sys
 import threading
 import time
-import types
 from datetime import datetime, timezone
 
 import duckdb
@@ -208,33 +205,12 @@ def build_database(path: str) -> None:
     con.close()
 
 
-@contextlib.contextmanager
-def _generator_importable():
-    """open_database imports the generator module before it checks whether it needs it. While the generator is
-    being written elsewhere it may be absent; a stand-in module that refuses to generate keeps that import from
-    failing for a database that is already filled, and is removed right after."""
-    name = "gql_monitor.local_workspace.generator"
-    if importlib.util.find_spec(name) is not None:
-        yield
-        return
-
-    def generate(*args, **kwargs):
-        raise AssertionError("the fixture database is already filled; nothing may be generated")
-
-    sys.modules[name] = types.SimpleNamespace(generate=generate)
-    try:
-        yield
-    finally:
-        sys.modules.pop(name, None)
-
-
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory):
     path = str(tmp_path_factory.mktemp("jobs_rest") / "workspace.duckdb")
     build_database(path)
-    with _generator_importable():
-        workspace = LocalWorkspace(db_path=path, port=0)
-    with workspace:
+    # meta is filled, so open_database uses the file as it is and never runs the generator.
+    with LocalWorkspace(db_path=path, port=0) as workspace:
         yield workspace
 
 
@@ -663,22 +639,43 @@ def test_sdk_against_a_generated_workspace():
         pytest.skip(f"the generator is not ready: {problem}")
     now = datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)
     with LocalWorkspace(scale="small", seed=7, now=now) as generated:
+        stored = generated.state.cursor().execute("SELECT count(*) FROM workspace_state.runs").fetchone()[0]
         w = client(generated)
-        runs = list(itertools.islice(w.jobs.list_runs(limit=25), 500))
-        assert runs, "the generated workspace has no runs"
         raw = [
             r
-            for p in raw_pages(w, "/api/2.2/jobs/runs/list", {"limit": 25, "expand_tasks": "true"}, max_pages=20)
+            for p in raw_pages(w, "/api/2.2/jobs/runs/list", {"limit": 25, "expand_tasks": "true"}, max_pages=10_000)
             for r in p.get("runs", [])
         ]
+        assert raw, "the generated workspace has no runs"
+        assert len(raw) == len({r["run_id"] for r in raw}) == stored
+        keys = [(r.get("start_time", 0), r["run_id"]) for r in raw]
+        assert keys == sorted(keys, reverse=True)
+
+        # The SDK's enums turn values they do not know into None, so None here means a value the SDK cannot read.
         for item in raw:
             run = Run.from_dict(item)
             assert run.state is not None and run.state.life_cycle_state is not None, (
-                f"run {item.get('run_id')}: life_cycle_state {item.get('state', {}).get('life_cycle_state')!r} "
+                f"run {item['run_id']}: life_cycle_state {item.get('state', {}).get('life_cycle_state')!r} "
                 "is not one the SDK knows"
+            )
+            assert run.run_page_url == (
+                f"{generated.base_url}/?o={generated.state.home_workspace_id}#job/{run.job_id}/run/{run.run_id}"
             )
             for task in run.tasks or []:
                 assert task.state is None or task.state.life_cycle_state is not None, (
                     f"task run {task.run_id} of run {run.run_id} has an unknown life_cycle_state"
                 )
-        assert {r.run_id for r in runs} >= {r["run_id"] for r in raw[:25]}
+
+        head = [r.run_id for r in itertools.islice(w.jobs.list_runs(limit=25), 60)]
+        assert head == [r["run_id"] for r in raw[:60]]
+        assert w.jobs.get_run(run_id=head[0]).run_id == head[0]
+
+        acl = {
+            job_id
+            for (job_id,) in generated.state.cursor()
+            .execute("SELECT job_id FROM workspace_state.job_acl WHERE lower(user_name) = ?", [ANALYST])
+            .fetchall()
+        }
+        analyst_runs = list(client(generated, "local-analyst").jobs.list_runs(limit=25))
+        assert {r.job_id for r in analyst_runs} <= acl
+        assert len(analyst_runs) == sum(1 for r in raw if r["job_id"] in acl)

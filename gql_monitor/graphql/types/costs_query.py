@@ -31,8 +31,8 @@ class CostBreakdown:
     window: TimeWindow = strawberry.field(description="The window; usage that started in it is counted.")
     group_by: CostDimension = strawberry.field(description="The dimension the groups are keyed by.")
     total: Money = strawberry.field(
-        description="All spend that passes the filters at list price: the sum of the groups and of "
-        "`attributedToJobs` and `unattributedToJobs`."
+        description="All spend in the window that passes the filters, at list price; `attributedToJobs` plus "
+        "`unattributedToJobs` (before rounding)."
     )
     attributed_to_jobs: Money = strawberry.field(description="Spend on usage that carries a job id.")
     unattributed_to_jobs: Money = strawberry.field(

@@ -34,7 +34,8 @@ class RunStats:
     in_progress: int = strawberry.field(description="Runs with no end row yet (running, or the tables lag).")
     success_rate: float | None = strawberry.field(description="succeeded / finished runs; null with none finished.")
     by_result_state: list[ResultStateCount] = strawberry.field(
-        description="Run counts per result state (system tables' vocabulary), by state name, in-progress (null) last."
+        description="Run counts per result state (system tables' vocabulary) that occurs, by state name; the "
+        "in-progress count (null state) last."
     )
     duration: DurationStats = strawberry.field(
         description="Duration percentiles over the finished runs: run_duration_seconds, else the sum of the run's "
