@@ -21,7 +21,8 @@ class Context(BaseContext):
     principal: Principal
     stats: RequestStats
     loaders: Loaders
-    # One clock reading per operation, so every default window in one response ends at the same instant.
+    # Where default windows end: one reading per operation, rounded down to WINDOW_GRANULARITY so that the same
+    # question asked a minute later is the same cache key (the tables lag by more than that anyway).
     now: datetime
 
     def __post_init__(self) -> None:
@@ -31,9 +32,17 @@ class Context(BaseContext):
         return await self.services.answers.fetch(name, params, self.principal, self.stats)
 
 
+WINDOW_GRANULARITY_SECONDS = 300
+
+
+def window_clock(at: datetime) -> datetime:
+    epoch = int(at.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % WINDOW_GRANULARITY_SECONDS, tz=timezone.utc)
+
+
 def build_context(services: Services, principal: Principal) -> Context:
     stats = RequestStats()
-    now = datetime.now(timezone.utc)
+    now = window_clock(datetime.now(timezone.utc))
     fetch = partial(_fetch, services, principal, stats)
     loaders = build_loaders(fetch, services.jobs_api, principal, stats, now)
     return Context(services=services, principal=principal, stats=stats, loaders=loaders, now=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -71,12 +72,13 @@ def cost_limit(max_cost: int):
                 cost = query_cost(ctx.graphql_document, ctx.operation_name, ctx.variables)
             self.cost = cost
             if cost > max_cost:
+                message = f"The query's cost {cost} exceeds the maximum of {max_cost}; ask for smaller pages."
                 ctx.result = GraphQLExecutionResult(
                     data=None,
                     errors=[
                         GraphQLError(
-                            f"The query's cost {cost} exceeds the maximum of {max_cost}; ask for smaller pages.",
-                            original_error=_TooComplex(),
+                            message,
+                            original_error=_TooComplex(message),
                         )
                     ],
                 )
@@ -84,6 +86,7 @@ def cost_limit(max_cost: int):
 
         def get_results(self) -> dict:
             stats = getattr(self.execution_context.context, "stats", None)
+            oldest = stats.oldest_answer_fetched_at if stats else None
             return {
                 "cost": {
                     "warehouseStatements": stats.warehouse_statements if stats else 0,
@@ -91,6 +94,9 @@ def cost_limit(max_cost: int):
                     "cacheHits": stats.cache_hits if stats else 0,
                     "queryCost": getattr(self, "cost", 0),
                     "maxQueryCost": max_cost,
+                    # When the oldest cached answer used here was fetched from its source; null: all fetched now.
+                    "oldestAnswerFetchedAt": datetime.fromtimestamp(oldest, tz=timezone.utc).isoformat()
+                    if oldest is not None else None,
                 }
             }
 

@@ -12,11 +12,15 @@ from gql_monitor.local_workspace.gen_common import (
     ANALYST, BLOCKED, CANCELLED, ERROR, FAILED, HOME_WORKSPACE_ID, PENDING, RESULTS, RUN_TYPES, RUNNING, SKIPPED,
     SUCCEEDED, TERM_CODES, TERM_TYPE_OF, TIMED_OUT, TRIGGERS, API_TRIGGER, insert_arrow,
 )
-from gql_monitor.local_workspace.gen_runs import MAX_TASKS, JobArrays, Runs, Segments, TaskRuns
+from gql_monitor.local_workspace.gen_runs import MAX_TASKS, NOTE, JobArrays, Runs, Segments, TaskRuns
 from gql_monitor.local_workspace.gen_system import file_arrival_url
 from gql_monitor.local_workspace.gen_world import Job, TaskSpec, World
 
 REPAIR_ID_OFFSET = 31
+QUEUED_STATE = ('"state":{{"life_cycle_state":"QUEUED","state_message":"Queued due to reaching maximum concurrent '
+                'runs of {limit}.","user_cancelled_or_timedout":false}},"status":{{"state":"QUEUED","queue_details":'
+                '{{"code":"ACTIVE_RUNS_LIMIT_REACHED","message":"Queued due to reaching maximum concurrent runs of '
+                '{limit}."}}}}')
 JOB_CLUSTER_KEY = "main_cluster"
 
 ERROR_MESSAGES = {
@@ -277,7 +281,8 @@ class RunWriter:
                 "trigger": r.trigger[selected].tolist(), "run_type": r.run_type[selected].tolist(),
                 "original": np.where(retry_of >= 0, r.run_id[np.maximum(retry_of, 0)], r.run_id[selected]).tolist(),
                 "retry": (retry_of >= 0).tolist(), "version": self.run_version[selected].tolist(),
-                "day": np.datetime_as_string(r.start[selected].astype("datetime64[ms]"), unit="D").tolist()}
+                "day": np.datetime_as_string(r.start[selected].astype("datetime64[ms]"), unit="D").tolist(),
+                "queued": (r.note[selected] == NOTE["queued_run"]).tolist()}
 
     def _task_columns(self, t_sel: np.ndarray) -> dict:
         t = self.tasks
@@ -359,6 +364,7 @@ class RunWriter:
             f'"original_attempt_run_id":{R["original"][k]},"attempt_number":{1 if R["retry"][k] else 0},',
             self._run_fragment(job),
             f',"run_name":{self._name(R["version"][k])},"run_type":"{RUN_TYPES[R["run_type"][k]]}",',
+            QUEUED_STATE.format(limit=job.max_concurrent_runs) if R["queued"][k] else
             self._state_fragment(job, result, int(segs.term[final]), segs.cluster_id[final]),
             f',"start_time":{start},"end_time":{end},"setup_duration":0,"execution_duration":0,'
             f'"cleanup_duration":0,"queue_duration":{int(segs.queue_s[seg_ids[0]]) * 1000},'

@@ -121,6 +121,15 @@ def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, sel
         con.unregister(name)
 
 
+# Large tables are written in pieces of about this many source rows, which bounds memory on both sides.
+CHUNK_ROWS = 750_000
+
+
+def chunks(n: int, size: int = CHUNK_ROWS):
+    for lo in range(0, n, size):
+        yield lo, min(n, lo + size)
+
+
 @dataclass(frozen=True)
 class Clock:
     now_ms: int

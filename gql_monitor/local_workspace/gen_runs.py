@@ -16,6 +16,10 @@ from gql_monitor.local_workspace.gen_world import Job, World
 
 MAX_TASKS = 5
 TASK_ID_BLOCK = 32  # run ids are spaced so a job run's task runs fit right after it
+# Labels of runs placed on purpose for a hard case (kept as int8 codes: object arrays are slow at this size).
+RUN_NOTES = ["", "active_long_run", "queued_run", "active_run", "recently_finished_run", "repaired_run", "retried_run",
+             "task_retry"]
+NOTE = {name: code for code, name in enumerate(RUN_NOTES)}
 PROFILES = ["steady", "flaky", "failing_streak", "duration_regression", "late_start", "missed_schedule", "long"]
 COMPUTES = ["job_cluster", "serverless", "all_purpose"]
 
@@ -78,7 +82,7 @@ class Runs:
     retry_of: np.ndarray     # index of the run this one retries, -1
     fail_slot: np.ndarray    # task slot that failed, -1
     d_sched: np.ndarray      # nominal duration the task fractions scale with
-    note: np.ndarray         # object: hard-case label or None
+    note: np.ndarray         # int8 index into RUN_NOTES: the hard case a run was placed for, 0 for none
 
     def __len__(self) -> int:
         return len(self.start)
@@ -166,14 +170,14 @@ def _business_hour_events(rng: np.random.Generator, lo: int, hi: int, per_day: f
 
 
 def _continuous_runs(rng: np.random.Generator, job: Job, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    starts, durations = [], []
-    t = lo + int(rng.uniform(0, 6) * HOUR)
-    while t < hi:
-        d = int(job.base_duration_s * SECOND * rng.lognormal(0, 0.5))
-        starts.append(t)
-        durations.append(d)
-        t += d + int(rng.uniform(30, 180) * SECOND)
-    return np.array(starts, dtype=np.int64), np.array(durations, dtype=np.int64)
+    """Back-to-back runs: a continuous job restarts a minute or two after each run ends."""
+    first = lo + int(rng.uniform(0, 6) * HOUR)
+    n = int((hi - first) / (job.base_duration_s * SECOND * 0.5)) + 4
+    durations = (job.base_duration_s * SECOND * rng.lognormal(0, 0.5, n)).astype(np.int64)
+    gaps = rng.integers(30, 180, n) * SECOND
+    starts = first + np.concatenate([[0], np.cumsum(durations + gaps)[:-1]])
+    keep = starts < hi
+    return starts[keep], durations[keep]
 
 
 def job_starts(rng: np.random.Generator, job: Job, clock: Clock, offsets: dict):
@@ -219,9 +223,12 @@ def job_starts(rng: np.random.Generator, job: Job, clock: Clock, offsets: dict):
 
 
 def _draw_outcomes(rng: np.random.Generator, profile: np.ndarray) -> np.ndarray:
-    probs = np.where((profile == PROFILES.index("flaky"))[:, None], FLAKY_OUTCOMES, STEADY_OUTCOMES)
-    u = rng.random(len(profile))[:, None]
-    return (u > np.cumsum(probs, axis=1)).sum(axis=1).clip(0, 6).astype(np.int8)
+    flaky = profile == PROFILES.index("flaky")
+    out = np.empty(len(profile), dtype=np.int8)
+    for mask, probs in ((flaky, FLAKY_OUTCOMES), (~flaky, STEADY_OUTCOMES)):
+        p = np.array(probs)
+        out[mask] = rng.choice(len(p), size=int(mask.sum()), p=p / p.sum())
+    return out
 
 
 def _durations(rng: np.random.Generator, ja: JobArrays, job: np.ndarray, start: np.ndarray, result: np.ndarray,
@@ -241,9 +248,11 @@ def _durations(rng: np.random.Generator, ja: JobArrays, job: np.ndarray, start: 
 
 def _apply_failing_streaks(rng, ja: JobArrays, runs: dict, clock: Clock) -> None:
     streak_jobs = np.flatnonzero(ja.profile == PROFILES.index("failing_streak"))
-    order = np.lexsort((runs["start"], runs["job"]))
-    for j in streak_jobs:
-        idx = order[runs["job"][order] == j]
+    order = np.argsort(_job_time_key(runs["job"], runs["start"]), kind="stable")
+    lo = np.searchsorted(runs["job"][order], streak_jobs, side="left")
+    hi = np.searchsorted(runs["job"][order], streak_jobs, side="right")
+    for a, b in zip(lo.tolist(), hi.tolist()):
+        idx = order[a:b]
         finished = idx[runs["end"][idx] <= clock.cutoff_ms - MINUTE]
         take = finished[-int(rng.integers(4, 9)):]
         code = TERM_INDEX[str(rng.choice(["STORAGE_ACCESS_ERROR", "RUN_EXECUTION_ERROR", "LIBRARY_INSTALLATION_ERROR"]))]
@@ -252,7 +261,12 @@ def _apply_failing_streaks(rng, ja: JobArrays, runs: dict, clock: Clock) -> None
         runs["end"][take] = runs["start"][take] + ((runs["end"][take] - runs["start"][take]) * 0.4).astype(np.int64) + MINUTE
 
 
-def build_runs(rng: np.random.Generator, world: World, ja: JobArrays) -> tuple[Runs, dict]:
+def _job_time_key(job: np.ndarray, at_ms: np.ndarray) -> np.ndarray:
+    """One sortable int64 per (job, time): epoch ms fit in 42 bits until the year 2109."""
+    return job.astype(np.int64) << 42 | np.asarray(at_ms, dtype=np.int64)
+
+
+def build_runs(rng: np.random.Generator, world: World, ja: JobArrays) -> Runs:
     clock = world.clock
     offsets = {tz: _tz_offsets(clock, tz) for tz in {j.cron.timezone for j in world.jobs if j.cron}}
     parts = [job_starts(rng, job, clock, offsets) for job in world.jobs]
@@ -268,17 +282,16 @@ def build_runs(rng: np.random.Generator, world: World, ja: JobArrays) -> tuple[R
     dur = _durations(rng, ja, job, start, result, forced, clock)
     runs = {"job": job, "start": start, "end": start + dur, "scheduled": scheduled, "result": result,
             "term": draw_termination(rng, result), "trigger": trigger,
-            "retry_of": np.full(len(start), -1, dtype=np.int64), "note": np.full(len(start), None, dtype=object)}
+            "retry_of": np.full(len(start), -1, dtype=np.int64), "note": np.zeros(len(start), dtype=np.int8)}
     _apply_failing_streaks(rng, ja, runs, clock)
     runs = _inject_designated(rng, world, ja, runs)
     runs = _add_job_retries(rng, world, ja, runs)
     return _finalise(rng, world, ja, runs)
 
 
-def _append(runs: dict, **row) -> int:
-    for key, value in row.items():
-        runs[key] = np.append(runs[key], np.array([value], dtype=runs[key].dtype))
-    return len(runs["start"]) - 1
+def _append(runs: dict, rows: list[dict]) -> dict:
+    return {key: np.concatenate([runs[key], np.array([r[key] for r in rows], dtype=runs[key].dtype)])
+            for key in runs}
 
 
 def _designated_job(world: World, note: str) -> Job:
@@ -290,34 +303,42 @@ def _inject_designated(rng, world: World, ja: JobArrays, runs: dict) -> dict:
     clock = world.clock
     now, cutoff = clock.now_ms, clock.cutoff_ms
     long_job = _designated_job(world, "long_run")
-    # Still running after hours: its completed hourly slices are visible, its end row is not.
-    start = now - 3 * HOUR - 25 * MINUTE - int(rng.integers(0, 300)) * SECOND
-    _append(runs, job=long_job.idx, start=start, end=start + 5 * HOUR, scheduled=-1, result=RUNNING, term=-1,
-            trigger=T_ONETIME, retry_of=-1, note="active_long_run")
     manual = _designated_job(world, "recent_manual_job")
-    # Started after the last hour boundary the tables could have closed: no timeline row at all.
+
+    def run(job: Job, start: int, end: int, note: str, result: int = RUNNING) -> dict:
+        term = TERM_INDEX["SUCCESS"] if result == SUCCEEDED else -1
+        return dict(job=job.idx, start=start, end=end, scheduled=-1, result=result, term=term, trigger=T_ONETIME,
+                    retry_of=-1, note=NOTE[note])
+
+    long_start = now - 3 * HOUR - 25 * MINUTE - int(rng.integers(0, 300)) * SECOND
+    queued_start = now - 4 * MINUTE - int(rng.integers(0, 60)) * SECOND
     first_open_hour = cutoff // HOUR * HOUR
-    start = first_open_hour + (now - first_open_hour) // 3
-    _append(runs, job=manual.idx, start=start, end=start + 45 * MINUTE, scheduled=-1, result=RUNNING, term=-1,
-            trigger=T_ONETIME, retry_of=-1, note="active_run")
-    # Ended inside the lag: final in the API, no end row in the tables yet.
-    start = cutoff - 14 * MINUTE
-    _append(runs, job=manual.idx, start=start, end=cutoff + 3 * MINUTE, scheduled=-1, result=SUCCEEDED,
-            term=TERM_INDEX["SUCCESS"], trigger=T_ONETIME, retry_of=-1, note="recently_finished_run")
+    active_start = first_open_hour + (now - first_open_hour) // 3
+    extra = [
+        # Still running after hours: its completed hourly slices are visible, its end row is not.
+        run(long_job, long_start, long_start + 5 * HOUR, "active_long_run"),
+        # Queued behind that run: the job allows one concurrent run and queueing is on.
+        run(long_job, queued_start, queued_start + 5 * HOUR, "queued_run"),
+        # Started after the last hour boundary the tables could have closed: no timeline row at all.
+        run(manual, active_start, active_start + 45 * MINUTE, "active_run"),
+        # Ended inside the lag: final in the API, no end row in the tables yet.
+        run(manual, cutoff - 14 * MINUTE, cutoff + 3 * MINUTE, "recently_finished_run", SUCCEEDED),
+    ]
+    runs = _append(runs, extra)
     # A failure the user repairs later (same run id, second end row), inside the API's retention.
     flaky = _designated_job(world, "flaky_job")
-    _mark_failure(runs, flaky.idx, clock, "repaired_run")
+    _mark_failure(runs, flaky.idx, clock, NOTE["repaired_run"])
     retried = _designated_job(world, "retried_run")
-    _mark_failure(runs, retried.idx, clock, "retried_run")
+    _mark_failure(runs, retried.idx, clock, NOTE["retried_run"])
     tr = _designated_job(world, "task_retry")
     candidates = np.flatnonzero((runs["job"] == tr.idx) & (runs["result"] == SUCCEEDED) &
                                 (runs["start"] > clock.api_start_ms) & (runs["end"] < cutoff - HOUR))
     if len(candidates):
-        runs["note"][candidates[-1]] = "task_retry"
+        runs["note"][candidates[-1]] = NOTE["task_retry"]
     return runs
 
 
-def _mark_failure(runs: dict, job_idx: int, clock: Clock, note: str) -> None:
+def _mark_failure(runs: dict, job_idx: int, clock: Clock, note: int) -> None:
     lo = max(clock.api_start_ms, clock.window_start_ms) + DAY
     candidates = np.flatnonzero((runs["job"] == job_idx) & (runs["start"] > lo) &
                                 (runs["end"] < clock.cutoff_ms - 8 * HOUR) & (runs["result"] != RUNNING))
@@ -335,8 +356,8 @@ def _add_job_retries(rng, world: World, ja: JobArrays, runs: dict) -> dict:
     """A failed run re-triggered as a new run (trigger ONETIME_RETRY) by the job's retry policy."""
     retry_jobs = np.array([j.retry_on_failure for j in world.jobs])
     failed = np.isin(runs["result"], [FAILED, ERROR]) & retry_jobs[runs["job"]]
-    pick = failed & (rng.random(len(failed)) < 0.6) & (runs["note"] != "repaired_run")
-    pick |= runs["note"] == "retried_run"
+    pick = failed & (rng.random(len(failed)) < 0.6) & (runs["note"] != NOTE["repaired_run"])
+    pick |= runs["note"] == NOTE["retried_run"]
     src = np.flatnonzero(pick & (runs["end"] < world.clock.now_ms - 10 * MINUTE))
     if not len(src):
         return runs
@@ -345,17 +366,17 @@ def _add_job_retries(rng, world: World, ja: JobArrays, runs: dict) -> dict:
     ok = start < world.clock.now_ms
     src, job, start = src[ok], job[ok], start[ok]
     result = np.where(rng.random(len(src)) < 0.85, SUCCEEDED, FAILED).astype(np.int8)
-    result[runs["note"][src] == "retried_run"] = SUCCEEDED
+    result[runs["note"][src] == NOTE["retried_run"]] = SUCCEEDED
     dur = _durations(rng, ja, job, start, result, np.full(len(src), -1, dtype=np.int64), world.clock)
     new = {"job": job, "start": start, "end": start + dur, "scheduled": np.full(len(src), -1, dtype=np.int64),
            "result": result, "term": draw_termination(rng, result), "trigger": np.full(len(src), T_RETRY, np.int8),
-           "retry_of": src.astype(np.int64), "note": np.full(len(src), None, dtype=object)}
+           "retry_of": src.astype(np.int64), "note": np.zeros(len(src), dtype=np.int8)}
     return {k: np.concatenate([runs[k], new[k].astype(runs[k].dtype)]) for k in runs}
 
 
-def _finalise(rng, world: World, ja: JobArrays, raw: dict) -> tuple[Runs, dict]:
+def _finalise(rng, world: World, ja: JobArrays, raw: dict) -> Runs:
     clock = world.clock
-    order = np.lexsort((raw["job"], raw["start"]))
+    order = np.argsort(raw["start"] * 16384 + raw["job"] % 16384, kind="stable")
     remap = np.empty(len(order), dtype=np.int64)
     remap[order] = np.arange(len(order))
     r = {k: v[order] for k, v in raw.items()}
@@ -376,7 +397,7 @@ def _finalise(rng, world: World, ja: JobArrays, raw: dict) -> tuple[Runs, dict]:
     runs = Runs(job=job, run_id=run_id, start=r["start"], end=r["end"], scheduled=r["scheduled"], result=r["result"],
                 term=r["term"], trigger=r["trigger"], run_type=run_type, retry_of=r["retry_of"],
                 fail_slot=fail_slot, d_sched=d_sched, note=r["note"])
-    return runs, {}
+    return runs
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -402,13 +423,13 @@ def build_segments(rng: np.random.Generator, world: World, ja: JobArrays, runs: 
     retried = np.zeros(n, dtype=bool)
     retried[runs.retry_of[runs.retry_of >= 0]] = True
     repair = failed & not_streak & ~retried & (runs.trigger != T_CONTINUOUS) & (rng.random(n) < 0.2)
-    repair |= runs.note == "repaired_run"
+    repair |= runs.note == NOTE["repaired_run"]
     rep = np.flatnonzero(repair)
     lvl = ja.level[job[rep], np.maximum(runs.fail_slot[rep], 0)]
     base_frac = ja.level_start[job[rep], lvl]
     rep_start = runs.end[rep] + rng.integers(15, 240, size=len(rep)) * MINUTE
-    rep_start = np.where(runs.note[rep] == "repaired_run", runs.end[rep] + 35 * MINUTE, rep_start)
-    ok_result = (rng.random(len(rep)) < 0.85) | (runs.note[rep] == "repaired_run")
+    rep_start = np.where(runs.note[rep] == NOTE["repaired_run"], runs.end[rep] + 35 * MINUTE, rep_start)
+    ok_result = (rng.random(len(rep)) < 0.85) | (runs.note[rep] == NOTE["repaired_run"])
     span = np.where(ok_result, 1.0 - base_frac, ja.level_end[job[rep], lvl] - base_frac)
     rep_dur = (runs.d_sched[rep] * span * rng.uniform(0.9, 1.2, size=len(rep))).astype(np.int64) + SECOND
     keep = rep_start + rep_dur < clock.cutoff_ms - MINUTE
@@ -461,7 +482,8 @@ def build_task_runs(rng: np.random.Generator, world: World, ja: JobArrays, runs:
     cols: dict[str, list] = {k: [] for k in ("seg", "slot", "attempt", "offset", "start", "end", "result", "term")}
     fail_level = np.where(segs.fail_slot >= 0, ja.level[job, np.maximum(segs.fail_slot, 0)], 99)
     p_retry = np.where(np.array(["task_retry" in j.notes for j in world.jobs])[job], 0.25, 0.04)
-    forced_retry = (runs.note[segs.run] == "task_retry") & (segs.kind == 0)
+    forced_retry = (runs.note[segs.run] == NOTE["task_retry"]) & (segs.kind == 0)
+    queued = runs.note[segs.run] == NOTE["queued_run"]
     success_code, skipped_code = TERM_INDEX["SUCCESS"], TERM_INDEX["SKIPPED"]
     cancelled_code, failed_code = TERM_INDEX["CANCELLED"], TERM_INDEX["RUN_EXECUTION_ERROR"]
     for t in range(MAX_TASKS):
@@ -492,7 +514,7 @@ def build_task_runs(rng: np.random.Generator, world: World, ja: JobArrays, runs:
         ts, te = np.where(never, s, ts), np.where(never, s, te)
         live = R == RUNNING
         res[live & (te > now)] = RUNNING
-        res[live & (ts > now)] = PENDING
+        res[live & ((ts > now) | queued[idx])] = PENDING
         term[live & (te > now)] = -1
         te = np.minimum(np.maximum(te, ts), np.where(never | down, te, np.maximum(e, ts)))
 

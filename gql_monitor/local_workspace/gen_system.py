@@ -7,8 +7,8 @@ import pyarrow as pa
 import duckdb
 
 from gql_monitor.local_workspace.gen_common import (
-    ACCOUNT_ID, DESCRIPTION_SINCE_MS, HOUR, NEW_COLUMNS_SINCE_MS, RESULTS, RUN_TYPES, TERM_CODES, TERM_TYPE_OF,
-    TRIGGERS, dict_col, id_strings, insert_arrow, int_col, hour_slices, ts_array,
+    ACCOUNT_ID, DESCRIPTION_SINCE_MS, HOUR, NEW_COLUMNS_SINCE_MS, PENDING, RESULTS, RUN_TYPES, TERM_CODES,
+    TERM_TYPE_OF, TRIGGERS, chunks, dict_col, id_strings, insert_arrow, int_col, hour_slices, ts_array,
 )
 from gql_monitor.local_workspace.gen_runs import MAX_TASKS, JobArrays, Runs, Segments, TaskRuns
 from gql_monitor.local_workspace.gen_world import WORKSPACES, Job, World
@@ -48,10 +48,19 @@ def version_index(world: World, job: np.ndarray, at_ms: np.ndarray) -> tuple[np.
 
 def write_job_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, runs: Runs, segs: Segments,
                            run_version: np.ndarray, version_names: list[str]) -> None:
+    run_ids = id_strings(runs.run_id)
+    seg_clusters = pa.array(segs.cluster_id, type=pa.string())
+    for lo, hi in chunks(len(segs)):
+        _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version_names, run_ids, seg_clusters,
+                              lo, hi)
+
+
+def _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version_names, run_ids, seg_clusters,
+                          lo: int, hi: int) -> None:
     cutoff = world.clock.cutoff_ms
-    owner, s, e, last = hour_slices(segs.start, segs.end)
+    owner, s, e, last = hour_slices(segs.start[lo:hi], segs.end[lo:hi])
     keep = e <= cutoff
-    owner, s, e, last = owner[keep], s[keep], e[keep], last[keep]
+    owner, s, e, last = owner[keep] + lo, s[keep], e[keep], last[keep]
     run = segs.run[owner]
     job = runs.job[run]
     final = last & (segs.result[owner] >= 0)
@@ -63,13 +72,13 @@ def write_job_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, r
     table = pa.table({
         "ws": dict_col(cols.ws_index[job], WS_IDS),
         "job_id": cols.job_id.take(pa.array(job)),
-        "run_id": id_strings(runs.run_id).take(pa.array(run)),
+        "run_id": run_ids.take(pa.array(run)),
         "ps": ts_array(s), "pe": ts_array(e),
         "trigger": dict_col(runs.trigger[run], TRIGGERS),
         "result": dict_col(np.where(final, segs.result[owner], -1), RESULTS),
         "run_type": dict_col(runs.run_type[run], RUN_TYPES),
         "run_name": dict_col(run_version[run], version_names),
-        "cluster_id": pa.array(segs.cluster_id, type=pa.string()).take(pa.array(owner)),
+        "cluster_id": seg_clusters.take(pa.array(owner)),
         "term": dict_col(np.where(final, segs.term[owner], -1), TERM_CODES),
         "has_params": cols.has_params[job],
         "env": cols.env.take(pa.array(job)),
@@ -92,9 +101,15 @@ def write_job_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, r
 
 def write_task_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, runs: Runs, segs: Segments,
                             tasks: TaskRuns) -> None:
+    run_ids = id_strings(runs.run_id)
+    seg_clusters = pa.array(segs.cluster_id, type=pa.string())
+    visible = np.flatnonzero(tasks.result != PENDING)
+    for lo, hi in chunks(len(visible)):
+        _write_task_slices(con, world, ja, cols, runs, segs, tasks, run_ids, seg_clusters, visible[lo:hi])
+
+
+def _write_task_slices(con, world, ja, cols, runs, segs, tasks, run_ids, seg_clusters, idx: np.ndarray) -> None:
     cutoff = world.clock.cutoff_ms
-    visible = tasks.result != -2
-    idx = np.flatnonzero(visible)
     owner, s, e, last = hour_slices(tasks.start[idx], tasks.end[idx])
     keep = e <= cutoff
     owner, s, e, last = idx[owner[keep]], s[keep], e[keep], last[keep]
@@ -108,7 +123,7 @@ def write_task_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, 
     setup = np.minimum(setup, dur_s)
     cleanup = np.minimum(np.maximum(dur_s - setup, 0), 3)
     no_dur = ~new
-    job_run_ids = id_strings(runs.run_id).take(pa.array(run))
+    job_run_ids = run_ids.take(pa.array(run))
     table = pa.table({
         "ws": dict_col(cols.ws_index[job], WS_IDS),
         "job_id": cols.job_id.take(pa.array(job)),
@@ -116,7 +131,7 @@ def write_task_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, 
         "job_run_id": job_run_ids,
         "ps": ts_array(s), "pe": ts_array(e),
         "task_key": dict_col(job * MAX_TASKS + tasks.slot[owner], cols.task_keys),
-        "cluster_id": pa.array(segs.cluster_id, type=pa.string()).take(pa.array(tasks.seg[owner])),
+        "cluster_id": seg_clusters.take(pa.array(tasks.seg[owner])),
         "result": dict_col(np.where(final, tasks.result[owner], -1), RESULTS),
         "term": dict_col(np.where(final, tasks.term[owner], -1), TERM_CODES),
         "new_cols": e >= NEW_COLUMNS_SINCE_MS,

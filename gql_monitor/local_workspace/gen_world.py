@@ -362,7 +362,7 @@ def random_plan(py: random.Random) -> dict:
                                  ("long", 8)])
     return {
         "trigger": trigger,
-        "cron_kind": _weighted(py, [("hourly", 1.5), ("every_6h", 6), ("daily", 55), ("weekdays", 20), ("weekly", 17.5)]),
+        "cron_kind": _weighted(py, [("hourly", 1.0), ("every_6h", 5), ("daily", 55), ("weekdays", 21), ("weekly", 18)]),
         "compute": _weighted(py, [("job_cluster", 55), ("serverless", 35), ("all_purpose", 10)]),
         "profile": profile,
         "untagged": py.random() < 0.15,
@@ -416,6 +416,8 @@ FORCED_HOME_PLANS: list[dict] = [
      "levels": [1, 1]},
     {"trigger": "manual", "compute": "job_cluster", "profile": "steady", "note": "recent_manual_job",
      "levels": [1]},
+    {"trigger": "cron", "cron_kind": "weekdays", "compute": "serverless", "profile": "steady", "note": "paused_job",
+     "paused_at": (0.5, 0.7), "levels": [1, 1]},
     {"trigger": "submit", "compute": "job_cluster", "profile": "steady", "note": "submit_job", "levels": [1]},
     {"trigger": "workflow", "compute": "job_cluster", "profile": "steady", "note": "workflow_job", "levels": [1]},
 ]
@@ -512,7 +514,7 @@ def _make_job(py: random.Random, clock: Clock, idx: int, ws_id: str, plan: dict,
 
     profile = plan["profile"]
     if profile == "long":
-        base = py.uniform(70, 260) * 60
+        base = py.uniform(70, 260) * 60 if plan.get("note") != "long_run" else 200 * 60
     elif cron and cron.kind == "hourly":
         base = min(py.lognormvariate(5.2, 0.6), 40 * 60)
     else:
@@ -530,10 +532,11 @@ def _make_job(py: random.Random, clock: Clock, idx: int, ws_id: str, plan: dict,
         dbu_per_hour=dbu, existing_cluster_id=existing.cluster_id if existing else None, tasks=tasks,
         profile=profile, base_duration_s=base, versions=versions,
         max_concurrent_runs=1 if plan["trigger"] != "manual" else py.choice([1, 3, 5]),
-        retry_on_failure=plan["retry_on_failure"] and profile != "failing_streak",
+        retry_on_failure=plan["retry_on_failure"] and profile != "failing_streak" and plan["trigger"] not in
+        ("submit", "workflow"),
         has_parameters=plan["has_parameters"], aged_out=plan["aged_out"],
-        events_per_day=py.uniform(0.3, 2.5) if plan["trigger"] in ("manual", "submit", "workflow")
-        else py.uniform(1.0, 4.0),
+        events_per_day={"manual": py.uniform(0.05, 1.0), "submit": py.uniform(0.5, 2.0),
+                        "workflow": py.uniform(0.5, 2.0)}.get(plan["trigger"], py.uniform(0.5, 3.0)),
         deployment_bundle=py.random() < 0.3,
     )
     if "note" in plan:

@@ -7,7 +7,11 @@ gen_system (lakeflow/compute/access tables), gen_usage (billing), gen_api (Jobs 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import random
+import resource
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -20,6 +24,18 @@ from gql_monitor.local_workspace.gen_common import (
     ACCOUNT_ID, FAILED, HOME_WORKSPACE_ID, HOUR, LAG_MINUTES, RUNNING, T_RETRY, Clock, insert_arrow,
 )
 from gql_monitor.local_workspace.gen_world import World, build_world
+
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _stage(name: str):
+    """Logs each stage's duration and the peak memory so far (large scale is tuned with these numbers)."""
+    started = time.perf_counter()
+    yield
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    log.info("generator %s: %.1fs (peak RSS %d MB)", name, time.perf_counter() - started, peak_mb)
 
 
 @dataclass(frozen=True)
@@ -47,28 +63,30 @@ def generate(con: duckdb.DuckDBPyConnection, *, scale: str, seed: int, now: date
     rngs = [np.random.default_rng(s) for s in streams]
     pys = [random.Random(int(s.generate_state(1)[0])) for s in streams]
 
-    world = build_world(pys[0], clock, size.jobs)
-    ja = gen_runs.JobArrays.of(world.jobs)
-    runs, _ = gen_runs.build_runs(rngs[1], world, ja)
-    segs = gen_runs.build_segments(rngs[2], world, ja, runs)
-    tasks = gen_runs.build_task_runs(rngs[3], world, ja, runs, segs)
-    run_version, versions = gen_system.version_index(world, runs.job, runs.start)
-    version_names = [v.name for v in versions]
-
-    cols = gen_system.JobColumns(world)
-    gen_system.write_workspaces(con, world)
-    gen_system.write_jobs_scd2(con, world)
-    gen_system.write_job_run_timeline(con, world, ja, cols, runs, segs, run_version, version_names)
-    gen_system.write_task_run_timeline(con, world, ja, cols, runs, segs, tasks)
-    usage = gen_usage.write_usage(con, rngs[4], pys[4], seed, world, ja, cols, runs, segs, run_version, versions)
-    gen_usage.write_list_prices(con, usage.price_change_ms)
-    gen_system.write_clusters(con, world, ja, runs, segs, usage.pipeline_clusters)
-
-    gen_api.write_jobs_and_acl(con, pys[5], world)
-    gen_api.RunWriter(pys[5], world, ja, runs, segs, tasks, run_version, versions).write(con)
-
-    _write_meta(con, seed, scale, clock)
-    _write_cases(con, world, runs, segs, tasks, versions, run_version, usage.price_change_ms)
+    with _stage("truth"):
+        world = build_world(pys[0], clock, size.jobs)
+        ja = gen_runs.JobArrays.of(world.jobs)
+        runs = gen_runs.build_runs(rngs[1], world, ja)
+        segs = gen_runs.build_segments(rngs[2], world, ja, runs)
+        tasks = gen_runs.build_task_runs(rngs[3], world, ja, runs, segs)
+        run_version, versions = gen_system.version_index(world, runs.job, runs.start)
+        cols = gen_system.JobColumns(world)
+    with _stage("lakeflow"):
+        gen_system.write_workspaces(con, world)
+        gen_system.write_jobs_scd2(con, world)
+        gen_system.write_job_run_timeline(con, world, ja, cols, runs, segs, run_version, [v.name for v in versions])
+        gen_system.write_task_run_timeline(con, world, ja, cols, runs, segs, tasks)
+    with _stage("billing"):
+        usage = gen_usage.write_usage(con, rngs[4], pys[4], seed, world, ja, cols, runs, segs, run_version, versions)
+        gen_usage.write_list_prices(con, usage.price_change_ms)
+    with _stage("clusters"):
+        gen_system.write_clusters(con, world, ja, runs, segs, usage.pipeline_clusters)
+    with _stage("jobs api"):
+        gen_api.write_jobs_and_acl(con, pys[5], world)
+        gen_api.RunWriter(pys[5], world, ja, runs, segs, tasks, run_version, versions).write(con)
+    with _stage("cases"):
+        _write_meta(con, seed, scale, clock)
+        _write_cases(con, world, runs, segs, tasks, versions, run_version, usage.price_change_ms)
 
 
 def _write_meta(con, seed: int, scale: str, clock: Clock) -> None:
@@ -108,16 +126,19 @@ def _write_cases(con, world: World, runs, segs, tasks, versions, run_version, pr
     longest = np.flatnonzero((runs.job == long_job.idx) & finished & (duration > HOUR))
     for i in longest[np.argsort(-duration[longest])][:2]:
         add("long_run", long_job, runs.run_id[i], f"{duration[i] / HOUR:.1f} h")
-    for note in ("active_run", "active_long_run", "recently_finished_run"):
-        for i in np.flatnonzero(runs.note == note):
-            add(note, world.jobs[runs.job[i]], runs.run_id[i], "in the API; no end row in the timeline")
+    for note, text in (("active_run", "in the API; no timeline row yet"),
+                       ("active_long_run", "in the API; completed hourly slices but no end row"),
+                       ("recently_finished_run", "finished in the API; no end row in the timeline yet"),
+                       ("queued_run", "QUEUED in the API behind the active long run; no timeline row")):
+        for i in np.flatnonzero(runs.note == gen_runs.NOTE[note]):
+            add(note, world.jobs[runs.job[i]], runs.run_id[i], text)
 
     repaired_runs = np.unique(segs.run[segs.kind == 1])
-    flagged = [i for i in repaired_runs if runs.note[i] == "repaired_run"]
+    flagged = [i for i in repaired_runs if runs.note[i] == gen_runs.NOTE["repaired_run"]]
     for i in (flagged + [i for i in repaired_runs.tolist() if i not in flagged][:2]):
         add("repaired_run", world.jobs[runs.job[i]], runs.run_id[i], "two end rows, same run_id")
     retries = np.flatnonzero(runs.trigger == T_RETRY)
-    retries = sorted(retries.tolist(), key=lambda i: runs.note[runs.retry_of[i]] != "retried_run")
+    retries = sorted(retries.tolist(), key=lambda i: runs.note[runs.retry_of[i]] != gen_runs.NOTE["retried_run"])
     for i in retries[:3]:
         add("retried_run", world.jobs[runs.job[i]], runs.run_id[i],
             f"retry of run {runs.run_id[runs.retry_of[i]]} (trigger_type ONETIME_RETRY)")
@@ -125,7 +146,8 @@ def _write_cases(con, world: World, runs, segs, tasks, versions, run_version, pr
     for case, note in [("failing_streak", "failing_streak"), ("flaky_job", "flaky_job"),
                        ("duration_regression", "duration_regression"), ("late_start", "late_start"),
                        ("missed_schedule", "missed_schedule"), ("sla_job", "sla_job"),
-                       ("all_purpose_job", "all_purpose_job"), ("untagged_job", "untagged_job")]:
+                       ("all_purpose_job", "all_purpose_job"), ("untagged_job", "untagged_job"),
+                       ("paused_job", "paused_job")]:
         job = home_job(note)
         add(case, job, note=_job_note(case, job))
     for j in world.jobs_in(HOME_WORKSPACE_ID):
@@ -137,7 +159,7 @@ def _write_cases(con, world: World, runs, segs, tasks, versions, run_version, pr
     retried_tasks = np.flatnonzero(tasks.attempt == 1)
     home_idx = {j.idx for j in world.jobs_in(HOME_WORKSPACE_ID)}
     retried_tasks = sorted(retried_tasks.tolist(),
-                           key=lambda k: (runs.note[tasks.run[k]] != "task_retry", runs.job[tasks.run[k]] not in home_idx))
+                           key=lambda k: (runs.note[tasks.run[k]] != gen_runs.NOTE["task_retry"], runs.job[tasks.run[k]] not in home_idx))
     for k in retried_tasks[:2]:
         job = world.jobs[runs.job[tasks.run[k]]]
         add("task_retry", job, runs.run_id[tasks.run[k]],
@@ -153,6 +175,8 @@ def _job_note(case: str, job) -> str:
         return f"sla_minutes={job.latest.sla_minutes}"
     if case == "all_purpose_job":
         return f"existing_cluster_id={job.existing_cluster_id}"
+    if case == "paused_job":
+        return f"schedule paused at {_iso(job.paused_since_ms)}"
     if case == "late_start" or case == "missed_schedule":
         return f"schedule {job.cron.quartz} {job.cron.timezone}"
     return job.latest.name

@@ -572,8 +572,8 @@ class Translator:
         positional = 0
         bound: dict[str, None] = {}
         for node in placeholders:
-            if node.name:
-                marker = node.name
+            if node.args.get("this"):
+                marker = node.args["this"]
             else:
                 positional += 1
                 marker = str(positional)

@@ -41,13 +41,21 @@ class WorkspaceState:
     def __post_init__(self) -> None:
         self._meta = dict(self.db.execute("SELECT key, value FROM workspace_state.meta").fetchall())
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A DuckDB cursor for the calling thread (DuckDB connections must not be shared across threads)."""
-        cur = getattr(self._local, "cursor", None)
+    def cursor(self, purpose: str = "api") -> duckdb.DuckDBPyConnection:
+        """A DuckDB cursor for the calling thread and purpose.
+
+        DuckDB connections must not be shared across threads; and the server's worker threads serve both the Jobs API
+        and the warehouse, so each gets its own cursor: a Jobs API `fetchone()` leaves a result pending that would
+        block the warehouse's next statement on a shared cursor.
+        """
+        cursors = getattr(self._local, "cursors", None)
+        if cursors is None:
+            cursors = self._local.cursors = {}
+        cur = cursors.get(purpose)
         if cur is None:
             cur = self.db.cursor()
             cur.execute("SET TimeZone = 'UTC'")
-            self._local.cursor = cur
+            cursors[purpose] = cur
         return cur
 
     @property

@@ -369,10 +369,14 @@ class Warehouse:
             op.result = self._run(translation, bound)
         except SqlError as exc:
             return self._failed(op, exc, statement)
+        except Exception as exc:  # noqa: BLE001 - a stand-in bug must still reach the client as a failed statement
+            log.exception("the warehouse failed on a statement")
+            return self._failed(op, SqlError("INTERNAL_ERROR", f"The local stand-in failed: {exc!r}.", "XX000"),
+                                statement)
         return op
 
     def _run(self, translation: Translation, bound: BoundParameters) -> ResultSet:
-        cursor = self._state.cursor()
+        cursor = self._state.cursor("warehouse")
         self._ensure_functions(cursor, translation.decimal_functions)
         values = {name: bound.values[name] for name in translation.parameters if name in bound.values}
         try:

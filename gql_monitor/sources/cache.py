@@ -138,6 +138,8 @@ class CachedWarehouse:
         self._ttl = ttl_seconds
 
     async def fetch(self, name: str, params: dict, principal: Principal, stats: RequestStats | None = None):
+        if self._ttl <= 0:
+            return await self._warehouse.fetch(name, params, principal, stats)
         key = cache_key(principal.partition, name, params)
         return await self._cache.get_or_compute(
             key, self._ttl, lambda: self._warehouse.fetch(name, params, principal, stats), stats

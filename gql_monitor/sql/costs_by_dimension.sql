@@ -3,7 +3,7 @@
 -- unattributed remainder and are never dropped. `attributed_to_job` splits every group by whether a job owns it.
 WITH
 -- @include _priced_usage
-grouped AS (
+, grouped AS (
   SELECT
     CASE :dimension
       WHEN 'JOB' THEN CASE WHEN usage_metadata.job_id IS NOT NULL

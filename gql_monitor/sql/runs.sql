@@ -37,4 +37,4 @@ QUALIFY row_number() OVER (
   PARTITION BY CASE WHEN :per_job THEN job_key END
   ORDER BY start_time DESC, run_key DESC
 ) <= :limit
-ORDER BY job_key, start_time DESC, run_key DESC
+ORDER BY start_time DESC, run_key DESC

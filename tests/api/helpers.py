@@ -13,9 +13,11 @@ def truth(workspace, sql: str, params: list | None = None) -> list[tuple]:
     return cur.execute(sql, params or []).fetchall()
 
 
-def case(workspace, name: str) -> tuple[str, str, str]:
+def case(workspace, name: str, *, home: bool = False) -> tuple[str, str, str]:
+    """Where the generator put a hard case; `home`: in the workspace whose Jobs API the stand-in serves."""
     rows = truth(workspace, "SELECT workspace_id, job_id, run_id FROM workspace_state.cases WHERE case_name = ? "
-                            "ORDER BY job_id, run_id", [name])
+                            "AND (NOT ? OR workspace_id = (SELECT value FROM workspace_state.meta "
+                            "WHERE key = 'home_workspace_id')) ORDER BY job_id, run_id", [name, home])
     assert rows, f"the generator has no case {name!r}"
     return rows[0]
 

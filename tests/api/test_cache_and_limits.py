@@ -77,8 +77,7 @@ def test_the_memory_cache_is_bounded_and_failures_are_not_cached():
 
 
 @pytest.mark.parametrize("query", [
-    "{ jobs(first: 1) { nodes { lastRun { job { lastRun { job { lastRun { job { lastRun { job { lastRun { job { "
-    "name } } } } } } } } } } } } }",
+    "{ jobs(first: 1) { nodes { " + "lastRun { job { " * 8 + "name" + " } }" * 8 + " } } }",
     "{ " + " ".join(f"a{i}: viewer {{ userName }}" for i in range(40)) + " }",
     "{ viewer { " + " ".join("userName" for _ in range(6000)) + " } }",
     "{ jobs(first: 100) { nodes { runs(first: 100) { nodes { tasks { cost { dbus } } } } } } }",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from conftest import gql
-from api.helpers import case
+from api.helpers import case, truth
 
 
 def test_jobs_api_failure_nulls_live_fields_only(monitor, workspace, faults):
-    ws, _, run = case(workspace, "repaired_run")
+    ws, _, run = case(workspace, "repaired_run", home=True)
     faults.update({"jobs_api_500_rate": 1.0})
     with monitor.client() as client:
         body = gql(client, 'query($id: ID!) { run(id: $id) { resultState repairCount live { stateMessage } } }',
@@ -19,7 +19,7 @@ def test_jobs_api_failure_nulls_live_fields_only(monitor, workspace, faults):
 
 
 def test_live_fields_are_there_when_the_api_answers(monitor, workspace):
-    ws, _, run = case(workspace, "repaired_run")
+    ws, _, run = case(workspace, "repaired_run", home=True)
     with monitor.client() as client:
         body = gql(client, 'query($id: ID!) { run(id: $id) { live { lifeCycleState runPageUrl repairHistory { type } } } }',
                    {"id": f"{ws}:{run}"})
@@ -35,3 +35,13 @@ def test_warehouse_failure_is_warehouse_unavailable(monitor, faults):
     assert body["data"] is None or body["data"]["viewer"]["userName"] == "admin@example.com"
     assert {e["extensions"]["code"] for e in body["errors"]} == {"WAREHOUSE_UNAVAILABLE"}
     faults.update({"warehouse_cold_start_seconds": 0})
+
+
+def test_runs_of_other_workspaces_have_no_live_fields_and_cost_no_call(monitor, workspace):
+    ws, run = truth(workspace, "SELECT workspace_id, run_id FROM lakeflow.job_run_timeline WHERE workspace_id <> "
+                               "(SELECT value FROM workspace_state.meta WHERE key = 'home_workspace_id') "
+                               "ORDER BY run_id LIMIT 1")[0]
+    with monitor.client() as client:
+        body = gql(client, 'query($id: ID!) { run(id: $id) { runId live { stateMessage } } }', {"id": f"{ws}:{run}"})
+    assert body["data"]["run"] == {"runId": run, "live": None}
+    assert body["extensions"]["cost"]["jobsApiCalls"] == 0
