@@ -89,3 +89,37 @@ def test_queries_work_over_get(client):
     response = client.get("/api/graphql", params={"query": "{ viewer { userName } }"})
     assert response.status_code == 200
     assert response.json()["data"]["viewer"]["userName"] == "admin@example.com"
+
+
+STRING_ARGUMENTS = [
+    ("query($v: ID!) { job(id: $v) { id } }", "v", "id"),
+    ("query($v: ID!) { run(id: $v) { id } }", "v", "id"),
+    ("query($v: String) { jobs(first: 3, filter: {tags: [{key: $v}]}) { totalCount } }", "v", "str"),
+    ("query($v: String) { jobs(first: 3, filter: {tags: [{key: \"team\", value: $v}]}) { totalCount } }", "v", "str"),
+    ("query($v: String) { runs(first: 3, filter: {workspaceId: $v}) { totalCount } }", "v", "str"),
+    ("query($v: ID!) { runs(first: 3, filter: {jobIds: [$v]}) { totalCount } }", "v", "id"),
+    ("query($v: String!) { runs(first: 3, filter: {terminationCodes: [$v]}) { totalCount } }", "v", "str"),
+    ("query($v: String) { costs(window: {lastDays: 7}, groupBy: TAG, tagKey: $v) { total { amount } } }", "v", "str"),
+    ("query($v: String!) { costs(window: {lastDays: 7}, groupBy: SKU, filter: {skus: [$v]}) { total { amount } } }",
+     "v", "str"),
+    ("query($v: String!) { costs(window: {lastDays: 7}, groupBy: SKU, filter: {products: [$v]}) { total { amount } } }",
+     "v", "str"),
+    ("query($v: String) { jobs(first: 3, after: $v) { totalCount } }", "v", "cursor"),
+    ("query($v: String) { activeRuns(first: 3, after: $v) { nodes { id } } }", "v", "cursor"),
+]
+CORPUS = HOSTILE + ["1234567890123456:1 OR 1=1", "0:0; DELETE FROM billing.usage", "%00", "\u0000", "😀" * 50,
+                    "x" * 10_000, "${jndi:ldap://x}", "<script>alert(1)</script>", "NaN", "-1:-1"]
+
+
+@pytest.mark.parametrize("query, name, kind", STRING_ARGUMENTS)
+def test_injection_corpus_through_every_string_argument(client, workspace, query, name, kind):
+    before = workspace.state.db.cursor().execute("SELECT count(*) FROM billing.usage").fetchone()[0]
+    for value in CORPUS:
+        response = client.post("/api/graphql", json={"query": query, "variables": {name: value}})
+        assert response.status_code in (200, 400), (value, response.status_code)
+        body = response.json()
+        assert codes(body) <= {"BAD_USER_INPUT"}, (value, body.get("errors"))
+        if kind == "id" and ":" not in value:
+            assert codes(body) == {"BAD_USER_INPUT"}
+    after = workspace.state.db.cursor().execute("SELECT count(*) FROM billing.usage").fetchone()[0]
+    assert after == before
