@@ -12,6 +12,8 @@ class RequestStats:
     # HTTP calls actually made to the Jobs API.
     jobs_api_calls: int = 0
     cache_hits: int = 0
+    # Whether any field came from the Jobs API (fresh or cached): such a response may only be reused for seconds.
+    used_live_answers: bool = False
     # Epoch seconds when the oldest cached answer this operation used was fetched; None if all were fresh.
     oldest_answer_fetched_at: float | None = None
 

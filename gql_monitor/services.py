@@ -11,6 +11,9 @@ from gql_monitor.sources.jobs_api import JobsApi
 from gql_monitor.sources.warehouse import Warehouse
 
 
+RESPONSE_CACHE_ENTRIES = 256
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -19,6 +22,8 @@ class Services:
     cache: AnswerCache
     # The warehouse behind the answer cache: what GraphQL resolvers use. Health checks use `warehouse` directly.
     answers: CachedWarehouse
+    # Whole GraphQL responses (graphql/response_cache.py), in memory per replica.
+    responses: AnswerCache
 
     @classmethod
     def build(cls, settings: Settings) -> "Services":
@@ -31,6 +36,7 @@ class Services:
             jobs_api=JobsApi(settings, config, cache=cache, ttl_seconds=settings.live_cache_seconds),
             cache=cache,
             answers=CachedWarehouse(warehouse, cache, settings.table_cache_seconds),
+            responses=AnswerCache(max_entries=RESPONSE_CACHE_ENTRIES),
         )
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from gql_monitor.graphql.extensions import ErrorCodes, cost_limit
 from gql_monitor.graphql.query import Query
+from gql_monitor.graphql.response_cache import ResponseCache
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -22,6 +23,7 @@ def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = 
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         cost_limit(max_query_cost),
+        ResponseCache,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

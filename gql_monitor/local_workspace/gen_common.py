@@ -110,13 +110,16 @@ def random_tokens(rng: np.random.Generator, n: int, length: int, alphabet: str) 
 
 
 def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, select_sql: str = "*",
-                 order_by: str | None = None) -> None:
-    """Bulk-insert an arrow table, shaping its columns with `select_sql` (nested types are built in SQL)."""
+                 source: str = "{table}") -> None:
+    """Bulk-insert an arrow table, shaping its columns with `select_sql` (nested types are built in SQL).
+
+    `source` may wrap the registered table (written `{table}`) in a subquery, e.g. to compute a value once per row.
+    A plain projection of one arrow scan keeps the arrow row order, so the written tables are deterministic.
+    """
     name = "_gen_" + table.replace(".", "_")
     con.register(name, data)
     try:
-        order = f" ORDER BY {order_by}" if order_by else ""
-        con.execute(f"INSERT INTO {table} SELECT {select_sql} FROM {name}{order}")
+        con.execute(f"INSERT INTO {table} SELECT {select_sql} FROM {source.format(table=name)}")
     finally:
         con.unregister(name)
 

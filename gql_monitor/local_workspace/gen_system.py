@@ -262,42 +262,36 @@ def write_workspaces(con, world: World) -> None:
 # compute.clusters
 
 
-def write_clusters(con, world: World, ja: JobArrays, runs: Runs, segs: Segments, pipeline_clusters: dict) -> None:
+def write_clusters(con, world: World, ja: JobArrays, cols: JobColumns, runs: Runs, segs: Segments,
+                   pipeline_clusters: dict) -> None:
     """Job clusters (one per classic run execution), the shared all-purpose clusters, and DLT update clusters."""
     cutoff = world.clock.cutoff_ms
     classic = np.flatnonzero((ja.compute[runs.job[segs.run]] == 0) & (segs.start <= cutoff))
-    job = runs.job[segs.run[classic]]
     jobs = world.jobs
-    dbr = np.array([hash_pick(j.job_id, ["15.4.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"]) for j in jobs])
-    job_clusters = pa.table({
-        "ws": dict_col(np.array([WS_IDS.index(j.workspace_id) for j in jobs])[job], WS_IDS),
-        "cluster_id": pa.array(segs.cluster_id[classic].tolist(), type=pa.string()),
-        "name": pa.array([f"job-{jobs[j].job_id}-run-{r}" for j, r in
-                          zip(job.tolist(), runs.run_id[segs.run[classic]].tolist())]),
-        "owner": dict_col(job, [j.run_as.user_name for j in jobs]),
-        "created": ts_array(segs.start[classic]),
-        "node_type": dict_col(job, [j.node_type for j in jobs]),
-        "workers": np.array([j.workers for j in jobs], dtype=np.int64)[job],
-        "tags_of": job.astype(np.int64),
-        "dbr": dict_col(job, dbr),
-    })
-    tag_table = pa.table({"tags_of": np.arange(len(jobs), dtype=np.int64),
-                          "tags": pa.array([list(j.latest.tags.items()) for j in jobs],
-                                           type=pa.map_(pa.string(), pa.string()))})
-    con.register("_gen_job_tags", tag_table)
-    con.register("_gen_job_clusters", job_clusters)
-    try:
-        con.execute(f"""
-            INSERT INTO compute.clusters
-            SELECT '{ACCOUNT_ID}', c.ws, c.cluster_id, c.name, c.owner, c.created, NULL, c.node_type, c.node_type,
-                   c.workers, NULL, NULL, 0, true, t.tags, 'JOB', NULL,
-                   {{'first_on_demand': 1, 'availability': 'SPOT_WITH_FALLBACK', 'zone_id': 'auto'}}, NULL, NULL,
-                   NULL, NULL, c.dbr, c.created, c.created::DATE, 'SINGLE_USER', NULL
-            FROM _gen_job_clusters c JOIN _gen_job_tags t USING (tags_of)
-            ORDER BY c.created, c.cluster_id""")
-    finally:
-        con.unregister("_gen_job_tags")
-        con.unregister("_gen_job_clusters")
+    dbr = [["15.4.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"][j.job_id % 3] for j in jobs]
+    tags = pa.array([list(j.latest.tags.items()) for j in jobs], type=pa.map_(pa.string(), pa.string()))
+    run_ids = id_strings(runs.run_id)
+    workers = np.array([j.workers for j in jobs], dtype=np.int64)
+    for lo, hi in chunks(len(classic)):
+        part = classic[lo:hi]
+        job = runs.job[segs.run[part]]
+        table = pa.table({
+            "ws": dict_col(cols.ws_index[job], WS_IDS),
+            "cluster_id": pa.array(segs.cluster_id[part], type=pa.string()),
+            "job_id": cols.job_id.take(pa.array(job)),
+            "run_id": run_ids.take(pa.array(segs.run[part])),
+            "owner": cols.run_as.take(pa.array(job)),
+            "created": ts_array(segs.start[part]),
+            "node_type": dict_col(job, [j.node_type for j in jobs]),
+            "workers": workers[job],
+            "tags": tags.take(pa.array(job)),
+            "dbr": dict_col(job, dbr),
+        })
+        insert_arrow(con, "compute.clusters", table, f"""
+            '{ACCOUNT_ID}', ws, cluster_id, 'job-' || job_id || '-run-' || run_id, owner, created, NULL, node_type,
+            node_type, workers, NULL, NULL, 0, true, tags, 'JOB', NULL,
+            {{'first_on_demand': 1, 'availability': 'SPOT_WITH_FALLBACK', 'zone_id': 'auto'}}, NULL, NULL, NULL, NULL,
+            dbr, created, created::DATE, 'SINGLE_USER', NULL""")
 
     rows = []
     for c in world.clusters:
@@ -341,7 +335,3 @@ def _cluster_row(ws, cid, name, owner, created_ms, node_type, workers, min_w, ma
         "change_date": _dt.datetime.fromtimestamp(created_ms / 1000, tz=_dt.timezone.utc).date(),
         "data_security_mode": mode, "policy_id": None,
     }
-
-
-def hash_pick(key: int, options: list[str]) -> str:
-    return options[key % len(options)]

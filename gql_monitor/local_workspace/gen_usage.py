@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from gql_monitor.local_workspace.gen_common import (
-    ACCOUNT_ID, DAY, HOUR, MINUTE, USAGE_JOB_NAME_SINCE_MS, dict_col, hour_slices, insert_arrow,
+    ACCOUNT_ID, DAY, HOUR, MINUTE, USAGE_JOB_NAME_SINCE_MS, chunks, dict_col, hour_slices, insert_arrow,
     nano_decimal, ts_array,
 )
 from gql_monitor.local_workspace.gen_runs import JobArrays, Runs, Segments
@@ -248,9 +248,9 @@ _METADATA_FIELDS = [
 
 
 def _metadata_sql() -> str:
-    given = {"cluster_id": "u.cluster_id", "job_id": "u.job_id", "warehouse_id": "u.warehouse_id",
-             "node_type": "u.node_type", "job_run_id": "u.job_run_id", "dlt_pipeline_id": "u.pipeline_id",
-             "dlt_update_id": "u.update_id", "job_name": "u.job_name"}
+    given = {"cluster_id": "cluster_id", "job_id": "job_id", "warehouse_id": "warehouse_id",
+             "node_type": "node_type", "job_run_id": "job_run_id", "dlt_pipeline_id": "pipeline_id",
+             "dlt_update_id": "update_id", "job_name": "job_name"}
     return "{" + ", ".join(f"'{f}': {given.get(f, 'NULL::VARCHAR')}" for f in _METADATA_FIELDS) + "}"
 
 
@@ -299,31 +299,23 @@ def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArr
     tag_sets = [list(v.tags.items()) for v in versions] + [list(c.tags.items()) for c in world.clusters] + \
         [list(p.tags.items()) for p in world.pipelines] + \
         [[("team", "analytics"), ("cost_center", "CC-2040")] for _ in world.warehouses]
-    tags = pa.table({"tagset": np.arange(len(tag_sets), dtype=np.int32),
-                     "tags": pa.array(tag_sets, type=pa.map_(pa.string(), pa.string()))})
-    con.register("_gen_usage_flat", flat)
-    con.register("_gen_tagsets", tags)
-    h = f"md5('{seed}:' || u.seq)"
-    try:
-        con.execute(f"""
-            INSERT INTO billing.usage
-            SELECT '{ACCOUNT_ID}', u.ws,
-                   substr({h}, 1, 8) || '-' || substr({h}, 9, 4) || '-' || substr({h}, 13, 4) || '-' ||
-                   substr({h}, 17, 4) || '-' || substr({h}, 21, 12),
-                   u.sku, 'AWS', u.hour, u.hour + INTERVAL 1 HOUR, u.hour::DATE, t.tags, 'DBU',
-                   u.qty::DECIMAL(38, 18), {_metadata_sql()},
-                   {{'run_as': u.run_as, 'created_by': NULL::VARCHAR, 'owned_by': u.owned_by, 'run_by': NULL::VARCHAR}},
-                   u.record_type, (u.hour::DATE + u.ingest_delay + CASE WHEN hour(u.hour) >= 22 THEN 1 ELSE 0 END)::DATE,
-                   u.product,
-                   {{'jobs_tier': u.jobs_tier, 'sql_tier': u.sql_tier, 'dlt_tier': u.dlt_tier,
-                     'is_serverless': u.serverless, 'is_photon': u.photon, 'serving_type': NULL::VARCHAR,
-                     'networking': NULL::STRUCT(connectivity_type VARCHAR), 'performance_target': u.perf}},
-                   'COMPUTE_TIME'
-            FROM _gen_usage_flat u LEFT JOIN _gen_tagsets t USING (tagset)
-            ORDER BY u.seq""")
-    finally:
-        con.unregister("_gen_usage_flat")
-        con.unregister("_gen_tagsets")
+    tags = pa.array(tag_sets, type=pa.map_(pa.string(), pa.string()))
+    for lo, hi in chunks(len(flat)):
+        piece = flat.slice(lo, hi - lo)
+        piece = piece.append_column("tags", tags.take(piece["tagset"]))
+        insert_arrow(con, "billing.usage", piece, f"""
+            '{ACCOUNT_ID}', ws,
+            substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' ||
+            substr(h, 21, 12),
+            sku, 'AWS', hour, hour + INTERVAL 1 HOUR, hour::DATE, tags, 'DBU', qty::DECIMAL(38, 18),
+            {_metadata_sql()},
+            {{'run_as': run_as, 'created_by': NULL::VARCHAR, 'owned_by': owned_by, 'run_by': NULL::VARCHAR}},
+            record_type, (hour::DATE + ingest_delay + CASE WHEN hour(hour) >= 22 THEN 1 ELSE 0 END)::DATE,
+            product,
+            {{'jobs_tier': jobs_tier, 'sql_tier': sql_tier, 'dlt_tier': dlt_tier, 'is_serverless': serverless,
+              'is_photon': photon, 'serving_type': NULL::VARCHAR,
+              'networking': NULL::STRUCT(connectivity_type VARCHAR), 'performance_target': perf}},
+            'COMPUTE_TIME'""", source=f"(SELECT *, md5('{seed}:' || seq) AS h FROM {{table}})")
     return UsageResult(_price_change_hour(world, usage), pipeline_clusters)
 
 

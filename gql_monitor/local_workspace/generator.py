@@ -80,7 +80,7 @@ def generate(con: duckdb.DuckDBPyConnection, *, scale: str, seed: int, now: date
         usage = gen_usage.write_usage(con, rngs[4], pys[4], seed, world, ja, cols, runs, segs, run_version, versions)
         gen_usage.write_list_prices(con, usage.price_change_ms)
     with _stage("clusters"):
-        gen_system.write_clusters(con, world, ja, runs, segs, usage.pipeline_clusters)
+        gen_system.write_clusters(con, world, ja, cols, runs, segs, usage.pipeline_clusters)
     with _stage("jobs api"):
         gen_api.write_jobs_and_acl(con, pys[5], world)
         gen_api.RunWriter(pys[5], world, ja, runs, segs, tasks, run_version, versions).write(con)

@@ -14,7 +14,8 @@ connector declared, so a value always stays data and keeps its Databricks type. 
 `$_pos_N` in the order they appear.
 
 Semantic differences handled here (sqlglot's own Databricks-to-DuckDB mapping covers the rest, e.g. QUALIFY,
-GROUP BY ALL, named_struct, element_at, max_by/min_by, count_if, try_divide, explode, 0-based array indexes):
+GROUP BY ALL, named_struct, element_at, max_by/min_by, count_if, try_divide, explode, LEFT ANTI/SEMI JOIN, 0-based
+array indexes, NULLS FIRST as Spark's default ascending order):
 * `percentile` is exact and interpolated (DuckDB `quantile_cont`, not `quantile` which is discrete) and returns
   DOUBLE; `percentile_approx`/`approx_percentile` return a value of the column (DuckDB's exact `quantile_disc`
   stands in for the approximation).
@@ -22,13 +23,22 @@ GROUP BY ALL, named_struct, element_at, max_by/min_by, count_if, try_divide, exp
   `timestampdiff` count *complete* units (DuckDB `date_sub`), whereas DuckDB's `date_diff` counts boundaries crossed.
 * `unix_timestamp(ts)` takes a timestamp or a string and returns whole seconds (BIGINT).
 * `date_add(d, n)` / `date_sub(d, n)` return a DATE (DuckDB's `date + INTERVAL` would give a TIMESTAMP).
+* `dayofweek` counts 1 = Sunday (DuckDB: 0 = Sunday).
 * `collect_list` / `collect_set` of nothing is an empty array, not NULL.
+* `explode_outer` and `LATERAL VIEW OUTER explode` keep a NULL row for a NULL or empty array.
 * `LIKE` / `ILIKE` escape with a backslash unless told otherwise (DuckDB has no default escape character).
 * `exists(array, lambda)` / `forall(array, lambda)` test the elements (sqlglot drops the lambda).
 * `range(...)` as a table yields a column named `id`.
+* `GROUP BY ALL` next to `QUALIFY` is spelled out (DuckDB refuses the combination).
 * Decimal arithmetic follows Spark's result types (`decimal(38,18) * decimal(38,18)` is `decimal(38,6)`, not
-  DuckDB's overflowing `decimal(38,36)`); products and quotients of decimals are computed exactly by the
-  `spark_decimal_*` functions that the warehouse registers from `DecimalFunction`.
+  DuckDB's overflowing `decimal(38,36)`; sums keep `min(38, p+10)` digits; averages are `decimal(p+4, s+4)`);
+  products and quotients of decimals are computed exactly, rounded half-up, by the `spark_decimal_*` functions
+  that `register_decimal_function` creates. Dividing a decimal by zero fails with DIVIDE_BY_ZERO (ANSI mode).
+* Whatever sqlglot reports it cannot express in DuckDB fails the statement (UNSUPPORTED_FEATURE) instead of
+  running with possibly different semantics.
+
+`current_timestamp()` / `now()` / `current_date()` are the real clock, as on Databricks; the synthetic workspace's
+"now" (workspace_state.meta now_ms) is not substituted.
 """
 
 from __future__ import annotations
@@ -141,7 +151,7 @@ def register_decimal_function(con: duckdb.DuckDBPyConnection, function: DecimalF
     def divide(left: pa.Array, right: pa.Array) -> pa.Array:
         step = decimal.Decimal(1).scaleb(-function.rounding)
         out = []
-        for x, y in zip(left.to_pylist(), right.to_pylist()):
+        for x, y in zip(left.to_pylist(), right.to_pylist(), strict=True):
             if x is None or y is None:
                 out.append(None)
                 continue
@@ -171,7 +181,7 @@ class Translation:
     sql: str
     # The system schemas the statement reads, first mention first (the permission error names the first).
     schemas: tuple[str, ...]
-    # The DuckDB parameter names the statement binds, mapped to the marker each comes from.
+    # The DuckDB parameters the statement binds (see duckdb_parameter_name).
     parameters: tuple[str, ...]
     decimal_functions: frozenset[DecimalFunction] = field(default_factory=frozenset)
 
@@ -199,6 +209,14 @@ def _build_datediff(args: list) -> exp.Expression:
 class _StandInParser(DatabricksParser):
     FUNCTIONS = {**DatabricksParser.FUNCTIONS, "DATEDIFF": _build_datediff, "DATE_DIFF": _build_datediff}
 
+    def _parse_placeholder(self) -> exp.Expression | None:
+        # Positional markers bind in the order they appear in the text, which tree order does not preserve.
+        start = self._curr.start if self._curr is not None else None
+        node = super()._parse_placeholder()
+        if isinstance(node, exp.Placeholder) and start is not None:
+            node.meta["text_position"] = start
+        return node
+
 
 class StandInDatabricks(Databricks):
     """Databricks SQL as sqlglot reads it, except that datediff's two forms stay distinguishable."""
@@ -211,7 +229,6 @@ class StandInDatabricks(Databricks):
 _MAX_PRECISION = 38
 _MIN_ADJUSTED_SCALE = 6
 _INTEGRAL_PRECISION = {exp.DType.TINYINT: 3, exp.DType.SMALLINT: 5, exp.DType.INT: 10, exp.DType.BIGINT: 20}
-_FLOATING = {exp.DType.FLOAT, exp.DType.DOUBLE}
 
 
 def _bounded(precision: int, scale: int) -> tuple[int, int]:
@@ -244,14 +261,14 @@ def _numeric_kind(node: exp.Expression) -> tuple[str, tuple[int, int] | None]:
     """("decimal", (p, s)), ("integral", (p, 0)) as Spark widens integers in decimal arithmetic, or ("other", None)."""
     literal = node.this if isinstance(node, exp.Neg) else node
     if isinstance(literal, exp.Literal) and not literal.is_string:
-        text = literal.this.lower()
-        if "e" in text:
+        text = literal.this
+        if "e" in text.lower():
             return "other", None
-        whole, _, fraction = text.partition(".")
-        digits = (whole.lstrip("0") or "0") if not fraction else (whole.lstrip("0") + fraction).lstrip("0") or "0"
-        # Spark types a numeric literal by its digits (1.5 is decimal(2,1), 2 is decimal(1,0) next to a decimal).
-        precision = max(len(digits), len(fraction), 1)
-        return ("decimal" if fraction else "integral"), (precision, len(fraction))
+        # Spark types a numeric literal by its digits: 1.5 is decimal(2,1), 0.015 is decimal(3,3), and 2 next to a
+        # decimal is decimal(1,0).
+        value = decimal.Decimal(text).as_tuple()
+        scale = max(0, -value.exponent)
+        return ("decimal" if "." in text else "integral"), (max(len(value.digits), scale, 1), scale)
     dtype = node.type
     if dtype is None:
         return "other", None
@@ -346,6 +363,24 @@ _DEFAULT_UNIX_FORMATS = {"%Y-%mstrict-%dstrict %Hstrict:%Mstrict:%Sstrict", "%Y-
 _DECIMAL_NODES = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.SafeDivide, exp.Sum, exp.Avg)
 
 
+def _decimal_field_names(column: str, duckdb_type: str) -> set[str]:
+    """The column's name, or its nested field names, wherever a DECIMAL is inside its type."""
+    try:
+        dtype = exp.DataType.build(duckdb_type, dialect="duckdb")
+    except SqlglotError:
+        return {column.lower()} if "DECIMAL" in duckdb_type.upper() else set()
+    names = set()
+    for node in dtype.walk():
+        if isinstance(node, exp.DataType) and node.this == exp.DType.DECIMAL:
+            names.add(column.lower())
+            parent = node.parent
+            while parent is not None:
+                if isinstance(parent, exp.ColumnDef):
+                    names.add(parent.name.lower())
+                parent = parent.parent
+    return names
+
+
 def _line_pos(sql: str, offset: int) -> tuple[int, int]:
     line_start = sql.rfind("\n", 0, offset) + 1
     return sql.count("\n", 0, offset) + 1, offset - line_start
@@ -397,6 +432,10 @@ class Translator:
         for (schema, table), columns in self._tables.items():
             nested[schema][table] = columns
         self._schema = MappingSchema(dict(nested), dialect="duckdb")
+        self._decimal_names = {
+            name for columns in self._tables.values() for column, dtype in columns.items()
+            for name in _decimal_field_names(column, dtype)
+        }
         self._cache: collections.OrderedDict = collections.OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -467,8 +506,8 @@ class Translator:
         # sqlglot notes what it could not express in DuckDB; running it anyway could give wrong answers silently.
         problems = [m for m in generator.unsupported_messages if not _BENIGN_UNSUPPORTED.search(m)]
         if problems:
-            raise SqlError("UNSUPPORTED_FEATURE",
-                           f"The local stand-in cannot translate this statement: {'; '.join(p.rstrip('.') for p in problems)}.",
+            detail = "; ".join(p.rstrip(".") for p in problems)
+            raise SqlError("UNSUPPORTED_FEATURE", f"The local stand-in cannot translate this statement: {detail}.",
                            "0A000")
         return Translation(out, schemas, parameters, frozenset(decimal_functions))
 
@@ -568,7 +607,7 @@ class Translator:
 
     @staticmethod
     def _bind_parameters(tree: exp.Expression, types: dict[str, str | None]) -> tuple[str, ...]:
-        placeholders = [node for node in tree.walk(bfs=False) if isinstance(node, exp.Placeholder)]
+        placeholders = sorted(tree.find_all(exp.Placeholder), key=lambda p: p.meta.get("text_position", 0))
         positional = 0
         bound: dict[str, None] = {}
         for node in placeholders:
@@ -596,10 +635,8 @@ class Translator:
                 key_type, value_type = parsed.expressions
                 keys, values = f"{name}__keys", f"{name}__values"
                 node.replace(exp.Map(
-                    keys=exp.Cast(this=exp.Placeholder(this=keys), to=exp.DataType.build(exp.DType.ARRAY,
-                                                                                          expressions=[key_type], nested=True)),
-                    values=exp.Cast(this=exp.Placeholder(this=values), to=exp.DataType.build(
-                        exp.DType.ARRAY, expressions=[value_type], nested=True)),
+                    keys=exp.Cast(this=exp.Placeholder(this=keys), to=_array_of(key_type)),
+                    values=exp.Cast(this=exp.Placeholder(this=values), to=_array_of(value_type)),
                 ))
                 bound[keys] = None
                 bound[values] = None
@@ -612,7 +649,8 @@ class Translator:
         """Give decimal arithmetic Spark's result types; exact products and quotients go through DuckDB UDFs."""
         tagged = {node.meta["stand_in_id"]: node for node in tree.find_all(*_DECIMAL_NODES)
                   if "stand_in_id" in node.meta}
-        if not tagged:
+        # Typing a statement costs more than translating it; most statements never touch a decimal.
+        if not tagged or not self._may_involve_decimals(tree):
             return set()
         typed = tree.copy()
         try:
@@ -660,6 +698,16 @@ class Translator:
                 top = _outer_aggregate(original) if isinstance(original, exp.Sum) else original
                 top.replace(exp.Cast(this=top.copy(), to=_decimal_type(*result)))
         return functions
+
+    def _may_involve_decimals(self, tree: exp.Expression) -> bool:
+        for node in tree.walk():
+            if isinstance(node, exp.DataType) and node.this == exp.DType.DECIMAL:
+                return True
+            if isinstance(node, exp.Identifier) and node.name.lower() in self._decimal_names:
+                return True
+            if isinstance(node, exp.Literal) and not node.is_string and _numeric_kind(node)[0] == "decimal":
+                return True
+        return False
 
     def _rewrite_semantics(self, tree: exp.Expression) -> None:
         for select in list(tree.find_all(exp.Select)):
@@ -726,6 +774,10 @@ class Translator:
         for node in list(tree.find_all(exp.Like, exp.ILike)):
             if not isinstance(node.parent, exp.Escape):
                 node.replace(exp.Escape(this=node.copy(), expression=exp.Literal.string("\\")))
+
+
+def _array_of(element: exp.DataType) -> exp.DataType:
+    return exp.DataType.build(exp.DType.ARRAY, expressions=[element], nested=True)
 
 
 def _null_if_empty(array: exp.Expression) -> exp.Expression:

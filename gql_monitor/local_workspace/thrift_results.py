@@ -160,8 +160,10 @@ class ResultSet:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_duckdb(cls, names: Sequence[str], duck_types: Sequence[duckdb.DuckDBPyType], table: pa.Table) -> "ResultSet":
-        arrays = [_convert_column(n, table.column(i), t) for i, (n, t) in enumerate(zip(names, duck_types))]
+    def from_duckdb(cls, names: Sequence[str], duck_types: Sequence[duckdb.DuckDBPyType], table: pa.Table
+                    ) -> "ResultSet":
+        arrays = [_convert_column(n, table.column(i), t)
+                  for i, (n, t) in enumerate(zip(names, duck_types, strict=True))]
         return cls.from_arrays(list(names), arrays)
 
     @classmethod
@@ -172,7 +174,7 @@ class ResultSet:
     @classmethod
     def from_arrays(cls, names: list[str], arrays: list) -> "ResultSet":
         # Arrow allows repeated column names, as Spark does (SELECT a, a).
-        schema = pa.schema([pa.field(n, a.type) for n, a in zip(names, arrays)])
+        schema = pa.schema([pa.field(n, a.type) for n, a in zip(names, arrays, strict=True)])
         table = pa.Table.from_arrays(arrays, schema=schema)
         columns = [_column_desc(f.name, i + 1, f.type) for i, f in enumerate(schema)]
         return cls(table=table, columns=columns, schema_bytes=schema.serialize().to_pybytes())

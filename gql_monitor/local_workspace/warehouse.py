@@ -175,7 +175,7 @@ def _common_type(types: list[str]) -> str:
     if all(t.startswith("DECIMAL") or t in _INTEGER_TYPES for t in known):
         integral, scale = 0, 0
         for t in known:
-            p, s = (int(x) for x in re.findall(r"\d+", t)) if t.startswith("DECIMAL") else (19, 0)
+            p, s = (int(x) for x in re.findall(r"\d+", t)) if t.startswith("DECIMAL") else (20, 0)
             integral, scale = max(integral, p - s), max(scale, s)
         return f"DECIMAL({min(38, integral + scale)},{scale})"
     if all(t in _INTEGER_TYPES or t in ("DOUBLE", "FLOAT") or t.startswith("DECIMAL") for t in known):
@@ -189,7 +189,11 @@ def _collection(type_name: str, args: list) -> tuple[str, Any, Any]:
     """(element type, values to bind, values to log) for an ARRAY's arguments (or a MAP's keys or values)."""
     converted = [_argument(a) for a in args]
     element = _common_type([c[0] for c in converted])
-    return element, [c[1] for c in converted], [c[2] for c in converted]
+    values = [c[1] for c in converted]
+    if element == "STRING" and len({c[0] for c in converted if c[1] is not None}) > 1:
+        # Elements of different types meet as strings, as Spark's array() coerces them.
+        values = [None if v is None else str(v) for v in values]
+    return element, values, [c[2] for c in converted]
 
 
 def _argument(arg: T.TSparkParameterValueArg) -> tuple[str, Any, Any]:
@@ -221,7 +225,7 @@ def bind_parameters(parameters: list[T.TSparkParameter] | None) -> BoundParamete
             bound.types[marker] = f"MAP<{key_type}, {value_type}>"
             bound.values[f"{name}__keys"] = keys
             bound.values[f"{name}__values"] = values
-            bound.logged[marker] = dict(zip(logged_keys, logged_values))
+            bound.logged[marker] = dict(zip(logged_keys, logged_values, strict=False))
         else:
             text = param.value.stringValue if param.value is not None else None
             value, logged = _scalar(type_name, text)
@@ -346,9 +350,10 @@ class Warehouse:
 
     # Statements ---------------------------------------------------------------------------------------------------
 
-    def execute(self, session: Session, statement: str, parameters: list[T.TSparkParameter] | None) -> Operation:
+    def execute(self, session_guid: bytes, session: Session, statement: str,
+                parameters: list[T.TSparkParameter] | None) -> Operation:
         identity = session.identity
-        op = Operation(session_guid=b"", identity=identity)
+        op = Operation(session_guid=session_guid, identity=identity)
         try:
             bound = bind_parameters(parameters)
         except (ValueError, ArithmeticError, decimal.InvalidOperation) as exc:
@@ -484,8 +489,7 @@ class _Handler(TCLIService.Iface):
         session = self._wh.session(self._who, req.sessionHandle)
         if session is None:
             return T.TExecuteStatementResp(status=_invalid_handle("Session", _guid(req.sessionHandle)))
-        op = self._wh.execute(session, req.statement, req.parameters)
-        op.session_guid = req.sessionHandle.sessionId.guid
+        op = self._wh.execute(req.sessionHandle.sessionId.guid, session, req.statement, req.parameters)
         return self._started(op, req.getDirectResults, T.TExecuteStatementResp)
 
     def GetCatalogs(self, req):
@@ -625,7 +629,7 @@ def _op_guid(handle: T.TOperationHandle | None) -> bytes | None:
     return handle.operationId.guid if handle and handle.operationId else None
 
 
-# --- HTTP --------------------------------------------------------------------------------------------------------------
+# --- HTTP -------------------------------------------------------------------------------------------------------------
 
 
 def _thrift_method(body: bytes) -> str | None:

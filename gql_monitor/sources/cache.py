@@ -102,6 +102,13 @@ class AnswerCache:
         finally:
             self._in_flight.pop(key, None)
 
+    async def get(self, key: str):
+        """(fetched_at, value) or None."""
+        return await self._get(key)
+
+    async def put(self, key: str, value, ttl_seconds: int) -> None:
+        await self._set(key, (time.time(), value), ttl_seconds)
+
     async def _get(self, key: str):
         try:
             return await self._cache.get(key)

@@ -117,6 +117,9 @@ class JobsApi:
     async def _call(
         self, path: str, query: dict, principal: Principal, stats: RequestStats | None, cacheable: bool = True
     ) -> JsonObject:
+        if stats is not None:
+            stats.used_live_answers = True
+
         async def call() -> JsonObject:
             if stats is not None:
                 stats.jobs_api_calls += 1

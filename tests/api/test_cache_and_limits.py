@@ -22,7 +22,15 @@ def test_a_warm_answer_sends_no_statement(workspace):
         cold = gql(client, "{ jobs(first: 3) { nodes { name cost { dbus } } } }")["extensions"]["cost"]
         warm = gql(client, "{ jobs(first: 3) { nodes { name cost { dbus } } } }")["extensions"]["cost"]
     assert cold["warehouseStatements"] == 2 and cold["cacheHits"] == 0
-    assert warm["warehouseStatements"] == 0 and warm["cacheHits"] == 2
+    # The whole response is reused: one hit, nothing executed.
+    assert warm["warehouseStatements"] == 0 and warm["cacheHits"] == 1
+
+
+def test_cached_answers_serve_a_new_question_over_the_same_data(workspace):
+    with RunningMonitor(monitor_settings(workspace)) as mon, mon.client() as client:
+        gql(client, "{ jobs(first: 3) { nodes { name cost { dbus } } } }")
+        other = gql(client, "{ jobs(first: 3) { nodes { id cost { listCost { amount } } } } }")["extensions"]["cost"]
+    assert other["warehouseStatements"] == 0 and other["cacheHits"] == 2
 
 
 def test_concurrent_misses_for_one_question_make_one_statement(workspace):
