@@ -36,7 +36,7 @@ class Services:
             jobs_api=JobsApi(settings, config, cache=cache, ttl_seconds=settings.live_cache_seconds),
             cache=cache,
             answers=CachedWarehouse(warehouse, cache, settings.table_cache_seconds),
-            responses=AnswerCache(max_entries=RESPONSE_CACHE_ENTRIES),
+            responses=AnswerCache(max_entries=RESPONSE_CACHE_ENTRIES, copy_values=False),
         )
 
     def close(self) -> None:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from gql_monitor.graphql.extensions import ErrorCodes, cost_limit
@@ -17,11 +23,21 @@ MAX_QUERY_COST = 20000
 
 
 def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = True) -> strawberry.Schema:
+    # The limiters add validation rules; built once per schema, their rules are the same objects on every request,
+    # which is what lets ValidationCache (keyed by document and rules) hit. They keep no per-request state.
+    depth, aliases, tokens = (
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    )
     extensions = [
         ErrorCodes,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        # Dashboards send the same few documents over and over: validate each once. (No ParserCache: parsing is
+        # cheap, and a parse error raised inside its hook would skip ErrorCodes.)
+        lambda: ValidationCache(maxsize=256),
+        lambda: depth,
+        lambda: aliases,
+        lambda: tokens,
         cost_limit(max_query_cost),
         ResponseCache,
     ]

@@ -13,7 +13,7 @@ from gql_monitor.local_workspace.gen_common import (
     SUCCEEDED, TERM_CODES, TERM_TYPE_OF, TIMED_OUT, TRIGGERS, API_TRIGGER, insert_arrow,
 )
 from gql_monitor.local_workspace.gen_runs import MAX_TASKS, NOTE, JobArrays, Runs, Segments, TaskRuns
-from gql_monitor.local_workspace.gen_system import file_arrival_url
+from gql_monitor.local_workspace.gen_system import DBR_VERSIONS, file_arrival_url
 from gql_monitor.local_workspace.gen_world import Job, TaskSpec, World
 
 REPAIR_ID_OFFSET = 31
@@ -90,7 +90,7 @@ def task_settings(job: Job, task: TaskSpec) -> dict:
 
 def job_cluster_spec(job: Job) -> dict:
     return {"job_cluster_key": JOB_CLUSTER_KEY, "new_cluster": {
-        "spark_version": ["15.4.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"][job.job_id % 3],
+        "spark_version": DBR_VERSIONS[job.job_id % len(DBR_VERSIONS)],
         "node_type_id": job.node_type, "num_workers": job.workers,
         "aws_attributes": {"first_on_demand": 1, "availability": "SPOT_WITH_FALLBACK", "zone_id": "auto"},
         "data_security_mode": "SINGLE_USER", "runtime_engine": "PHOTON" if job.photon else "STANDARD",

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import contextlib
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -131,6 +133,23 @@ CHUNK_ROWS = 750_000
 def chunks(n: int, size: int = CHUNK_ROWS):
     for lo in range(0, n, size):
         yield lo, min(n, lo + size)
+
+
+@contextlib.contextmanager
+def tag_lookup(con: duckdb.DuckDBPyConnection, tag_sets: list[list[tuple[str, str]]]):
+    """An SQL expression giving tag map number `tagset` (a column of the inserted rows).
+
+    DuckDB checks every map it converts from Arrow, which is slow for millions of rows; indexing one list of the
+    distinct maps is cheap and, unlike a join, keeps the rows in order.
+    """
+    con.register("_gen_tag_arrow", pa.table({"tagset": np.arange(len(tag_sets), dtype=np.int32),
+                                             "tags": pa.array(tag_sets, type=pa.map_(pa.string(), pa.string()))}))
+    con.execute("CREATE OR REPLACE TEMP TABLE _gen_tagsets AS SELECT * FROM _gen_tag_arrow")
+    con.unregister("_gen_tag_arrow")
+    try:
+        yield "(SELECT list(tags ORDER BY tagset) FROM _gen_tagsets)[tagset + 1]"
+    finally:
+        con.execute("DROP TABLE IF EXISTS _gen_tagsets")
 
 
 @dataclass(frozen=True)

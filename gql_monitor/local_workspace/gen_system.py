@@ -8,12 +8,13 @@ import duckdb
 
 from gql_monitor.local_workspace.gen_common import (
     ACCOUNT_ID, DESCRIPTION_SINCE_MS, HOUR, NEW_COLUMNS_SINCE_MS, PENDING, RESULTS, RUN_TYPES, TERM_CODES,
-    TERM_TYPE_OF, TRIGGERS, chunks, dict_col, id_strings, insert_arrow, int_col, hour_slices, ts_array,
+    TERM_TYPE_OF, TRIGGERS, chunks, dict_col, tag_lookup, id_strings, insert_arrow, int_col, hour_slices, ts_array,
 )
 from gql_monitor.local_workspace.gen_runs import MAX_TASKS, JobArrays, Runs, Segments, TaskRuns
 from gql_monitor.local_workspace.gen_world import WORKSPACES, Job, World
 
-COMPUTE_TYPES = ["CLUSTER", "SERVERLESS", "CLUSTER"]  # by JobArrays.compute: job cluster, serverless, all-purpose
+COMPUTE_TYPES = ["CLUSTER", "SERVERLESS", "CLUSTER"]
+DBR_VERSIONS = ["15.4.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"]  # by JobArrays.compute: job cluster, serverless, all-purpose
 TERM_TYPES = [TERM_TYPE_OF[c] for c in TERM_CODES]
 WS_IDS = [w[0] for w in WORKSPACES]
 
@@ -265,34 +266,11 @@ def write_workspaces(con, world: World) -> None:
 def write_clusters(con, world: World, ja: JobArrays, cols: JobColumns, runs: Runs, segs: Segments,
                    pipeline_clusters: dict) -> None:
     """Job clusters (one per classic run execution), the shared all-purpose clusters, and DLT update clusters."""
-    cutoff = world.clock.cutoff_ms
-    classic = np.flatnonzero((ja.compute[runs.job[segs.run]] == 0) & (segs.start <= cutoff))
-    jobs = world.jobs
-    dbr = [["15.4.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"][j.job_id % 3] for j in jobs]
-    tags = pa.array([list(j.latest.tags.items()) for j in jobs], type=pa.map_(pa.string(), pa.string()))
+    classic = np.flatnonzero((ja.compute[runs.job[segs.run]] == 0) & (segs.start <= world.clock.cutoff_ms))
     run_ids = id_strings(runs.run_id)
-    workers = np.array([j.workers for j in jobs], dtype=np.int64)
-    for lo, hi in chunks(len(classic)):
-        part = classic[lo:hi]
-        job = runs.job[segs.run[part]]
-        table = pa.table({
-            "ws": dict_col(cols.ws_index[job], WS_IDS),
-            "cluster_id": pa.array(segs.cluster_id[part], type=pa.string()),
-            "job_id": cols.job_id.take(pa.array(job)),
-            "run_id": run_ids.take(pa.array(segs.run[part])),
-            "owner": cols.run_as.take(pa.array(job)),
-            "created": ts_array(segs.start[part]),
-            "node_type": dict_col(job, [j.node_type for j in jobs]),
-            "workers": workers[job],
-            "tags": tags.take(pa.array(job)),
-            "dbr": dict_col(job, dbr),
-        })
-        insert_arrow(con, "compute.clusters", table, f"""
-            '{ACCOUNT_ID}', ws, cluster_id, 'job-' || job_id || '-run-' || run_id, owner, created, NULL, node_type,
-            node_type, workers, NULL, NULL, 0, true, tags, 'JOB', NULL,
-            {{'first_on_demand': 1, 'availability': 'SPOT_WITH_FALLBACK', 'zone_id': 'auto'}}, NULL, NULL, NULL, NULL,
-            dbr, created, created::DATE, 'SINGLE_USER', NULL""")
-
+    with tag_lookup(con, [list(j.latest.tags.items()) for j in world.jobs]) as tags:
+        for lo, hi in chunks(len(classic)):
+            _insert_job_clusters(con, world, cols, runs, segs, classic[lo:hi], run_ids, tags)
     rows = []
     for c in world.clusters:
         rows.append(_cluster_row(c.workspace_id, c.cluster_id, c.name, c.owner.user_name, c.created_ms, c.node_type,
@@ -301,6 +279,29 @@ def write_clusters(con, world: World, ja: JobArrays, cols: JobColumns, runs: Run
         rows.append(_cluster_row(p.workspace_id, cid, f"dlt-execution-{p.pipeline_id}", p.run_as.user_name, created,
                                  p.node_type, None, 1, 5, 0, p.tags, "PIPELINE", "SINGLE_USER"))
     insert_arrow(con, "compute.clusters", pa.Table.from_pylist(rows, schema=_CLUSTER_SCHEMA))
+
+
+def _insert_job_clusters(con, world: World, cols: JobColumns, runs: Runs, segs: Segments, part: np.ndarray,
+                         run_ids: pa.Array, tags: str) -> None:
+    jobs = world.jobs
+    job = runs.job[segs.run[part]]
+    table = pa.table({
+        "ws": dict_col(cols.ws_index[job], WS_IDS),
+        "cluster_id": pa.array(segs.cluster_id[part], type=pa.string()),
+        "job_id": cols.job_id.take(pa.array(job)),
+        "run_id": run_ids.take(pa.array(segs.run[part])),
+        "owner": cols.run_as.take(pa.array(job)),
+        "created": ts_array(segs.start[part]),
+        "node_type": dict_col(job, [j.node_type for j in jobs]),
+        "workers": np.array([j.workers for j in jobs], dtype=np.int64)[job],
+        "tagset": job.astype(np.int32),
+        "dbr": dict_col(job, [DBR_VERSIONS[j.job_id % len(DBR_VERSIONS)] for j in jobs]),
+    })
+    insert_arrow(con, "compute.clusters", table, f"""
+        '{ACCOUNT_ID}', ws, cluster_id, 'job-' || job_id || '-run-' || run_id, owner, created, NULL, node_type,
+        node_type, workers, NULL, NULL, 0, true, {tags}, 'JOB', NULL,
+        {{'first_on_demand': 1, 'availability': 'SPOT_WITH_FALLBACK', 'zone_id': 'auto'}}, NULL, NULL, NULL, NULL,
+        dbr, created, created::DATE, 'SINGLE_USER', NULL""")
 
 
 _CLUSTER_SCHEMA = pa.schema([

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from gql_monitor.local_workspace.gen_common import (
-    ACCOUNT_ID, DAY, HOUR, MINUTE, USAGE_JOB_NAME_SINCE_MS, chunks, dict_col, hour_slices, insert_arrow,
+    ACCOUNT_ID, DAY, HOUR, MINUTE, USAGE_JOB_NAME_SINCE_MS, chunks, dict_col, tag_lookup, hour_slices, insert_arrow,
     nano_decimal, ts_array,
 )
 from gql_monitor.local_workspace.gen_runs import JobArrays, Runs, Segments
@@ -88,8 +88,9 @@ def _job_usage(rng, world: World, ja: JobArrays, runs: Runs, segs: Segments, run
     run = segs.run[seg]
     job = runs.job[run]
     serverless = ja.compute[job] == 1
-    # Serverless jobs bill several records per hour for one run; classic job compute bills one per cluster-hour.
-    k = np.where(serverless, np.where(overlap > 5 * MINUTE, rng.integers(2, 5, len(seg)), 1), 1)
+    # Serverless jobs often bill several records per hour for one run; classic job compute bills one per
+    # cluster-hour.
+    k = np.where(serverless & (overlap > 5 * MINUTE), rng.choice([1, 2, 3], size=len(seg), p=[0.45, 0.35, 0.2]), 1)
     rep = np.repeat(np.arange(len(seg)), k)
     weight = rng.uniform(0.2, 1.0, len(rep))
     share = weight / np.bincount(rep, weights=weight)[rep]
@@ -299,15 +300,18 @@ def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArr
     tag_sets = [list(v.tags.items()) for v in versions] + [list(c.tags.items()) for c in world.clusters] + \
         [list(p.tags.items()) for p in world.pipelines] + \
         [[("team", "analytics"), ("cost_center", "CC-2040")] for _ in world.warehouses]
-    tags = pa.array(tag_sets, type=pa.map_(pa.string(), pa.string()))
-    for lo, hi in chunks(len(flat)):
-        piece = flat.slice(lo, hi - lo)
-        piece = piece.append_column("tags", tags.take(piece["tagset"]))
-        insert_arrow(con, "billing.usage", piece, f"""
+    with tag_lookup(con, tag_sets) as tags:
+        for lo, hi in chunks(len(flat)):
+            _insert_usage(con, flat.slice(lo, hi - lo), tags, seed)
+    return UsageResult(_price_change_hour(world, usage), pipeline_clusters)
+
+
+def _insert_usage(con, piece: pa.Table, tags: str, seed: int) -> None:
+    insert_arrow(con, "billing.usage", piece, f"""
             '{ACCOUNT_ID}', ws,
             substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' ||
             substr(h, 21, 12),
-            sku, 'AWS', hour, hour + INTERVAL 1 HOUR, hour::DATE, tags, 'DBU', qty::DECIMAL(38, 18),
+            sku, 'AWS', hour, hour + INTERVAL 1 HOUR, hour::DATE, {tags}, 'DBU', qty::DECIMAL(38, 18),
             {_metadata_sql()},
             {{'run_as': run_as, 'created_by': NULL::VARCHAR, 'owned_by': owned_by, 'run_by': NULL::VARCHAR}},
             record_type, (hour::DATE + ingest_delay + CASE WHEN hour(hour) >= 22 THEN 1 ELSE 0 END)::DATE,
@@ -316,7 +320,6 @@ def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArr
               'is_photon': photon, 'serving_type': NULL::VARCHAR,
               'networking': NULL::STRUCT(connectivity_type VARCHAR), 'performance_target': perf}},
             'COMPUTE_TIME'""", source=f"(SELECT *, md5('{seed}:' || seq) AS h FROM {{table}})")
-    return UsageResult(_price_change_hour(world, usage), pipeline_clusters)
 
 
 def _price_change_hour(world: World, usage: pa.Table) -> int:

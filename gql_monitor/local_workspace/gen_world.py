@@ -7,9 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from gql_monitor.local_workspace.gen_common import (
-    ACCOUNT_ID, DAY, HOME_WORKSPACE_ID, HOUR, MINUTE, NEW_COLUMNS_SINCE_MS, Clock,
-)
+from gql_monitor.local_workspace.gen_common import DAY, HOME_WORKSPACE_ID, HOUR, MINUTE, SECOND, Clock
 
 WORKSPACES = [
     (HOME_WORKSPACE_ID, "acme-prod", "https://acme-prod.cloud.databricks.com", 0.5),
@@ -462,7 +460,7 @@ def _make_job(py: random.Random, clock: Clock, idx: int, ws_id: str, plan: dict,
         created_ms = clock.window_start_ms + int((clock.now_ms - clock.window_start_ms) * py.uniform(0.05, 0.6))
     else:
         created_ms = clock.window_start_ms - int(py.uniform(2, 3 * 365) * DAY)
-    created_ms = created_ms // SECOND_MS * SECOND_MS
+    created_ms = created_ms // SECOND * SECOND
 
     tags: dict[str, str] = {}
     if not plan["untagged"]:
@@ -544,9 +542,6 @@ def _make_job(py: random.Random, clock: Clock, idx: int, ws_id: str, plan: dict,
     return job
 
 
-SECOND_MS = 1000
-
-
 def build_shared_compute(py: random.Random, clock: Clock, people: list[Person], sps: list[Person]):
     clusters, pipelines, warehouses = [], [], []
     names = ["Shared Analytics", "Data Engineering Interactive", "ML Sandbox", "BI Extracts", "Ad-hoc Exploration"]
@@ -579,8 +574,4 @@ def build_world(py: random.Random, clock: Clock, n_jobs: int) -> World:
     return World(clock, people, sps, jobs, clusters, pipelines, warehouses)
 
 
-def new_columns_apply(change_ms: int) -> bool:
-    return change_ms >= NEW_COLUMNS_SINCE_MS
-
-
-__all__ = ["ACCOUNT_ID", "WORKSPACES", "World", "Job", "Version", "TaskSpec", "Person", "build_world"]
+__all__ = ["WORKSPACES", "World", "Job", "Version", "TaskSpec", "Person", "build_world"]

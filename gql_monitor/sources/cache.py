@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Awaitable, Callable, TypeVar
 
 from aiocache import Cache
-from aiocache.serializers import PickleSerializer
+from aiocache.serializers import NullSerializer, PickleSerializer
 
 from gql_monitor.principal import Principal
 from gql_monitor.request_stats import RequestStats
@@ -54,7 +54,7 @@ def cache_key(partition: str, question: str, params: dict[str, Any]) -> str:
 
 
 class AnswerCache:
-    def __init__(self, *, max_entries: int = 5000, redis_url: str | None = None) -> None:
+    def __init__(self, *, max_entries: int = 5000, redis_url: str | None = None, copy_values: bool = True) -> None:
         if redis_url:
             from urllib.parse import urlparse
 
@@ -65,7 +65,8 @@ class AnswerCache:
                 serializer=PickleSerializer(), namespace="",
             )
         else:
-            self._cache = Cache(Cache.MEMORY, serializer=PickleSerializer())
+            # copy_values=False stores values by reference: only for values nobody mutates (finished responses).
+            self._cache = Cache(Cache.MEMORY, serializer=PickleSerializer() if copy_values else NullSerializer())
         self._bounded = not redis_url
         self._max_entries = max_entries
         self._written: OrderedDict[str, None] = OrderedDict()
