@@ -30,4 +30,5 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     security.install(app, settings.cors_origins)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection)
     mount_graphql(app, services, schema)
+    from gql_monitor.http import spa; spa.mount(app)  # noqa: E702 - last, as its client routes match any non-API path
     return app

@@ -14,7 +14,12 @@ from gql_monitor.loaders.jobs import jobs_by_key_loader
 from gql_monitor.loaders.live import run_details_loader, run_output_loader
 from gql_monitor.loaders.reference import workspaces_loader
 from gql_monitor.loaders.run_stats import run_stats_loader
-from gql_monitor.loaders.runs import runs_by_job_loader, runs_by_key_loader
+from gql_monitor.loaders.runs import (
+    run_page_costs_loader,
+    run_page_tasks_loader,
+    runs_by_job_loader,
+    runs_by_key_loader,
+)
 from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_loader
 
 
@@ -22,6 +27,9 @@ from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_load
 class Loaders:
     job: KeyedLoader
     runs_by_job: SegmentedLoader
+    # Look-ahead companions of runs_by_job: asked in the same round trip when the runs' cost or tasks are selected.
+    run_page_costs: SegmentedLoader
+    run_page_tasks: SegmentedLoader
     run: KeyedLoader
     run_stats: SegmentedLoader
     tasks_by_job: KeyedLoader
@@ -38,6 +46,8 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
     return Loaders(
         job=jobs_by_key_loader(fetch, now),
         runs_by_job=runs_by_job_loader(fetch),
+        run_page_costs=run_page_costs_loader(fetch, now),
+        run_page_tasks=run_page_tasks_loader(fetch),
         run=runs_by_key_loader(fetch, now),
         run_stats=run_stats_loader(fetch),
         tasks_by_job=tasks_by_job_loader(fetch),

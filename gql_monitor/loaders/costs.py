@@ -6,24 +6,27 @@ from datetime import datetime, timedelta
 
 from gql_monitor.costing import summarize
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows
-from gql_monitor.loaders.params import list_or_none, window
+from gql_monitor.loaders.params import hour_floor, list_or_none, usage_window
 
 
 def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
     """Key item: job key. Segment: (start, end)."""
 
     async def load(segment, job_keys: list[str]) -> dict:
-        rows = await fetch("cost_by_job", {"job_keys": job_keys, **window(*segment)})
+        rows = await fetch("cost_by_job", {"job_keys": job_keys, **usage_window(*segment)})
         grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
         return {key: summarize(grouped.get(key, [])) for key in job_keys}
 
     return SegmentedLoader(load)
 
 
+def run_usage_window(earliest_run_start: datetime, now: datetime) -> dict:
+    """Usage of runs: from the hour the earliest run started (no usage precedes it) up to the current hour."""
+    return usage_window(hour_floor(earliest_run_start), now + timedelta(hours=1))
+
+
 def _run_window(items: list[tuple[str, datetime]], now: datetime) -> dict:
-    # Usage of a run can only start after the run started (rounded down to its usage hour).
-    earliest = min(start for _, start in items).replace(minute=0, second=0, microsecond=0)
-    return window(earliest, now + timedelta(hours=1))
+    return run_usage_window(min(start for _, start in items), now)
 
 
 def cost_by_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
@@ -64,6 +67,6 @@ async def fetch_costs_by_dimension(
             "workspace_id": workspace_id,
             "skus": list_or_none(skus),
             "products": list_or_none(products),
-            **window(start, end),
+            **usage_window(start, end),
         },
     )

@@ -42,7 +42,17 @@ JOB_FILTER_DEFAULTS: dict[str, Any] = {
 
 
 def window(start: datetime, end: datetime) -> dict[str, Any]:
+    """Runs (by start time) in [start, end)."""
     return {"window_start": start, "window_end": end}
+
+
+def usage_window(start: datetime, end: datetime) -> dict[str, Any]:
+    """Usage records (by usage_start_time) in [start, end)."""
+    return {"usage_start": start, "usage_end": end}
+
+
+def hour_floor(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
 
 
 def list_or_none(values) -> list | None:

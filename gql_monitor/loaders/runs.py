@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows, run_key
+from gql_monitor.costing import summarize
+from gql_monitor.loaders.costs import run_usage_window
 from gql_monitor.loaders.params import RUN_FILTER_DEFAULTS, window
 
 RETENTION = timedelta(days=365)
@@ -18,13 +20,46 @@ def runs_by_job_loader(fetch: Fetch) -> SegmentedLoader:
     """Key item: job key. Segment: (limit, start, end, frozen filter items) — one statement per distinct segment."""
 
     async def load(segment, job_keys: list[str]) -> dict:
-        limit, start, end, filters = segment
-        rows = await fetch_runs_page(
-            fetch, {**dict(filters), "job_keys": job_keys, "per_job": True}, start, end, limit
-        )
+        rows = await fetch("runs", _page_params(segment, job_keys))
         return group_rows(rows, lambda row: row["job_key"])
 
     return SegmentedLoader(load, missing=[])
+
+
+def _page_params(segment, job_keys: list[str]) -> dict:
+    limit, start, end, filters = segment
+    return {**RUN_FILTER_DEFAULTS, **dict(filters), "job_keys": job_keys, "per_job": True, **window(start, end),
+            "limit": limit}
+
+
+def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
+    """Costs of the runs each job's runs page holds: same key and segment as runs_by_job, so both go out together."""
+
+    async def load(segment, job_keys: list[str]) -> dict:
+        _, start, _, _ = segment
+        params = {**_page_params(segment, job_keys), **run_usage_window(start, now)}
+        rows = await fetch("run_page_costs", params)
+        by_job = group_rows(rows, lambda row: row["job_key"])
+        return {
+            job: {run: summarize(run_rows) for run, run_rows in group_rows(job_rows, lambda r: r["run_key"]).items()}
+            for job, job_rows in by_job.items()
+        }
+
+    return SegmentedLoader(load, missing={})
+
+
+def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader:
+    """Task runs of the runs each job's runs page holds: same key and segment as runs_by_job."""
+
+    async def load(segment, job_keys: list[str]) -> dict:
+        rows = await fetch("run_page_task_runs", _page_params(segment, job_keys))
+        by_job = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
+        return {
+            job: group_rows(job_rows, lambda r: f"{r['workspace_id']}:{r['job_run_id']}")
+            for job, job_rows in by_job.items()
+        }
+
+    return SegmentedLoader(load, missing={})
 
 
 def runs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader:

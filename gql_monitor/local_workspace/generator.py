@@ -58,11 +58,24 @@ def generate(con: duckdb.DuckDBPyConnection, *, scale: str, seed: int, now: date
         now = now.replace(tzinfo=timezone.utc)
     size = SCALES[scale]
     clock = Clock(now_ms=int(now.timestamp() * 1000), window_days=size.days)
+
+    # One transaction: DuckDB then writes and checkpoints the large tables once, and a failure leaves no half-filled
+    # database behind.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _generate(con, size, scale, seed, clock)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    with _stage("commit"):
+        con.execute("COMMIT")
+
+
+def _generate(con, size: Scale, scale: str, seed: int, clock: Clock) -> None:
     # Independent streams per stage, so a change in one stage does not reshuffle the others.
     streams = np.random.SeedSequence(seed).spawn(6)
     rngs = [np.random.default_rng(s) for s in streams]
     pys = [random.Random(int(s.generate_state(1)[0])) for s in streams]
-
     with _stage("truth"):
         world = build_world(pys[0], clock, size.jobs)
         ja = gen_runs.JobArrays.of(world.jobs)

@@ -19,7 +19,13 @@ def _read(name: str) -> str:
     return resources.files("gql_monitor.sql").joinpath(f"{name}.sql").read_text()
 
 
+def _expand(text: str, depth: int = 0) -> str:
+    if depth > 5:
+        raise ValueError("SQL includes nest too deep")
+    return _INCLUDE.sub(lambda m: _expand(_read(m.group(1)), depth + 1).strip(), text)
+
+
 @cache
 def load(name: str) -> str:
     """The text of sql/<name>.sql with its includes expanded. Names come from code, never from user input."""
-    return _INCLUDE.sub(lambda m: _read(m.group(1)).strip(), _read(name))
+    return _expand(_read(name))

@@ -1,4 +1,4 @@
--- Shared CTE: usage in a window, each row joined to the list price in force when the usage started.
+-- Shared CTE: usage that started in [:usage_start, :usage_end), each row joined to the list price in force when the usage started.
 -- Price windows are half-open [price_start_time, price_end_time) so a row on a price boundary matches exactly one
 -- price. All record types are kept: RETRACTION rows are negative and cancel the ORIGINAL they correct.
 -- Quantities are summed here and multiplied by the unit price in Python with exact decimals.
@@ -15,8 +15,8 @@ priced_usage AS (
    AND p.currency_code = 'USD'
    AND u.usage_start_time >= p.price_start_time
    AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)
-  WHERE u.usage_date >= CAST(:window_start AS DATE)
-    AND u.usage_date <= CAST(:window_end AS DATE)
-    AND u.usage_start_time >= :window_start
-    AND u.usage_start_time < :window_end
+  WHERE u.usage_date >= CAST(:usage_start AS DATE)
+    AND u.usage_date <= CAST(:usage_end AS DATE)
+    AND u.usage_start_time >= :usage_start
+    AND u.usage_start_time < :usage_end
 )

@@ -7,7 +7,7 @@ WITH
   FROM (
     SELECT DISTINCT workspace_id, job_run_id, run_id, explode(compute_ids) AS cluster_id
     FROM system.lakeflow.job_task_run_timeline
-    WHERE period_start_time >= :window_start
+    WHERE period_start_time >= :usage_start
       AND array_contains(:run_keys, concat(workspace_id, ':', job_run_id))
   )
 ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import gql
+from gql_monitor.sources import sql_files
+from unit.test_sql_files import QUESTIONS
 
 DASHBOARD = """
 query Dashboard($w: TimeWindowInput) {
@@ -32,13 +34,24 @@ def cost_of(client, query, variables=None) -> dict:
     return body["extensions"]["cost"]
 
 
-def test_the_dashboard_operation_is_a_fixed_number_of_statements(client):
+def questions_sent(workspace, since: int) -> list[str]:
+    """Which SQL files the statements logged by the stand-in since `since` were."""
+    texts = {sql_files.load(name): name for name in QUESTIONS}
+    return sorted(texts.get(s.statement, "?") for s in list(workspace.state.statements)[since:])
+
+
+def test_the_dashboard_operation_is_a_fixed_number_of_statements(client, workspace):
+    before = len(workspace.state.statements)
     body = gql(client, DASHBOARD, {"w": {"lastDays": 60}})
     jobs = body["data"]["jobs"]["nodes"]
     runs = sum(len(job["runs"]["nodes"]) for job in jobs)
     assert len(jobs) == 50 and runs > 50, "the page must be big enough to show N+1"
     # jobs page, run stats, job costs, last runs, runs pages, run costs, task runs
     assert body["extensions"]["cost"]["warehouseStatements"] == 7
+    # Run costs and tasks ride along with the runs pages (look-ahead): two round trips in all, not three.
+    assert questions_sent(workspace, before) == sorted(
+        ["jobs", "run_stats", "cost_by_job", "runs", "runs", "run_page_costs", "run_page_task_runs"]
+    )
     assert body["extensions"]["cost"]["jobsApiCalls"] == 0
 
 

@@ -25,6 +25,7 @@ from gql_monitor.graphql.types.common import (
     cost_from_summary,
     tags_from_map,
 )
+from gql_monitor.graphql.selection import connection_node_fields
 from gql_monitor.graphql.types.run_stats import RunStats
 from gql_monitor.graphql.types.workspace import Workspace, load_workspace
 
@@ -166,8 +167,15 @@ class Job:
             after_start, after_key = decode_cursor(after, "run", 2)
             filters.update(after_start=datetime.fromisoformat(after_start), after_key=after_key)
         segment = (limit + 1, start, end, tuple(sorted((k, _hashable(v)) for k, v in filters.items())))
-        rows = await info.context.loaders.runs_by_job.load((str(self.id), segment))
-        runs = [Run.from_row(row) for row in rows]
+        key = (str(self.id), segment)
+        loaders = info.context.loaders
+        # Look-ahead: when the runs' cost or tasks are selected, ask for them now, in the same round trip as the
+        # page, instead of one level later.
+        wanted = connection_node_fields(info)
+        costs = loaders.run_page_costs.load(key) if "cost" in wanted else None
+        tasks = loaders.run_page_tasks.load(key) if "tasks" in wanted else None
+        rows = await loaders.runs_by_job.load(key)
+        runs = [Run.from_row(row, prefetched_cost=costs, prefetched_tasks=tasks) for row in rows]
         total = rows[0]["total_count"] if rows else 0
         return connection([(run, run.cursor) for run in runs], limit, total)
 

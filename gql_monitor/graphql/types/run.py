@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from gql_monitor.costing import CostSummary
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
 from gql_monitor.graphql.types.common import Cost, CostAttribution, Tag, cost_from_summary, tags_from_map
@@ -135,9 +136,12 @@ class Run:
         "while in progress or when none is recorded."
     )
     cursor: strawberry.Private[str]
+    # Futures of {run id: ...} for this run's page, started by Job.runs when cost or tasks are selected.
+    prefetched_cost: strawberry.Private[object] = None
+    prefetched_tasks: strawberry.Private[object] = None
 
     @classmethod
-    def from_row(cls, row: dict) -> "Run":
+    def from_row(cls, row: dict, *, prefetched_cost=None, prefetched_tasks=None) -> "Run":
         ended = row["end_time"] is not None
         return cls(
             id=strawberry.ID(row["run_key"] if "run_key" in row else f"{row['workspace_id']}:{row['run_id']}"),
@@ -163,6 +167,8 @@ class Run:
             job_parameters=tags_from_map(row.get("job_parameters")),
             compute_ids=list(row["compute_ids"] or []),
             cursor=encode_cursor("run", [row["start_time"].isoformat(), f"{row['workspace_id']}:{row['run_id']}"]),
+            prefetched_cost=prefetched_cost,
+            prefetched_tasks=prefetched_tasks,
         )
 
     @property
@@ -181,12 +187,18 @@ class Run:
     ) -> list[Annotated["TaskRun", strawberry.lazy("gql_monitor.graphql.types.task_run")]]:
         from gql_monitor.graphql.types.task_run import TaskRun
 
-        rows = await info.context.loaders.task_runs_by_run.load(self._start_key)
+        if self.prefetched_tasks is not None:
+            rows = (await self.prefetched_tasks).get(str(self.id), [])
+        else:
+            rows = await info.context.loaders.task_runs_by_run.load(self._start_key)
         return [TaskRun.from_row(row, self) for row in rows]
 
     @strawberry.field(description="What this run cost (usage records carrying its job_run_id).")
     async def cost(self, info: Info) -> Cost:
-        summary = await info.context.loaders.cost_by_run.load(self._start_key)
+        if self.prefetched_cost is not None:
+            summary = (await self.prefetched_cost).get(str(self.id)) or CostSummary()
+        else:
+            summary = await info.context.loaders.cost_by_run.load(self._start_key)
         start = self.start_time.replace(minute=0, second=0, microsecond=0)
         return cost_from_summary(summary, start, info.context.now + timedelta(hours=1), CostAttribution.JOB_RUN_USAGE)
 
