@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -130,6 +131,11 @@ class CostFilter:
         default=None, description="Only usage of these SKUs (`sku_name`, exact; empty: no filter); at most 50."
     )
     products: list[str] | None = strawberry.field(default=None, description="billing_origin_product values.")
+    min_list_cost: Decimal | None = strawberry.field(
+        default=None,
+        description="Only list groups whose list cost is at least this amount. The unattributed group is always "
+                    "listed, and `total`, `attributedToJobs` and `unattributedToJobs` still cover every group.",
+    )
 
 
 # -- validation --------------------------------------------------------------------------------------------------

@@ -171,3 +171,16 @@ def test_tasks_have_dependencies_and_task_runs(client, workspace):
         lastRun { tasks { taskKey resultState dependsOn } } } }""", {"id": f"{ws}:{job}"})["data"]["job"]
     assert len(data["tasks"]) > 1 and any(t["dependsOn"] for t in data["tasks"])
     assert {t["taskKey"] for t in data["lastRun"]["tasks"]} <= {t["taskKey"] for t in data["tasks"]}
+
+
+def test_a_minimum_cost_lists_only_larger_groups_and_keeps_totals_and_the_remainder(client):
+    query = """query($w: TimeWindowInput!, $f: CostFilter) { costs(window: $w, groupBy: JOB, filter: $f) {
+        total { amount } groups { key unattributed cost { listCost { amount } } } } }"""
+    everything = gql(client, query, {"w": WINDOW})["data"]["costs"]
+    amounts = sorted(Decimal(g["cost"]["listCost"]["amount"]) for g in everything["groups"] if not g["unattributed"])
+    threshold = amounts[len(amounts) // 2]
+    some = gql(client, query, {"w": WINDOW, "f": {"minListCost": str(threshold)}})["data"]["costs"]
+    kept = [g for g in some["groups"] if not g["unattributed"]]
+    assert kept and len(kept) == sum(1 for a in amounts if a >= threshold)
+    assert all(Decimal(g["cost"]["listCost"]["amount"]) >= threshold for g in kept)
+    assert some["groups"][-1]["unattributed"] and some["total"] == everything["total"]

@@ -71,6 +71,8 @@ async def resolve_costs(
         )
         for key, summary in per_group.items()
     ]
+    if filter.min_list_cost is not None:
+        groups = [g for g in groups if g.unattributed or g.cost.list_cost.amount >= filter.min_list_cost]
     groups.sort(key=lambda g: (g.unattributed, -g.cost.list_cost.amount, g.key or ""))
     return CostBreakdown(
         window=TimeWindow(start=start, end=end),
