@@ -1,4 +1,13 @@
-"""workspace_state.*: what the Jobs API of the home workspace returns, from the same truth as the system tables."""
+"""workspace_state.*: what the Jobs API of the home workspace returns, from the same truth as the system tables.
+
+The API has its own vocabulary (platform.md 2.4). Table result_state -> API state.life_cycle_state / result_state:
+SUCCEEDED -> TERMINATED/SUCCESS, FAILED -> TERMINATED/FAILED, ERROR -> INTERNAL_ERROR/FAILED,
+TIMED_OUT -> TERMINATED/TIMEDOUT (termination code CANCELED), CANCELLED -> TERMINATED/CANCELED (code USER_CANCELED),
+SKIPPED -> SKIPPED/EXCLUDED (MAXIMUM_CONCURRENT_RUNS_REACHED when the concurrency limit was hit),
+BLOCKED -> SKIPPED/FAILED (code WORKSPACE_RUN_LIMIT_EXCEEDED); a task that never ran because an upstream task failed
+is SKIPPED/UPSTREAM_FAILED with termination code SKIPPED. Other termination codes are spelled the same in both.
+Triggers: CRON -> PERIODIC, ONETIME -> ONE_TIME, ONETIME_RETRY -> RETRY, FILE_ARRIVAL, CONTINUOUS.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +18,10 @@ import numpy as np
 import pyarrow as pa
 
 from gql_monitor.local_workspace.gen_common import (
-    ANALYST, BLOCKED, CANCELLED, ERROR, FAILED, HOME_WORKSPACE_ID, PENDING, RESULTS, RUN_TYPES, RUNNING, SKIPPED,
+    ANALYST, BLOCKED, CANCELLED, ERROR, FAILED, HOME_WORKSPACE_ID, PENDING, RUN_TYPES, RUNNING, SKIPPED,
     SUCCEEDED, TERM_CODES, TERM_TYPE_OF, TIMED_OUT, TRIGGERS, API_TRIGGER, insert_arrow,
 )
-from gql_monitor.local_workspace.gen_runs import MAX_TASKS, NOTE, JobArrays, Runs, Segments, TaskRuns
+from gql_monitor.local_workspace.gen_runs import NOTE, JobArrays, Runs, Segments, TaskRuns
 from gql_monitor.local_workspace.gen_system import DBR_VERSIONS, file_arrival_url
 from gql_monitor.local_workspace.gen_world import Job, TaskSpec, World
 
@@ -250,13 +259,20 @@ class RunWriter:
         s_sel = s_sel[np.lexsort((self.segs.kind[s_sel], self.segs.run[s_sel]))]
         s_first = np.searchsorted(self.segs.run[s_sel], selected, side="left").tolist()
         s_last = np.searchsorted(self.segs.run[s_sel], selected, side="right").tolist()
-        T = self._task_columns(t_sel)
+        # Python lists of the selected segments (positions, not global indices): scalar reads from numpy arrays
+        # are several times slower than list reads in the per-run loop below.
+        local = np.full(len(self.segs), -1, dtype=np.int64)
+        local[s_sel] = np.arange(len(s_sel))
+        g = self.segs
+        self.S = {"kind": g.kind[s_sel].tolist(), "result": g.result[s_sel].tolist(), "term": g.term[s_sel].tolist(),
+                  "cluster": g.cluster_id[s_sel].tolist(), "start": g.start[s_sel].tolist(),
+                  "end": g.end[s_sel].tolist(), "queue": g.queue_s[s_sel].tolist()}
+        T = self._task_columns(t_sel, local)
         R = self._run_columns(selected)
-        S = s_sel.tolist()
         for lo in range(0, len(selected), self.CHUNK):
             rows, outputs = [], []
             for k in range(lo, min(lo + self.CHUNK, len(selected))):
-                run_json, end, out = self._run_json(k, R, T, range(first[k], last[k]), S[s_first[k]:s_last[k]])
+                run_json, end, out = self._run_json(k, R, T, range(first[k], last[k]), range(s_first[k], s_last[k]))
                 rows.append((R["run_id"][k], R["job_id"][k], R["start"][k], end, R["result"][k] == RUNNING,
                              RUN_TYPES[R["run_type"][k]], run_json))
                 outputs.extend(out)
@@ -284,9 +300,9 @@ class RunWriter:
                 "day": np.datetime_as_string(r.start[selected].astype("datetime64[ms]"), unit="D").tolist(),
                 "queued": (r.note[selected] == NOTE["queued_run"]).tolist()}
 
-    def _task_columns(self, t_sel: np.ndarray) -> dict:
+    def _task_columns(self, t_sel: np.ndarray, local: np.ndarray) -> dict:
         t = self.tasks
-        return {"seg": t.seg[t_sel].tolist(), "slot": t.slot[t_sel].tolist(), "attempt": t.attempt[t_sel].tolist(),
+        return {"seg": local[t.seg[t_sel]].tolist(), "slot": t.slot[t_sel].tolist(), "attempt": t.attempt[t_sel].tolist(),
                 "id": t.task_run_id[t_sel].tolist(), "start": t.start[t_sel].tolist(), "end": t.end[t_sel].tolist(),
                 "result": t.result[t_sel].tolist(), "term": t.term[t_sel].tolist()}
 
@@ -339,22 +355,22 @@ class RunWriter:
 
     # -- assembly ------------------------------------------------------------------------------------------------
 
-    def _run_json(self, k: int, R: dict, T: dict, task_rows: range, seg_ids: list[int]) -> tuple[str, int, list]:
+    def _run_json(self, k: int, R: dict, T: dict, task_rows: range, seg_ids: range) -> tuple[str, int, list]:
         job = self.world.jobs[R["job"][k]]
-        segs = self.segs
+        S = self.S
         final = seg_ids[-1]
-        result = int(segs.result[final])
+        result = S["result"][final]
         running = result == RUNNING
         start = R["start"][k]
-        end = 0 if running else int(segs.end[final])
-        repaired_slots = {T["slot"][t] for t in task_rows if segs.kind[T["seg"][t]] == 1}
+        end = 0 if running else S["end"][final]
+        repaired_slots = {T["slot"][t] for t in task_rows if S["kind"][T["seg"][t]] == 1}
         task_jsons, outputs, task_ids_by_seg = [], [], {s: [] for s in seg_ids}
         for t in task_rows:
             seg = T["seg"][t]
             task_ids_by_seg[seg].append(T["id"][t])
             body, output = self._task_json(job, T, t)
             # The repair's task run replaces the original in `tasks`; the original stays in repair_history.
-            if not (segs.kind[seg] == 0 and T["slot"][t] in repaired_slots):
+            if not (S["kind"][seg] == 0 and T["slot"][t] in repaired_slots):
                 task_jsons.append(body)
             if output is not None:
                 outputs.append(output)
@@ -365,9 +381,9 @@ class RunWriter:
             self._run_fragment(job),
             f',"run_name":{self._name(R["version"][k])},"run_type":"{RUN_TYPES[R["run_type"][k]]}",',
             QUEUED_STATE.format(limit=job.max_concurrent_runs) if R["queued"][k] else
-            self._state_fragment(job, result, int(segs.term[final]), segs.cluster_id[final]),
+            self._state_fragment(job, result, S["term"][final], S["cluster"][final]),
             f',"start_time":{start},"end_time":{end},"setup_duration":0,"execution_duration":0,'
-            f'"cleanup_duration":0,"queue_duration":{int(segs.queue_s[seg_ids[0]]) * 1000},'
+            f'"cleanup_duration":0,"queue_duration":{S["queue"][seg_ids[0]] * 1000},'
             f'"run_duration":{(end if not running else self.now) - start},"trigger":"{trigger}",'
             f'"format":"MULTI_TASK","tasks":[', ",".join(task_jsons), '],"has_more":false',
         ]
@@ -384,23 +400,23 @@ class RunWriter:
         return "".join(parts), end, outputs
 
     def _repair_entry(self, job: Job, run_id: int, s: int, task_ids: list[int]) -> dict:
-        segs = self.segs
-        result = int(segs.result[s])
-        code = TERM_CODES[segs.term[s]] if segs.term[s] >= 0 else None
-        state, status = api_state(result, code, _message(job, result, code, segs.cluster_id[s]))
-        return {"type": "ORIGINAL" if segs.kind[s] == 0 else "REPAIR",
-                "id": run_id + (0 if segs.kind[s] == 0 else REPAIR_ID_OFFSET),
-                "start_time": int(segs.start[s]), "end_time": int(segs.end[s]), "state": state, "status": status,
+        S = self.S
+        result = S["result"][s]
+        code = TERM_CODES[S["term"][s]] if S["term"][s] >= 0 else None
+        state, status = api_state(result, code, _message(job, result, code, S["cluster"][s]))
+        return {"type": "ORIGINAL" if S["kind"][s] == 0 else "REPAIR",
+                "id": run_id + (0 if S["kind"][s] == 0 else REPAIR_ID_OFFSET),
+                "start_time": S["start"][s], "end_time": S["end"][s], "state": state, "status": status,
                 "task_run_ids": task_ids}
 
     def _task_json(self, job: Job, T: dict, t: int) -> tuple[str, tuple | None]:
-        segs = self.segs
+        S = self.S
         slot, result, term, seg = T["slot"][t], T["result"][t], T["term"][t], T["seg"][t]
-        cluster = segs.cluster_id[seg]
+        cluster = S["cluster"][seg]
         started = result != PENDING
         finished = result not in (RUNNING, PENDING)
         downstream = result in (BLOCKED, CANCELLED) and T["start"][t] == T["end"][t] and \
-            int(segs.result[seg]) not in (BLOCKED, CANCELLED)
+            S["result"][seg] not in (BLOCKED, CANCELLED)
         message = None
         if downstream and result == BLOCKED:
             message = "Upstream task(s) failed."
@@ -450,4 +466,4 @@ def _inner(d: dict) -> str:
     return json.dumps(d, separators=(",", ":"))[1:-1]
 
 
-__all__ = ["RunWriter", "write_jobs_and_acl", "job_settings", "MAX_TASKS", "RESULTS"]
+__all__ = ["RunWriter", "write_jobs_and_acl", "job_settings"]

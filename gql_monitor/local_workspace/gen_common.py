@@ -182,8 +182,3 @@ def dict_col(indices: np.ndarray, values) -> pa.DictionaryArray:
 def int_col(values: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
     return pa.array(np.asarray(values, dtype=np.int64), type=pa.int64(),
                     mask=mask if mask is not None and mask.any() else None)
-
-
-def id_strings(values: np.ndarray) -> pa.Array:
-    """Decimal strings of integer ids, built by Arrow rather than Python."""
-    return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())

@@ -131,6 +131,7 @@ class TaskRuns:
 
 
 def _tz_offsets(clock: Clock, tz: str) -> tuple[int, np.ndarray]:
+    """UTC offset of `tz` per UTC day of the window, taken at noon: exact except on the night of a DST switch."""
     first_day = clock.window_start_ms // DAY - 2
     last_day = clock.now_ms // DAY + 2
     zone = ZoneInfo(tz)
@@ -280,6 +281,10 @@ def build_runs(rng: np.random.Generator, world: World, ja: JobArrays) -> Runs:
     result[trigger == T_CONTINUOUS] = np.where(result[trigger == T_CONTINUOUS] > ERROR, SUCCEEDED,
                                                result[trigger == T_CONTINUOUS])
     dur = _durations(rng, ja, job, start, result, forced, clock)
+    # A run that would outlast the job's timeout is stopped by it.
+    timeout = ja.timeout_s[job] * SECOND
+    over = (timeout > 0) & (dur > timeout)
+    result[over], dur[over] = TIMED_OUT, timeout[over]
     runs = {"job": job, "start": start, "end": start + dur, "scheduled": scheduled, "result": result,
             "term": draw_termination(rng, result), "trigger": trigger,
             "retry_of": np.full(len(start), -1, dtype=np.int64), "note": np.zeros(len(start), dtype=np.int8)}

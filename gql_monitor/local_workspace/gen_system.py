@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import duckdb
 
 from gql_monitor.local_workspace.gen_common import (
     ACCOUNT_ID, DESCRIPTION_SINCE_MS, HOUR, NEW_COLUMNS_SINCE_MS, PENDING, RESULTS, RUN_TYPES, TERM_CODES,
-    TERM_TYPE_OF, TRIGGERS, chunks, dict_col, tag_lookup, id_strings, insert_arrow, int_col, hour_slices, ts_array,
+    TERM_TYPE_OF, TRIGGERS, chunks, dict_col, tag_lookup, insert_arrow, int_col, hour_slices, ts_array,
 )
 from gql_monitor.local_workspace.gen_runs import MAX_TASKS, JobArrays, Runs, Segments, TaskRuns
 from gql_monitor.local_workspace.gen_world import WORKSPACES, Job, World
 
+# `compute[].type` in the run timelines: the docs give no value list, so this guesses one value per kind of compute
+# (by JobArrays.compute: job cluster, serverless, all-purpose). Readers should match on cluster_id / warehouse_id.
 COMPUTE_TYPES = ["CLUSTER", "SERVERLESS", "CLUSTER"]
-DBR_VERSIONS = ["15.4.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"]  # by JobArrays.compute: job cluster, serverless, all-purpose
+DBR_VERSIONS = ["15.4.x-scala2.12", "16.4.x-scala2.12", "17.3.x-scala2.13"]
 TERM_TYPES = [TERM_TYPE_OF[c] for c in TERM_CODES]
 WS_IDS = [w[0] for w in WORKSPACES]
 
@@ -25,7 +26,7 @@ class JobColumns:
     def __init__(self, world: World):
         jobs = world.jobs
         self.ws_index = np.array([WS_IDS.index(j.workspace_id) for j in jobs], dtype=np.int32)
-        self.job_id = pa.array([str(j.job_id) for j in jobs])
+        self.job_ids = [str(j.job_id) for j in jobs]
         self.has_params = np.array([j.has_parameters for j in jobs])
         self.env = pa.array([j.latest.tags.get("env", "prod") for j in jobs])
         self.task_keys = [t.key for j in jobs for t in (j.tasks + [j.tasks[-1]] * (MAX_TASKS - len(j.tasks)))]
@@ -49,14 +50,12 @@ def version_index(world: World, job: np.ndarray, at_ms: np.ndarray) -> tuple[np.
 
 def write_job_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, runs: Runs, segs: Segments,
                            run_version: np.ndarray, version_names: list[str]) -> None:
-    run_ids = id_strings(runs.run_id)
     seg_clusters = pa.array(segs.cluster_id, type=pa.string())
     for lo, hi in chunks(len(segs)):
-        _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version_names, run_ids, seg_clusters,
-                              lo, hi)
+        _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version_names, seg_clusters, lo, hi)
 
 
-def _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version_names, run_ids, seg_clusters,
+def _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version_names, seg_clusters,
                           lo: int, hi: int) -> None:
     cutoff = world.clock.cutoff_ms
     owner, s, e, last = hour_slices(segs.start[lo:hi], segs.end[lo:hi])
@@ -72,8 +71,8 @@ def _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version
     no_dur = ~new
     table = pa.table({
         "ws": dict_col(cols.ws_index[job], WS_IDS),
-        "job_id": cols.job_id.take(pa.array(job)),
-        "run_id": run_ids.take(pa.array(run)),
+        "job_id": dict_col(job, cols.job_ids),
+        "run_id": runs.run_id[run],
         "ps": ts_array(s), "pe": ts_array(e),
         "trigger": dict_col(runs.trigger[run], TRIGGERS),
         "result": dict_col(np.where(final, segs.result[owner], -1), RESULTS),
@@ -91,7 +90,7 @@ def _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version
         "cleanup": int_col(cleanup, no_dur), "execution": int_col(execution, no_dur),
     })
     insert_arrow(con, "lakeflow.job_run_timeline", table, f"""
-        '{ACCOUNT_ID}', ws, job_id, run_id, ps, pe, trigger, result, run_type, run_name,
+        '{ACCOUNT_ID}', ws, job_id, CAST(run_id AS VARCHAR), ps, pe, trigger, result, run_type, run_name,
         CASE WHEN cluster_id IS NULL THEN []::VARCHAR[] ELSE [cluster_id] END,
         term,
         CASE WHEN has_params THEN MAP(['env', 'run_date'], [env, strftime(run_start, '%Y-%m-%d')]) END,
@@ -102,14 +101,13 @@ def _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version
 
 def write_task_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, runs: Runs, segs: Segments,
                             tasks: TaskRuns) -> None:
-    run_ids = id_strings(runs.run_id)
     seg_clusters = pa.array(segs.cluster_id, type=pa.string())
     visible = np.flatnonzero(tasks.result != PENDING)
     for lo, hi in chunks(len(visible)):
-        _write_task_slices(con, world, ja, cols, runs, segs, tasks, run_ids, seg_clusters, visible[lo:hi])
+        _write_task_slices(con, world, ja, cols, runs, segs, tasks, seg_clusters, visible[lo:hi])
 
 
-def _write_task_slices(con, world, ja, cols, runs, segs, tasks, run_ids, seg_clusters, idx: np.ndarray) -> None:
+def _write_task_slices(con, world, ja, cols, runs, segs, tasks, seg_clusters, idx: np.ndarray) -> None:
     cutoff = world.clock.cutoff_ms
     owner, s, e, last = hour_slices(tasks.start[idx], tasks.end[idx])
     keep = e <= cutoff
@@ -124,12 +122,11 @@ def _write_task_slices(con, world, ja, cols, runs, segs, tasks, run_ids, seg_clu
     setup = np.minimum(setup, dur_s)
     cleanup = np.minimum(np.maximum(dur_s - setup, 0), 3)
     no_dur = ~new
-    job_run_ids = run_ids.take(pa.array(run))
     table = pa.table({
         "ws": dict_col(cols.ws_index[job], WS_IDS),
-        "job_id": cols.job_id.take(pa.array(job)),
-        "run_id": id_strings(tasks.task_run_id[owner]),
-        "job_run_id": job_run_ids,
+        "job_id": dict_col(job, cols.job_ids),
+        "run_id": tasks.task_run_id[owner],
+        "job_run_id": runs.run_id[run],
         "ps": ts_array(s), "pe": ts_array(e),
         "task_key": dict_col(job * MAX_TASKS + tasks.slot[owner], cols.task_keys),
         "cluster_id": seg_clusters.take(pa.array(tasks.seg[owner])),
@@ -142,7 +139,8 @@ def _write_task_slices(con, world, ja, cols, runs, segs, tasks, run_ids, seg_clu
         "execution": int_col(np.maximum(dur_s - setup - cleanup, 0), no_dur),
     })
     insert_arrow(con, "lakeflow.job_task_run_timeline", table, f"""
-        '{ACCOUNT_ID}', ws, job_id, run_id, job_run_id, job_run_id, ps, pe, task_key,
+        '{ACCOUNT_ID}', ws, job_id, CAST(run_id AS VARCHAR), CAST(job_run_id AS VARCHAR), CAST(job_run_id AS VARCHAR),
+        ps, pe, task_key,
         CASE WHEN cluster_id IS NULL THEN []::VARCHAR[] ELSE [cluster_id] END,
         result, term,
         CASE WHEN new_cols THEN [{{'type': compute_type, 'cluster_id': cluster_id, 'warehouse_id': NULL::VARCHAR}}] END,
@@ -267,10 +265,9 @@ def write_clusters(con, world: World, ja: JobArrays, cols: JobColumns, runs: Run
                    pipeline_clusters: dict) -> None:
     """Job clusters (one per classic run execution), the shared all-purpose clusters, and DLT update clusters."""
     classic = np.flatnonzero((ja.compute[runs.job[segs.run]] == 0) & (segs.start <= world.clock.cutoff_ms))
-    run_ids = id_strings(runs.run_id)
     with tag_lookup(con, [list(j.latest.tags.items()) for j in world.jobs]) as tags:
         for lo, hi in chunks(len(classic)):
-            _insert_job_clusters(con, world, cols, runs, segs, classic[lo:hi], run_ids, tags)
+            _insert_job_clusters(con, world, cols, runs, segs, classic[lo:hi], tags)
     rows = []
     for c in world.clusters:
         rows.append(_cluster_row(c.workspace_id, c.cluster_id, c.name, c.owner.user_name, c.created_ms, c.node_type,
@@ -282,14 +279,14 @@ def write_clusters(con, world: World, ja: JobArrays, cols: JobColumns, runs: Run
 
 
 def _insert_job_clusters(con, world: World, cols: JobColumns, runs: Runs, segs: Segments, part: np.ndarray,
-                         run_ids: pa.Array, tags: str) -> None:
+                         tags: str) -> None:
     jobs = world.jobs
     job = runs.job[segs.run[part]]
     table = pa.table({
         "ws": dict_col(cols.ws_index[job], WS_IDS),
         "cluster_id": pa.array(segs.cluster_id[part], type=pa.string()),
-        "job_id": cols.job_id.take(pa.array(job)),
-        "run_id": run_ids.take(pa.array(segs.run[part])),
+        "job_id": dict_col(job, cols.job_ids),
+        "run_id": runs.run_id[segs.run[part]],
         "owner": cols.run_as.take(pa.array(job)),
         "created": ts_array(segs.start[part]),
         "node_type": dict_col(job, [j.node_type for j in jobs]),

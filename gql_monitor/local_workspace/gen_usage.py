@@ -198,34 +198,25 @@ def _sql_usage(rng, world: World, tag_base: int) -> pa.Table:
 def _corrections(rng, world: World, usage: pa.Table) -> pa.Table:
     """RETRACTION (+ RESTATEMENT) records for a few ORIGINAL rows, ingested days later."""
     hour = usage["hour"].to_numpy()
-    ws = usage["ws"].to_numpy()
-    job = usage["job"].to_numpy()
-    product = usage["product"].to_numpy()
     old_enough = hour < world.clock.cutoff_ms - 10 * DAY
-    eligible = np.flatnonzero(old_enough)
-    if not len(eligible):
-        eligible = np.flatnonzero(hour < world.clock.cutoff_ms - DAY)
-    home_jobs = np.flatnonzero(old_enough & (ws == 0) & (job >= 0) & (product == 0))
-    n_full = max(2, len(eligible) // 400)
-    n_only = max(1, len(eligible) // 1200)
-    chosen = rng.choice(eligible, size=min(len(eligible), n_full + n_only), replace=False)
-    if len(home_jobs) >= 2:
-        forced = rng.choice(home_jobs, size=2, replace=False)
-        chosen = np.concatenate([forced[:1], chosen[~np.isin(chosen, forced)], forced[1:]])
-    full, only = chosen[:n_full], chosen[n_full:n_full + n_only]
-    if len(home_jobs) >= 2:
-        only = np.concatenate([only[:-1], chosen[-1:]]) if len(only) else chosen[-1:]
-        full = full[full != chosen[-1]]
+    if not old_enough.any():
+        old_enough = hour < world.clock.cutoff_ms - DAY
+    home_jobs = np.flatnonzero(old_enough & (usage["ws"].to_numpy() == 0) & (usage["job"].to_numpy() >= 0) &
+                               (usage["product"].to_numpy() == 0))
+    # One corrected home-workspace job record of each kind, wherever the seed puts the others.
+    forced = rng.choice(home_jobs, size=min(2, len(home_jobs)), replace=False)
+    pool = np.setdiff1d(np.flatnonzero(old_enough), forced)
+    others = rng.choice(pool, size=min(len(pool), max(2, len(pool) // 300)), replace=False)
+    split = len(others) * 3 // 4
+    full = np.concatenate([forced[:1], others[:split]])
+    only = np.concatenate([forced[1:], others[split:]])
     nanos = usage["nanos"].to_numpy()
-    delay_full = rng.integers(2, 9, len(full))
-    delay_only = rng.integers(2, 9, len(only))
-    retract = usage.take(pa.array(np.concatenate([full, only])))
-    retract = retract.set_column(retract.schema.get_field_index("nanos"), "nanos",
-                                 pa.array(-nanos[np.concatenate([full, only])]))
-    retract = _with(retract, record_type=np.full(len(retract), 1), ingest_delay=np.concatenate([delay_full, delay_only]))
-    restate = usage.take(pa.array(full))
-    restate = _with(restate, nanos=(nanos[full] * rng.uniform(0.6, 0.95, len(full))).astype(np.int64),
-                    record_type=np.full(len(full), 2), ingest_delay=delay_full)
+    retracted = np.concatenate([full, only])
+    delay = rng.integers(2, 9, len(retracted))
+    retract = _with(usage.take(pa.array(retracted)), nanos=-nanos[retracted],
+                    record_type=np.full(len(retracted), 1), ingest_delay=delay)
+    restate = _with(usage.take(pa.array(full)), nanos=(nanos[full] * rng.uniform(0.6, 0.95, len(full))).astype(np.int64),
+                    record_type=np.full(len(full), 2), ingest_delay=delay[:len(full)])
     return pa.concat_tables([retract, restate])
 
 
@@ -250,7 +241,7 @@ _METADATA_FIELDS = [
 
 def _metadata_sql() -> str:
     given = {"cluster_id": "cluster_id", "job_id": "job_id", "warehouse_id": "warehouse_id",
-             "node_type": "node_type", "job_run_id": "job_run_id", "dlt_pipeline_id": "pipeline_id",
+             "node_type": "node_type", "job_run_id": "CAST(job_run_id AS VARCHAR)", "dlt_pipeline_id": "pipeline_id",
              "dlt_update_id": "update_id", "job_name": "job_name"}
     return "{" + ", ".join(f"'{f}': {given.get(f, 'NULL::VARCHAR')}" for f in _METADATA_FIELDS) + "}"
 
@@ -282,8 +273,8 @@ def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArr
         "hour": ts_array(usage["hour"].to_numpy()),
         "qty": nano_decimal(usage["nanos"].to_numpy()),
         "cluster_id": usage["cluster_id"],
-        "job_id": cols.job_id.take(pa.array(np.maximum(job, 0), mask=job < 0)),
-        "job_run_id": pa.array(np.maximum(run_id, 0), mask=run_id < 0).cast(pa.string()),
+        "job_id": dict_col(job, cols.job_ids),
+        "job_run_id": pa.array(run_id, mask=run_id < 0),
         "job_name": dict_col(np.where(visible & (version >= 0), version, -1), [v.name for v in versions]),
         "tagset": tagset.astype(np.int32),
         "warehouse_id": usage["warehouse_id"], "pipeline_id": usage["pipeline_id"],

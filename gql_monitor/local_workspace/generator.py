@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from gql_monitor.local_workspace import gen_api, gen_runs, gen_system, gen_usage
 from gql_monitor.local_workspace.gen_common import (
-    ACCOUNT_ID, FAILED, HOME_WORKSPACE_ID, HOUR, LAG_MINUTES, RUNNING, T_RETRY, Clock, insert_arrow,
+    ACCOUNT_ID, HOME_WORKSPACE_ID, HOUR, LAG_MINUTES, T_RETRY, Clock, insert_arrow,
 )
 from gql_monitor.local_workspace.gen_world import World, build_world
 
@@ -163,6 +163,12 @@ def _write_cases(con, world: World, runs, segs, tasks, versions, run_version, pr
                        ("paused_job", "paused_job")]:
         job = home_job(note)
         add(case, job, note=_job_note(case, job))
+    late_job = home_job("late_start")
+    late = np.flatnonzero((runs.job == late_job.idx) & (runs.scheduled >= 0) &
+                          (runs.start - runs.scheduled > 5 * 60_000) & (runs.start >= clock.api_start_ms))
+    for i in late[-2:]:
+        add("late_start", late_job, runs.run_id[i],
+            f"started {(runs.start[i] - runs.scheduled[i]) // 60_000} min after its {_iso(runs.scheduled[i])} fire time")
     for j in world.jobs_in(HOME_WORKSPACE_ID):
         if "analyst_visible_job" in j.notes:
             add("analyst_visible_job", j, note="job_acl names analyst@example.com")
@@ -233,4 +239,4 @@ def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
 
 
-__all__ = ["SCALES", "Scale", "generate", "FAILED", "RUNNING"]
+__all__ = ["SCALES", "Scale", "generate"]

@@ -35,6 +35,9 @@ class WorkspaceState:
     tokens: TokenRegistry = field(default_factory=TokenRegistry)
     base_url: str = ""
     statements: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10_000))
+    # What clients sent besides statements, so tests can check it reached the wire: (user name, "OpenSession" or
+    # "ExecuteStatement", the session configuration or the statement's confOverlay, where query tags travel).
+    client_settings: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10_000))
     _meta: dict[str, str] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
 

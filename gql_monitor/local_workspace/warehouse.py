@@ -291,6 +291,7 @@ class Warehouse:
     # Registry -----------------------------------------------------------------------------------------------------
 
     def open_session(self, identity: Identity, req: T.TOpenSessionReq) -> T.TOpenSessionResp:
+        self._state.client_settings.append((identity.user_name, "OpenSession", dict(req.configuration or {})))
         namespace = req.initialNamespace
         handle = _handle_id()
         with self._lock:
@@ -486,6 +487,7 @@ class _Handler(TCLIService.Iface):
         return T.TCloseSessionResp(status=_OK)
 
     def ExecuteStatement(self, req):
+        self._wh._state.client_settings.append((self._who.user_name, "ExecuteStatement", dict(req.confOverlay or {})))
         session = self._wh.session(self._who, req.sessionHandle)
         if session is None:
             return T.TExecuteStatementResp(status=_invalid_handle("Session", _guid(req.sessionHandle)))

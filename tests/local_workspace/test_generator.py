@@ -69,8 +69,23 @@ def end_rows(db, ws: str, run_id: str) -> list[tuple]:
                 [ws, run_id])
 
 
+CASE_NAMES = {
+    "aged_out_job", "deleted_job", "renamed_job", "shared_job_id", "long_run", "repaired_run", "retried_run",
+    "failing_streak", "flaky_job", "duration_regression", "late_start", "missed_schedule", "sla_job",
+    "serverless_multi_record_hour", "all_purpose_job", "dlt_usage", "retraction_restatement", "retraction_only",
+    "price_change", "active_run", "active_long_run", "recently_finished_run", "untagged_job", "multi_task_job",
+    "task_retry", "analyst_visible_job", "queued_run", "paused_job",
+}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Shape of the data
+
+
+def test_every_hard_case_is_recorded(db):
+    recorded = {r[0] for r in rows(db, "SELECT DISTINCT case_name FROM workspace_state.cases")}
+    assert CASE_NAMES <= recorded
+    assert one(db, "SELECT count(*) FROM workspace_state.cases WHERE case_name = 'price_change' AND run_id <> ''")[0] == 0
 
 
 def test_every_table_is_filled(db):
@@ -227,13 +242,22 @@ def test_api_job_settings_match_the_latest_scd2_row(db):
     assert all(s["format"] == "MULTI_TASK" and s["tasks"] and "run_as" in s for s in settings)
     assert any("schedule" in s for s in settings) and any("trigger" in s for s in settings)
     assert any("continuous" in s for s in settings)
-    assert any(s.get("schedule", {}).get("pause_status") == "PAUSED" or
-               s.get("trigger", {}).get("pause_status") == "PAUSED" for s in settings) or True
     computes = {k for s in settings for t in s["tasks"] for k in ("job_cluster_key", "existing_cluster_id",
                                                                    "environment_key") if k in t}
     assert computes == {"job_cluster_key", "existing_cluster_id", "environment_key"}
     assert any("service_principal_name" in s["run_as"] for s in settings)
     assert any("user_name" in s["run_as"] for s in settings)
+
+
+def test_paused_job_stops_running_and_says_so(db):
+    ws, job_id, _, _ = cases(db, "paused_job")[0]
+    paused_at, paused = one(db, """SELECT change_time, paused FROM lakeflow.jobs WHERE workspace_id = ? AND job_id = ?
+                                   ORDER BY change_time DESC LIMIT 1""", [ws, job_id])
+    assert paused
+    assert one(db, """SELECT count(*) FROM lakeflow.job_run_timeline WHERE workspace_id = ? AND job_id = ?
+                      AND trigger_type = 'CRON' AND period_start_time > ?""", [ws, job_id, paused_at])[0] == 0
+    settings = json.loads(one(db, "SELECT settings FROM workspace_state.jobs WHERE job_id = ?", [int(job_id)])[0])
+    assert settings["schedule"]["pause_status"] == "PAUSED"
 
 
 def test_old_scd2_rows_have_null_new_columns(db):
@@ -340,7 +364,7 @@ def test_duration_regression_doubles_recent_runs(db):
 
 
 def test_late_start_job_sometimes_starts_well_after_its_cron_minute(db):
-    ws, job_id, _, note = cases(db, "late_start")[0]
+    ws, job_id, _, note = next(c for c in cases(db, "late_start") if c[3].startswith("schedule"))
     minute = int(note.split()[2])
     late = one(db, """SELECT count(*) FROM (SELECT run_id, min(period_start_time) AS s FROM lakeflow.job_run_timeline
                       WHERE workspace_id = ? AND job_id = ? AND trigger_type = 'CRON' GROUP BY run_id)
@@ -462,6 +486,16 @@ def test_active_long_run_has_slices_but_no_end_row(db):
     assert len(slices) >= 2 and all(r[0] is None for r in slices)
 
 
+def test_queued_run_waits_behind_the_active_long_run(db):
+    ws, job_id, run_id, _ = cases(db, "queued_run")[0]
+    run = api_run(db, run_id)
+    assert run["state"]["life_cycle_state"] == "QUEUED" and run["status"]["state"] == "QUEUED"
+    assert run["end_time"] == 0 and all(t["start_time"] == 0 for t in run["tasks"])
+    assert one(db, "SELECT count(*) FROM workspace_state.runs WHERE job_id = ? AND active", [int(job_id)])[0] >= 2
+    assert one(db, "SELECT count(*) FROM lakeflow.job_run_timeline WHERE workspace_id = ? AND run_id = ?",
+               [ws, run_id])[0] == 0
+
+
 def test_recently_finished_run_ended_within_the_lag(db):
     ws, _, run_id, _ = cases(db, "recently_finished_run")[0]
     active, end_time = one(db, "SELECT active, end_time FROM workspace_state.runs WHERE run_id = ?", [int(run_id)])
@@ -495,6 +529,21 @@ def test_api_outcomes_agree_with_the_timeline(db):
             assert api_code == table_code
     triggers = {r[0] for r in rows(db, "SELECT DISTINCT json_extract_string(run, '$.trigger') FROM workspace_state.runs")}
     assert triggers <= {"PERIODIC", "ONE_TIME", "RETRY", "FILE_ARRIVAL", "CONTINUOUS"} and "PERIODIC" in triggers
+
+
+def test_api_payloads_parse_with_the_sdk(db):
+    from databricks.sdk.service.jobs import JobSettings, Run
+
+    for (raw,) in rows(db, "SELECT run FROM workspace_state.runs USING SAMPLE 300 ROWS (reservoir, 1)"):
+        run = Run.from_dict(json.loads(raw))
+        assert run.state.life_cycle_state is not None and run.run_type is not None and run.trigger is not None
+        for task in run.tasks:
+            assert task.state.life_cycle_state is not None
+        if run.state.result_state is not None:
+            assert run.status.termination_details.code is not None
+    for (raw,) in rows(db, "SELECT settings FROM workspace_state.jobs"):
+        settings = JobSettings.from_dict(json.loads(raw))
+        assert settings.name and settings.tasks
 
 
 def test_failed_task_runs_have_an_error_output(db):

@@ -35,7 +35,8 @@ def db():
     """)
     con.execute("""
         INSERT INTO billing.list_prices (account_id, price_start_time, sku_name, currency_code, pricing) VALUES
-          ('a', TIMESTAMPTZ '2023-01-01', 'JOBS', 'USD', {'default': 0.15, 'promotional': NULL, 'effective_list': NULL}),
+          ('a', TIMESTAMPTZ '2023-01-01', 'JOBS', 'USD',
+           {'default': 0.15, 'promotional': NULL, 'effective_list': NULL}),
           ('a', TIMESTAMPTZ '2023-01-01', 'ALL_PURPOSE', 'USD',
            {'default': 0.55, 'promotional': NULL, 'effective_list': NULL})
     """)
@@ -213,6 +214,9 @@ PARAMETERS = [
     pytest.param("SELECT :m['a']", {"m": "MAP<STRING, INT>"}, {"m__keys": ["a"], "m__values": [5]}, [(5,)],
                  id="map"),
     pytest.param("SELECT ? + ?", {"1": "INT", "2": "INT"}, {"_pos_1": 1, "_pos_2": 2}, [(3,)], id="positional"),
+    pytest.param("SELECT ? AS a, id FROM range(10) WHERE id > ? ORDER BY id LIMIT ?",
+                 {"1": "INT", "2": "INT", "3": "INT"}, {"_pos_1": 100, "_pos_2": 5, "_pos_3": 2},
+                 [(100, 6), (100, 7)], id="positional-in-text-order"),
     pytest.param("SELECT count(*) FROM system.billing.usage WHERE record_id = :r", {"r": "STRING"},
                  {"r": "x' OR '1'='1"}, [(0,)], id="injection-stays-data"),
     pytest.param("SELECT CASE WHEN :w IS NULL THEN 'all' END, count(*) FROM system.billing.usage "

@@ -1,0 +1,58 @@
+"""Headless Chromium for the browser tests, driven by Playwright's Python client against Debian's chromium (the
+browser builds Playwright would download are not needed, and not reachable here)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import httpx
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 860}
+
+
+def money(amount: str) -> str:
+    """The UI's Intl.NumberFormat("en-US", USD) rendering of an API amount."""
+    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+def ui_window_end(freshness: dict) -> datetime:
+    """Where the UI's windows end: the newest system-table data, capped at the server's clock, up to 5 minutes."""
+    newest = max(datetime.fromisoformat(t) for t in (freshness["latestRunPeriodEndTime"],
+                                                      freshness["latestUsageEndTime"]) if t)
+    newest = min(newest, datetime.fromisoformat(freshness["checkedAt"]))
+    epoch = newest.timestamp()
+    return datetime.fromtimestamp(-(-epoch // 300) * 300, tz=timezone.utc)
+
+
+def window(end: datetime, *, days: float = 0, hours: float = 0) -> dict:
+    start = end - timedelta(days=days, hours=hours)
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def api(client: httpx.Client, query: str, variables: dict | None = None) -> dict:
+    body = client.post("/api/graphql", json={"query": query, "variables": variables or {}}).json()
+    assert not body.get("errors"), body["errors"]
+    return body["data"]
+
+
+def screenshot(page, name: str, *, full_page: bool = False) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    return path

@@ -1,0 +1,301 @@
+"""The web UI in a real headless Chromium against the monitor and the stand-in: real numbers from the API, client
+routing and deep links, search, the cost table with its unattributed row and CSV export, and error states.
+Every run rewrites docs/screenshots/*.png, which docs/ui.md shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from browser_support import CHROMIUM, LAUNCH_ARGS, VIEWPORT, api, money, screenshot, ui_window_end, window
+from conftest import RunningMonitor, monitor_settings
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings Playwright")
+
+TIMEOUT_MS = 20_000
+FRESHNESS = "{ dataFreshness { latestRunPeriodEndTime latestUsageEndTime checkedAt } }"
+
+
+@pytest.fixture(scope="module")
+def ui(workspace):
+    """The monitor as `gql-monitor demo` runs it: a browser on loopback without a token is the stand-in's admin."""
+    with RunningMonitor(monitor_settings(workspace, demo_default_token="local-admin")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's `chromium` when run as root")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def assert_accessible_markup(page) -> None:
+    """Tables say what they hold, form controls have labels, charts have text alternatives."""
+    assert page.locator("main h1").count() == 1
+    for table in page.locator("main table").all():
+        assert table.locator("caption").text_content().strip()
+        assert table.locator("thead th[scope=col]").count() > 0
+    unlabelled = page.locator("main input, main select").evaluate_all(
+        "els => els.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.id)")
+    assert unlabelled == []
+    assert page.locator("main svg:not([aria-label])").count() == 0
+
+
+class Tab:
+    """A fresh browser context (own cookies, cache, storage) with its page and everything the page complained of."""
+
+    def __init__(self, browser, base_url: str, **context_options) -> None:
+        self.base_url = base_url
+        self.context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, **context_options)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+
+    def open(self, path: str):
+        self.page.goto(self.base_url + path)
+        return self.page
+
+    def settled(self) -> None:
+        """The router marks <main> busy from a navigation until its new page is in place."""
+        self.page.wait_for_selector("main:not([aria-busy])", state="attached")
+
+    def path(self) -> str:
+        return re.sub(r"^https?://[^/]+", "", self.page.url)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(chromium, ui):
+    t = Tab(chromium, ui.base_url)
+    yield t
+    t.close()
+    assert not t.page_errors, t.page_errors
+    # CSP violations and failed requests are reported as console errors; a healthy page has none.
+    assert not t.console_errors, t.console_errors
+
+
+@pytest.fixture(scope="module")
+def admin(ui):
+    with ui.client() as client:
+        yield client
+
+
+def test_overview_shows_the_apis_numbers(tab, admin):
+    page = tab.open("/")
+    page.wait_for_selector("#spend[data-state=done]")
+    page.wait_for_selector("#failing[data-state=done]")
+    page.wait_for_selector("#active[data-state=done]")
+    page.wait_for_selector("#freshness[data-state=done]")
+
+    end = ui_window_end(api(admin, FRESHNESS)["dataFreshness"])
+    costs = api(admin, "query($w: TimeWindowInput!) { costs(window: $w, groupBy: JOB) { total { amount } "
+                       "attributedToJobs { amount } unattributedToJobs { amount } } }", {"w": window(end, days=30)})["costs"]
+    assert page.inner_text("#spend-total") == money(costs["total"]["amount"])
+    assert page.inner_text("#spend-attributed") == money(costs["attributedToJobs"]["amount"])
+    assert page.inner_text("#spend-unattributed").startswith(money(costs["unattributedToJobs"]["amount"]))
+    assert Decimal(costs["total"]["amount"]) > 0
+
+    failing = api(admin, "query($w: TimeWindowInput!) { runs(first: 1, window: $w, filter: {resultStates: "
+                         "[FAILED, ERROR, TIMED_OUT]}) { totalCount } }", {"w": window(end, hours=24)})["runs"]
+    assert page.inner_text("#tile-failing .tile-value") == f"{failing['totalCount']:,}"
+    assert page.locator("#failing tbody tr").count() == min(25, failing["totalCount"])
+
+    active = api(admin, "{ activeRuns(first: 25) { nodes { id runPageUrl } pageInfo { hasNextPage } } }")["activeRuns"]
+    assert active["nodes"], "the stand-in always has runs in progress"
+    assert page.locator("#active tbody tr").count() == len(active["nodes"])
+    links = page.locator("#active tbody a.external").evaluate_all("els => els.map(e => e.href)")
+    assert links == [run["runPageUrl"] for run in active["nodes"]]
+
+    assert "behind" in page.inner_text("#freshness")
+    assert "admin@example.com" in page.inner_text("#session")
+    assert_accessible_markup(page)
+    screenshot(page, "overview", full_page=True)
+
+
+def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
+    page = tab.open("/")
+    page.wait_for_selector("#spend[data-state=done]")
+    page.evaluate("window.__noReload = true")
+    page.get_by_role("link", name="Jobs", exact=True).click()
+    tab.settled()
+    page.wait_for_selector("#job-results[data-state=done]")
+
+    first_page = api(admin, "{ jobs(first: 25) { nodes { id name lastRun { resultState } } } }")["jobs"]["nodes"]
+    # A job whose latest run failed makes the run page show an error message.
+    job = next((j for j in first_page if (j["lastRun"] or {}).get("resultState") == "FAILED"), first_page[0])
+    page.locator("#job-results tbody").get_by_role("link", name=job["name"], exact=True).click()
+    tab.settled()
+    page.wait_for_selector(".page.job[data-state=done]")
+    assert tab.path() == f"/jobs/{job['id']}"
+    assert page.inner_text("h1") == job["name"]
+    assert page.locator("#trend svg circle").count() > 0
+    assert page.evaluate("window.__noReload") is True, "links between pages must not reload the app"
+    assert_accessible_markup(page)
+    screenshot(page, "job", full_page=True)
+
+    newest = page.locator("#runs tbody tr").first.locator("a")
+    newest.click()
+    tab.settled()
+    page.wait_for_selector(".page.run[data-state=done]")
+    run_id = tab.path().removeprefix("/runs/")
+    run = api(admin, "query($id: ID!) { run(id: $id) { runId resultState job { name } tasks { errorMessage } "
+                     "live { runPageUrl } } }", {"id": run_id})["run"]
+    assert page.inner_text("h1") == f"Run {run['runId']}"
+    assert page.locator(".crumbs").get_by_role("link", name=run["job"]["name"]).count() == 1
+    assert page.locator("#live a.external").get_attribute("href") == run["live"]["runPageUrl"]
+    for message in filter(None, (t["errorMessage"] for t in run["tasks"])):
+        assert message in page.inner_text("#tasks")
+    assert_accessible_markup(page)
+    screenshot(page, "run", full_page=True)
+
+    page.go_back()
+    page.wait_for_selector(".page.job[data-state=done]")
+    tab.settled()
+    assert page.inner_text("h1") == job["name"]
+    assert page.evaluate("window.__noReload") is True
+
+
+def test_deep_links_reload_into_the_right_page(tab, admin):
+    job = api(admin, "{ jobs(first: 1) { nodes { id name lastRun { id runId } } } }")["jobs"]["nodes"][0]
+    for path, heading in [
+        (f"/jobs/{job['id']}", job["name"]),
+        (f"/runs/{job['lastRun']['id']}", f"Run {job['lastRun']['runId']}"),
+        ("/costs?by=SKU&days=7", "Costs"),
+        ("/no/such/page", "Page not found"),
+    ]:
+        page = tab.open(path)
+        page.wait_for_selector("main h1")
+        assert page.inner_text("main h1") == heading, path
+        page.reload()
+        page.wait_for_selector("main h1")
+        assert page.inner_text("main h1") == heading, path
+    assert page.title().startswith("Not found")
+    page = tab.open("/costs?by=SKU&days=7")
+    page.wait_for_selector(".page.costs[data-state=done]")
+    assert page.locator("#cost-group").input_value() == "SKU"
+    assert page.locator("#cost-days").input_value() == "7"
+
+
+def test_job_search_and_pages(tab, admin):
+    page = tab.open("/jobs")
+    page.wait_for_selector("#job-results[data-state=done]")
+    everything = api(admin, "{ jobs(first: 25) { totalCount pageInfo { endCursor } } }")["jobs"]
+    assert f"of {everything['totalCount']:,}" in page.inner_text("#job-results caption")
+
+    second = api(admin, "query($after: String) { jobs(first: 25, after: $after) { nodes { name } } }",
+                 {"after": everything["pageInfo"]["endCursor"]})["jobs"]["nodes"]
+    page.get_by_role("link", name="Next page »").click()
+    tab.settled()
+    assert re.match(r"/jobs\?after=", tab.path())
+    page.wait_for_selector("#job-results[data-state=done]")
+    names = page.locator("#job-results tbody tr td:first-child").all_inner_texts()
+    assert names == [j["name"] for j in second]
+    assert "26–50" in page.inner_text("#job-results caption")
+
+    term = "orders"
+    matching = api(admin, "query($q: String) { jobs(first: 25, filter: {nameContains: $q}) { totalCount "
+                          "nodes { name } } }", {"q": term})["jobs"]
+    assert matching["totalCount"] > 0, "the synthetic workspace names jobs after orders"
+    page.get_by_label("Search jobs by name").fill(term)
+    page.wait_for_selector(f"#job-results[data-state=done][data-query={term}]")
+    names = page.locator("#job-results tbody tr td:first-child").all_inner_texts()
+    assert names == [j["name"] for j in matching["nodes"]]
+    assert all(term in n.lower() for n in names)
+    assert tab.path() == f"/jobs?q={term}"
+    assert_accessible_markup(page)
+    screenshot(page, "jobs")
+
+    page.get_by_label("Search jobs by name").fill("no job is called this")
+    page.wait_for_selector("#job-results[data-state=done][data-query='no job is called this']")
+    assert "No job name contains" in page.inner_text("#job-results")
+
+
+def test_costs_show_the_unattributed_row_and_export_csv(tab, admin, tmp_path):
+    page = tab.open("/costs")
+    page.wait_for_selector(".page.costs[data-state=done]")
+    end = ui_window_end(api(admin, FRESHNESS)["dataFreshness"])
+    costs = api(admin, "query($w: TimeWindowInput!) { costs(window: $w, groupBy: JOB) { total { amount } "
+                       "groups { key label unattributed cost { listCost { amount } } } } }",
+                {"w": window(end, days=30)})["costs"]
+    remainder = next(g for g in costs["groups"] if g["unattributed"])
+    row = page.locator("tr.unattributed")
+    assert row.count() == 1
+    assert "Unattributed" in row.inner_text() and "Not attributable to a job" in row.inner_text()
+    assert money(remainder["cost"]["listCost"]["amount"]) in row.inner_text()
+    assert page.inner_text("#costs-total") == money(costs["total"]["amount"])
+    assert_accessible_markup(page)
+    screenshot(page, "costs")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    assert download.value.suggested_filename.startswith("gql-monitor-costs-by-job-")
+    saved = tmp_path / "costs.csv"
+    download.value.save_as(saved)
+    rows = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    assert len(rows) == len(costs["groups"])
+    assert {r["key"]: r["list_cost"] for r in rows} == {g["key"] or "": g["cost"]["listCost"]["amount"]
+                                                        for g in costs["groups"]}
+    assert [r["unattributed"] for r in rows].count("true") == 1
+    # The export carries the API's exact decimals: the groups add up to the total but for each group's rounding to
+    # a millionth (the schema says "exactly"; see docs/ui.md).
+    drift = abs(sum(Decimal(r["list_cost"]) for r in rows) - Decimal(costs["total"]["amount"]))
+    assert drift <= Decimal("0.000001") * len(rows) / 2
+
+    page.locator("#cost-group").select_option("TAG")
+    tab.settled()
+    assert tab.path() == "/costs?by=TAG&days=30&tag=team"
+    page.wait_for_selector(".page.costs[data-state=done]")
+    assert "Usage without the tag “team”" in page.inner_text("tr.unattributed")
+    assert page.locator("#cost-tag").is_enabled()
+    screenshot(page, "costs-by-team")
+
+
+def test_forbidden_panels_say_why_and_the_rest_still_shows(chromium, ui):
+    """The analyst may use the Jobs API (for jobs whose ACL names them) but holds no grant on the system tables."""
+    tab = Tab(chromium, ui.base_url, extra_http_headers={"Authorization": "Bearer local-analyst"})
+    try:
+        page = tab.open("/")
+        for panel in ("failing", "spend", "freshness"):
+            page.wait_for_selector(f"#{panel}[data-state=error]")
+            text = page.inner_text(f"#{panel} .error")
+            assert "FORBIDDEN" in text and "Insufficient privileges" in text and "system.lakeflow" in text, panel
+        page.wait_for_selector("#active[data-state=done]")
+        assert page.locator("#active tbody tr").count() > 0, "live data is shown despite the FORBIDDEN tables"
+        assert "FORBIDDEN" in page.inner_text("#active .error")
+        assert "analyst@example.com" in page.inner_text("#session")
+        screenshot(page, "error-forbidden", full_page=True)
+
+        page = tab.open("/costs")
+        page.wait_for_selector(".page.costs[data-state=error]")
+        assert "FORBIDDEN" in page.inner_text("main .error")
+    finally:
+        tab.close()
+    assert not tab.page_errors, tab.page_errors
+
+
+def test_without_a_token_the_page_says_so(chromium, monitor):
+    """Outside the demo a browser must come through the Apps proxy or bring a token."""
+    tab = Tab(chromium, monitor.base_url)
+    try:
+        page = tab.open("/jobs")
+        page.wait_for_selector("#job-results[data-state=error]")
+        text = page.inner_text("#job-results .error")
+        assert "UNAUTHENTICATED" in text and "Bearer" in text
+    finally:
+        tab.close()
+    assert not tab.page_errors, tab.page_errors

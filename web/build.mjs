@@ -1,0 +1,125 @@
+// Builds web/ into ../gql_monitor/static (committed, so installing the app needs no Node.js): content-hashed
+// assets, index.html pointing at them, and build-info.json holding a hash of every source file, which
+// tests/test_web_build.py recomputes so that a change to web/ without a rebuild fails the suite.
+
+import { build, version } from "esbuild";
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const web = path.dirname(fileURLToPath(import.meta.url));
+const out = path.resolve(web, "..", "gql_monitor", "static");
+const assets = path.join(out, "assets");
+
+const sha256 = (data) => createHash("sha256").update(data).digest("hex");
+
+// The same walk as tests/test_web_build.py: every file under web/ but node_modules and dot-files, by POSIX path.
+async function sourceFiles(dir = web, prefix = "") {
+  const found = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) found.push(...(await sourceFiles(path.join(dir, entry.name), rel)));
+    else if (entry.isFile()) found.push(rel);
+  }
+  return found;
+}
+
+async function sourceHash() {
+  const files = (await sourceFiles()).sort();
+  const digest = createHash("sha256");
+  for (const rel of files) digest.update(`${rel}\0${sha256(await readFile(path.join(web, rel)))}\n`);
+  return { hash: digest.digest("hex"), count: files.length };
+}
+
+// Documents go over the wire with every request, so they ship without comments, commas and indentation. Operations
+// hold no block strings, so a plain string scanner is enough to leave string values untouched.
+function compactGraphql(text) {
+  const word = (c) => /\w/.test(c);
+  let result = "";
+  let gap = false;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      result += c;
+      if (c === "\\") result += text[++i] ?? "";
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === "#") {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+      gap = true;
+      continue;
+    }
+    if (/[\s,]/.test(c)) {
+      gap = true;
+      continue;
+    }
+    // A separator is needed only where two tokens would otherwise merge: names, numbers, negative numbers, spreads.
+    if (gap && word(result.at(-1) ?? "") && (word(c) || c === "-" || c === "." || c === '"')) result += " ";
+    gap = false;
+    if (c === '"') inString = true;
+    result += c;
+  }
+  return result;
+}
+
+const graphqlText = {
+  name: "graphql-text",
+  setup(b) {
+    b.onLoad({ filter: /\.graphql$/ }, async (args) => ({ contents: compactGraphql(await readFile(args.path, "utf8")), loader: "text" }));
+  },
+};
+
+await rm(out, { recursive: true, force: true });
+await mkdir(assets, { recursive: true });
+
+const result = await build({
+  absWorkingDir: web,
+  entryPoints: [
+    { in: "src/main.ts", out: "app" },
+    { in: "src/styles.css", out: "app" },
+  ],
+  outdir: assets,
+  entryNames: "[name]-[hash]",
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: ["es2020"],
+  charset: "utf8",
+  legalComments: "none",
+  plugins: [graphqlText],
+  metafile: true,
+  logLevel: "warning",
+});
+
+const outputs = Object.keys(result.metafile.outputs).map((p) => path.basename(p));
+const script = outputs.find((name) => name.endsWith(".js"));
+const style = outputs.find((name) => name.endsWith(".css"));
+
+const favicon = await readFile(path.join(web, "public", "favicon.svg"));
+const faviconName = `favicon-${sha256(favicon).slice(0, 8).toUpperCase()}.svg`;
+await copyFile(path.join(web, "public", "favicon.svg"), path.join(assets, faviconName));
+
+const template = await readFile(path.join(web, "index.html"), "utf8");
+const html = template.replace("{{script}}", script).replace("{{style}}", style).replace("{{favicon}}", faviconName);
+await writeFile(path.join(out, "index.html"), html);
+
+const sizes = {};
+for (const name of [...outputs, faviconName].sort()) {
+  sizes[`assets/${name}`] = (await readFile(path.join(assets, name))).length;
+}
+sizes["index.html"] = Buffer.byteLength(html);
+const documents = {};
+for (const name of (await readdir(path.join(web, "src", "graphql"))).filter((n) => n.endsWith(".graphql")).sort()) {
+  documents[name] = compactGraphql(await readFile(path.join(web, "src", "graphql", name), "utf8"));
+}
+const source = await sourceHash();
+// `documents` is what the bundle sends, so the tests can check it against the schema and against its source.
+const info = { sourceHash: source.hash, sourceFiles: source.count, esbuild: version, files: sizes, documents };
+await writeFile(path.join(out, "build-info.json"), JSON.stringify(info, null, 2) + "\n");
+
+for (const [name, bytes] of Object.entries(sizes)) console.log(`${String(bytes).padStart(8)}  gql_monitor/static/${name}`);
+console.log(`source hash ${source.hash.slice(0, 12)} over ${source.count} files`);

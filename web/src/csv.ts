@@ -1,0 +1,35 @@
+// CSV for spreadsheets: RFC 4180 quoting, and text cells that a spreadsheet would run as a formula (a job named
+// "=HYPERLINK(...)") are prefixed with an apostrophe. Numbers are passed through as the API's exact decimals.
+
+export type Cell = string | number | boolean | null | undefined;
+
+function text(value: Cell): string {
+  if (value === null || value === undefined) return "";
+  const s = String(value);
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+function quote(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** `numeric[i]` marks columns holding numbers, which keep a leading minus sign (retractions are negative). */
+export function toCsv(header: string[], rows: Cell[][], numeric: boolean[]): string {
+  const lines = [header.map((c) => quote(c)).join(",")];
+  for (const row of rows) {
+    lines.push(row.map((cell, i) => quote(numeric[i] ? (cell === null || cell === undefined ? "" : String(cell)) : text(cell))).join(","));
+  }
+  return lines.join("\r\n") + "\r\n";
+}
+
+export function download(filename: string, content: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: "text/csv;charset=utf-8" }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  // The download has started once click() returns; revoking later leaves the browser time to read the blob.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

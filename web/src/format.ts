@@ -1,0 +1,66 @@
+// Everything is shown in UTC: the system tables, the billing day and the API are UTC, and teams sit in many zones.
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+export function money(amount: string | number | null | undefined, currency = "USD"): string {
+  if (amount === null || amount === undefined || amount === "") return "–";
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    moneyFormats.set(currency, format);
+  }
+  return format.format(Number(amount));
+}
+
+const quantityFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const countFormat = new Intl.NumberFormat("en-US");
+
+export function quantity(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "–";
+  return quantityFormat.format(Number(value));
+}
+
+export function count(value: number | null | undefined): string {
+  return value === null || value === undefined ? "–" : countFormat.format(value);
+}
+
+export function percent(rate: number | null | undefined, digits = 1): string {
+  if (rate === null || rate === undefined || Number.isNaN(rate)) return "–";
+  return `${(rate * 100).toFixed(digits)} %`;
+}
+
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "–";
+  const total = Math.round(seconds);
+  if (total < 60) return `${total} s`;
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  if (days > 0) return `${days} d ${hours} h`;
+  if (hours > 0) return `${hours} h ${String(minutes).padStart(2, "0")} m`;
+  return `${minutes} m ${String(secs).padStart(2, "0")} s`;
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  if (!iso) return "–";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)} UTC`;
+}
+
+export function day(iso: string | null | undefined): string {
+  if (!iso) return "–";
+  return iso.slice(0, 10);
+}
+
+/** How long ago `iso` was, measured against `now`: for lags and running times. */
+export function since(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "–";
+  return duration(Math.max(0, (now.getTime() - new Date(iso).getTime()) / 1000));
+}
+
+export function humanize(code: string | null | undefined): string {
+  if (!code) return "–";
+  return code.replace(/_/g, " ").toLowerCase().replace(/^\w/, (c) => c.toUpperCase());
+}

@@ -1,0 +1,34 @@
+import { h } from "./dom";
+import { costs } from "./pages/costs";
+import { job } from "./pages/job";
+import { jobs } from "./pages/jobs";
+import { notFound as missing } from "./pages/notfound";
+import { overview } from "./pages/overview";
+import { run } from "./pages/run";
+import { notFound, route, start } from "./router";
+import { session } from "./session";
+import { errorCode } from "./api";
+import { dateTime } from "./format";
+
+route(/^\/$/, overview);
+route(/^\/jobs\/?$/, jobs);
+route(/^\/jobs\/([^/]+)\/?$/, job);
+route(/^\/runs\/([^/]+)\/?$/, run);
+route(/^\/costs\/?$/, costs);
+notFound(missing);
+
+void session().then((s) => {
+  const where = document.getElementById("session");
+  if (!where) return;
+  if (s.viewer) {
+    where.replaceChildren(
+      h("span", { class: "who" }, s.viewer.userName),
+      h("span", { class: "meta" }, s.viewer.dataAccess === "OBO" ? " · your own grants" : " · the app's grants"),
+      h("span", { class: "meta" }, s.end ? ` · data through ${dateTime(s.end.toISOString())}` : ""),
+    );
+  } else if (s.viewerErrors.length) {
+    where.replaceChildren(h("span", { class: "badge bad" }, errorCode(s.viewerErrors[0])), " ", s.viewerErrors[0].message);
+  }
+});
+
+start();

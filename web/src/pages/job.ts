@@ -1,0 +1,125 @@
+// One job: what it is, how it has been running, what it costs, and its runs.
+
+import { query } from "../api";
+import { dailyBars, durationTrend } from "../chart";
+import { h } from "../dom";
+import { count, dateTime, duration, humanize, money, percent, quantity } from "../format";
+import JOB from "../graphql/Job.graphql";
+import { segment, type Route, type View } from "../router";
+import { lastDays, session } from "../session";
+import type { JobDetail } from "../types";
+import { crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
+
+const RUNS_PAGE = 25;
+const WINDOW_DAYS = 30;
+
+export async function job(route: Route): Promise<View> {
+  const id = route.params[0];
+  const after = route.search.get("after");
+  const s = await session();
+  const r = await query<{ job: JobDetail | null }>(JOB, { id, window: lastDays(s, WINDOW_DAYS), runsFirst: RUNS_PAGE, runsAfter: after });
+  const j = r.data?.job;
+  if (!j) {
+    const problem = errorBox(r.errors);
+    return {
+      title: "Job",
+      node: h("div", { class: "page job", "data-state": problem ? "error" : "missing" }, crumbs(h("a", { href: "/jobs" }, "Jobs"), id), title(`Job ${id}`), problem ?? empty(`No job with id ${id}: it is unknown to the system tables you can read.`)),
+    };
+  }
+  const name = j.name ?? `Job ${j.jobId}`;
+  const base = `/jobs/${segment(j.id)}`;
+  const stats = j.runStats;
+  const currency = j.cost.listCost.currency ?? "USD";
+
+  const about = facts([
+    ["Workspace", j.workspace.name ? `${j.workspace.name} (${j.workspace.id})` : j.workspace.id],
+    ["Job id", j.jobId],
+    ["Schedule", j.schedule?.quartzCronExpression ? h("span", null, h("code", null, j.schedule.quartzCronExpression), j.schedule.timezoneId ? ` (${j.schedule.timezoneId})` : null) : "none recorded"],
+    ["Paused", j.paused === null ? "not recorded" : j.paused ? "yes" : "no"],
+    ["Trigger", j.triggerType ?? "not recorded"],
+    ["Timeout", j.timeoutSeconds ? duration(j.timeoutSeconds) : "none"],
+    ["Runs as", j.runAs ?? "–"],
+    ["Creator", j.creator ?? "–"],
+    ["Created", dateTime(j.createdTime)],
+    ...(j.deletedTime ? ([["Deleted", dateTime(j.deletedTime)]] as [string, string][]) : []),
+    ...(j.inJobsTable ? [] : ([["Known from", `its runs and usage only (name from ${humanize(j.nameSource)})`]] as [string, string][])),
+  ]);
+  const tags = j.tags.length
+    ? h("ul", { class: "tags", "aria-label": "Tags" }, j.tags.map((t) => h("li", null, h("span", { class: "tag-key" }, t.key), t.value !== null ? h("span", { class: "tag-value" }, t.value) : null)))
+    : h("p", { class: "hint" }, "No tags.");
+
+  const statTiles = h(
+    "div",
+    { class: "tiles" },
+    tile("Runs", count(stats.totalRuns), `${count(stats.inProgress)} in progress`),
+    tile("Success rate", percent(stats.successRate), `${count(stats.succeeded)} succeeded, ${count(stats.failed)} failed`, stats.failed ? "bad" : "ok"),
+    tile("p50 / p95 duration", `${duration(stats.duration.p50)} / ${duration(stats.duration.p95)}`, `p90 ${duration(stats.duration.p90)}, max ${duration(stats.duration.max)}`),
+    tile("Cost", money(j.cost.listCost.amount, currency), `${quantity(j.cost.dbus)} DBU`),
+  );
+  const byState = h("ul", { class: "states", "aria-label": "Runs by result state" }, stats.byResultState.map((b) => h("li", null, stateBadge(b.resultState, b.resultState === null), " ", count(b.count))));
+
+  const trendPoints = j.trend.nodes;
+  const trend = trendPoints.length
+    ? h("figure", { class: "chart-figure" },
+        durationTrend(trendPoints, stats.duration.p50, stats.duration.p95, `Duration of the last ${trendPoints.length} runs`),
+        h("figcaption", null, `Duration of the newest ${trendPoints.length} runs in the window, oldest left; dashed lines: p50 and p95 of the window. `,
+          h("span", { class: "legend ok" }, "succeeded"), " ", h("span", { class: "legend bad" }, "failed"), " ", h("span", { class: "legend muted" }, "other")))
+    : empty("No runs in the window.");
+
+  const tasks = j.tasks.length
+    ? table("Tasks of the current definition", [{ label: "Task" }, { label: "Depends on" }], j.tasks.map((t) => ({ cells: [h("code", null, t.taskKey), t.dependsOn.length ? t.dependsOn.join(", ") : "–"] })))
+    : empty("No task definitions recorded.");
+
+  const runs = j.runs;
+  const runRows = runs.nodes.map((run) => ({
+    cells: [
+      h("a", { href: runHref(run.id), class: "nowrap" }, dateTime(run.startTime)),
+      stateBadge(run.resultState, run.inProgress),
+      humanize(run.terminationCode),
+      duration(run.durationSeconds),
+      run.repairCount ? count(run.repairCount) : "–",
+      humanize(run.triggerType),
+      money(run.cost.listCost.amount, run.cost.listCost.currency),
+    ],
+  }));
+  const runsTable = runs.nodes.length
+    ? table(
+        `${after ? "More runs" : "Newest runs"} (${count(runs.totalCount)} in the window)`,
+        [{ label: "Started" }, { label: "State" }, { label: "Termination" }, { label: "Duration", numeric: true }, { label: "Repairs", numeric: true }, { label: "Trigger" }, { label: "Cost", numeric: true }],
+        runRows,
+      )
+    : empty("No runs in the window.");
+  const runsPager = pager(after ? base : null, runs.pageInfo.hasNextPage && runs.pageInfo.endCursor ? `${base}?after=${encodeURIComponent(runs.pageInfo.endCursor)}` : null, "Run pages");
+
+  const skus = j.cost.bySku.length
+    ? table("By SKU", [{ label: "SKU" }, { label: "Quantity", numeric: true }, { label: "List cost", numeric: true }], j.cost.bySku.map((sku) => ({ cells: [h("code", null, sku.skuName), `${quantity(sku.quantity)} ${sku.usageUnit}`, money(sku.listCost.amount, sku.listCost.currency)] })))
+    : empty("No usage in the window.");
+  const daily = j.cost.daily.length
+    ? h("div", null,
+        h("figure", { class: "chart-figure" }, dailyBars(j.cost.daily, "Daily cost"), h("figcaption", null, "Daily cost at list price (UTC days).")),
+        h("details", null, h("summary", null, "Daily figures"),
+          table("Daily cost", [{ label: "Day" }, { label: "DBUs", numeric: true }, { label: "List cost", numeric: true }], j.cost.daily.map((d) => ({ cells: [d.date, quantity(d.dbus), money(d.listCost.amount, d.listCost.currency)] })))))
+    : null;
+
+  const node = h(
+    "div",
+    { class: "page job", "data-state": "done" },
+    crumbs(h("a", { href: "/jobs" }, "Jobs"), name),
+    title(name),
+    errorBox(r.errors, true),
+    j.description ? h("p", { class: "description" }, j.description) : null,
+    h("div", { class: "columns" }, panel("about", "About", about), panel("tags", "Tags", tags)),
+    panel("stats", `Runs, ${windowText(stats.window)}`, statTiles, byState),
+    panel("trend", "Duration trend", trend),
+    panel("runs", "Runs", runsTable, runsPager),
+    panel("tasks", "Tasks", tasks),
+    panel("cost", `Cost, ${windowText(j.cost.window)}`,
+      facts([
+        ["List cost", h("strong", null, money(j.cost.listCost.amount, currency))],
+        ["DBUs", quantity(j.cost.dbus)],
+        ["Unpriced usage", Number(j.cost.unpricedQuantity) ? quantity(j.cost.unpricedQuantity) : "none"],
+      ]),
+      skus, daily),
+  );
+  return { title: name, node };
+}

@@ -1,0 +1,228 @@
+// The fleet at a glance. Each panel is its own operation: the root fields are non-null, so one FORBIDDEN field in a
+// shared operation would null every other panel's data with it.
+
+import { query, type GqlError } from "../api";
+import { h } from "../dom";
+import { count, dateTime, humanize, money, percent, since } from "../format";
+import ACTIVE_RUNS from "../graphql/ActiveRuns.graphql";
+import FAILING_RUNS from "../graphql/FailingRuns.graphql";
+import SPEND_SUMMARY from "../graphql/SpendSummary.graphql";
+import type { View } from "../router";
+import { lastDays, lastHours, session, type Session } from "../session";
+import type { ActiveRun, FailingRun, PageInfo, SpendSummary } from "../types";
+import { databricksLink, empty, errorBox, facts, jobLink, loading, panel, runHref, stateBadge, table, tile, title, windowText } from "../ui";
+
+const FAILING_HOURS = 24;
+const FAILING_SHOWN = 25;
+const SPEND_DAYS = 30;
+
+function settle(section: HTMLElement, state: "done" | "error", ...content: (Node | null)[]): void {
+  section.querySelector(".body")!.replaceChildren(...content.filter((n): n is Node => n !== null));
+  section.dataset.state = state;
+}
+
+function slot(id: string, heading: string, intro?: string): HTMLElement {
+  const section = panel(id, heading, intro ? h("p", { class: "intro" }, intro) : null, h("div", { class: "body" }, loading()));
+  section.dataset.state = "loading";
+  return section;
+}
+
+export async function overview(): Promise<View> {
+  // Active runs need no window, so they are asked before the session is known.
+  const active = query<{ activeRuns: { nodes: ActiveRun[]; pageInfo: PageInfo } }>(ACTIVE_RUNS);
+  const s = await session();
+  const failing = query<{ runs: { totalCount: number; nodes: FailingRun[] } }>(FAILING_RUNS, {
+    window: lastHours(s, FAILING_HOURS),
+    first: FAILING_SHOWN,
+  });
+  const spend = query<{ costs: SpendSummary }>(SPEND_SUMMARY, { window: lastDays(s, SPEND_DAYS) });
+
+  const tiles = {
+    failing: tile("Failed runs, last 24 h", "…", null, "tile-failing"),
+    active: tile("Running now", "…", null, "tile-active"),
+    spend: tile("Spend, last 30 days", "…", null, "tile-spend"),
+    unattributed: tile("Not attributable to a job", "…", null, "tile-unattributed"),
+  };
+  const failingPanel = slot("failing", "Failing runs", `Runs that ended FAILED, ERROR or TIMED_OUT in the ${FAILING_HOURS} hours up to the newest data.`);
+  const activePanel = slot("active", "Running now", "From the Jobs API, live.");
+  const freshnessPanel = slot("freshness", "Data freshness", "The system tables lag behind the workspace; the Jobs API is live.");
+  const spendPanel = slot("spend", "Spend, last 30 days", "At list price, all compute types.");
+
+  renderFreshness(freshnessPanel, s);
+  void failing.then((r) => renderFailing(failingPanel, tiles.failing, r.data?.runs ?? null, r.errors, s));
+  void active.then((r) => renderActive(activePanel, tiles.active, r.data?.activeRuns ?? null, r.errors));
+  void spend.then((r) => renderSpend(spendPanel, tiles.spend, tiles.unattributed, r.data?.costs ?? null, r.errors));
+
+  const node = h(
+    "div",
+    { class: "page overview" },
+    title("Fleet overview"),
+    h("div", { class: "tiles" }, Object.values(tiles)),
+    failingPanel,
+    activePanel,
+    h("div", { class: "columns" }, spendPanel, freshnessPanel),
+  );
+  return { title: "Overview", node };
+}
+
+function setTile(el: HTMLElement, value: string, note?: string, kind?: string): void {
+  el.querySelector(".tile-value")!.textContent = value;
+  el.querySelector(".tile-note")?.remove();
+  if (note) el.append(h("span", { class: "tile-note" }, note));
+  if (kind) el.classList.add(kind);
+}
+
+function renderFailing(section: HTMLElement, t: HTMLElement, runs: { totalCount: number; nodes: FailingRun[] } | null, errors: GqlError[], s: Session): void {
+  if (!runs) {
+    setTile(t, "–", "unavailable");
+    settle(section, "error", errorBox(errors));
+    return;
+  }
+  const jobs = new Set(runs.nodes.map((r) => r.job?.id ?? r.id));
+  setTile(t, count(runs.totalCount), runs.totalCount ? `${jobs.size}${runs.totalCount > runs.nodes.length ? "+" : ""} jobs` : "none", runs.totalCount ? "bad" : "ok");
+  if (!runs.nodes.length) {
+    settle(section, "done", errorBox(errors, true), empty(`No failed runs in the ${FAILING_HOURS} hours up to ${s.end ? dateTime(s.end.toISOString()) : "now"}.`));
+    return;
+  }
+  const rows = runs.nodes.map((run) => ({
+    cells: [
+      h("a", { href: runHref(run.id), class: "nowrap" }, dateTime(run.startTime)),
+      jobLink(run.job, run.jobId),
+      stateBadge(run.resultState),
+      h("span", null, humanize(run.terminationCode), run.terminationType ? h("span", { class: "sub" }, humanize(run.terminationType)) : null),
+      failureMessage(run),
+      databricksLink(run.live?.runPageUrl, "Open") ?? h("span", { class: "sub" }, "other workspace"),
+    ],
+  }));
+  const caption = runs.totalCount > runs.nodes.length ? `The newest ${runs.nodes.length} of ${count(runs.totalCount)} failed runs` : `${count(runs.totalCount)} failed runs`;
+  settle(
+    section,
+    "done",
+    errorBox(errors, true),
+    table(caption, [{ label: "Started" }, { label: "Job" }, { label: "State" }, { label: "Termination" }, { label: "Error message" }, { label: "Databricks" }], rows),
+  );
+}
+
+/** The failed task's own error says more than the run's state message ("Workload failed, see run output"). */
+function failureMessage(run: FailingRun): HTMLElement {
+  const task = run.tasks.find((t) => t.errorMessage);
+  const state = run.live?.stateMessage ?? run.live?.terminationMessage ?? null;
+  if (!task && !state) return h("span", { class: "sub" }, run.live ? "no message" : "no live data: the Jobs API serves only its own workspace");
+  return h(
+    "span",
+    { class: "message" },
+    task ? [h("code", null, task.taskKey), ": ", task.errorMessage] : state,
+    task && state && state !== task.errorMessage ? h("span", { class: "sub" }, state) : null,
+  );
+}
+
+function activeRows(nodes: ActiveRun[]) {
+  const now = new Date();
+  return nodes.map((run) => ({
+    cells: [
+      run.runName ?? `Run ${run.id.split(":")[1]}`,
+      jobLink(run.job, run.jobId),
+      stateBadge(run.lifeCycleState),
+      h("span", { class: "nowrap" }, dateTime(run.startTime)),
+      since(run.startTime, now),
+      databricksLink(run.runPageUrl, "Open") ?? "–",
+    ],
+  }));
+}
+
+function renderActive(section: HTMLElement, t: HTMLElement, runs: { nodes: ActiveRun[]; pageInfo: PageInfo } | null, errors: GqlError[]): void {
+  if (!runs) {
+    setTile(t, "–", "unavailable");
+    settle(section, "error", errorBox(errors));
+    return;
+  }
+  setTile(t, runs.pageInfo.hasNextPage ? `${runs.nodes.length}+` : count(runs.nodes.length), "from the Jobs API", "live");
+  if (!runs.nodes.length) {
+    settle(section, "done", errorBox(errors, true), empty("Nothing is running."));
+    return;
+  }
+  const columns = [{ label: "Run" }, { label: "Job" }, { label: "State" }, { label: "Started" }, { label: "Running for" }, { label: "Databricks" }];
+  const wrap = table(`${runs.nodes.length}${runs.pageInfo.hasNextPage ? "+" : ""} active runs`, columns, activeRows(runs.nodes));
+  const more = moreButton(wrap, runs.pageInfo, section);
+  settle(section, "done", errorBox(errors, true), wrap, more);
+}
+
+function moreButton(wrap: HTMLElement, pageInfo: PageInfo, section: HTMLElement): HTMLElement | null {
+  if (!pageInfo.hasNextPage || !pageInfo.endCursor) return null;
+  const button = h("button", { type: "button", class: "more" }, "Show more running runs");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const r = await query<{ activeRuns: { nodes: ActiveRun[]; pageInfo: PageInfo } }>(ACTIVE_RUNS, { after: pageInfo.endCursor });
+    if (!r.data) {
+      button.replaceWith(errorBox(r.errors) ?? h("span"));
+      return;
+    }
+    const body = wrap.querySelector("tbody")!;
+    for (const row of activeRows(r.data.activeRuns.nodes)) {
+      body.append(h("tr", null, row.cells.map((c) => h("td", null, c))));
+    }
+    const next = moreButton(wrap, r.data.activeRuns.pageInfo, section);
+    if (next) button.replaceWith(next);
+    else button.remove();
+  });
+  return button;
+}
+
+function renderSpend(section: HTMLElement, total: HTMLElement, unattributed: HTMLElement, costs: SpendSummary | null, errors: GqlError[]): void {
+  if (!costs) {
+    setTile(total, "–", "unavailable");
+    setTile(unattributed, "–", "unavailable");
+    settle(section, "error", errorBox(errors));
+    return;
+  }
+  const currency = costs.total.currency ?? "USD";
+  const all = Number(costs.total.amount);
+  const share = all > 0 ? Number(costs.unattributedToJobs.amount) / all : null;
+  setTile(total, money(costs.total.amount, currency), windowText(costs.window));
+  setTile(unattributed, money(costs.unattributedToJobs.amount, currency), share === null ? undefined : `${percent(share)} of spend`, "warn");
+  const bar = h(
+    "div",
+    { class: "split", role: "img", "aria-label": `Attributed to jobs ${percent(share === null ? null : 1 - share)}, unattributed ${percent(share)}` },
+    h("span", { class: "attributed" }),
+    h("span", { class: "unattributed" }),
+  );
+  (bar.children[0] as HTMLElement).style.width = `${share === null ? 100 : (1 - share) * 100}%`;
+  (bar.children[1] as HTMLElement).style.width = `${share === null ? 0 : share * 100}%`;
+  settle(
+    section,
+    "done",
+    errorBox(errors, true),
+    facts([
+      ["Total", h("strong", { id: "spend-total" }, money(costs.total.amount, currency))],
+      ["Attributed to jobs", h("span", { id: "spend-attributed" }, money(costs.attributedToJobs.amount, currency))],
+      ["Unattributed", h("span", { id: "spend-unattributed", class: "unattributed-text" }, money(costs.unattributedToJobs.amount, currency), share === null ? null : ` (${percent(share)})`)],
+      ["Window", windowText(costs.window)],
+    ]),
+    bar,
+    h("p", { class: "hint" }, "Unattributed: all-purpose compute, DLT, SQL warehouses and other usage no job can be charged for. ", h("a", { href: "/costs" }, "See the breakdown »")),
+  );
+}
+
+function renderFreshness(section: HTMLElement, s: Session): void {
+  const f = s.freshness;
+  if (!f) {
+    settle(section, "error", errorBox(s.freshnessErrors), h("p", { class: "hint" }, "Windows on the other pages end at the server's clock instead of at the newest data."));
+    return;
+  }
+  const checked = new Date(f.checkedAt);
+  const lag = (iso: string | null, okSeconds: number) => {
+    if (!iso) return h("span", null, "no data");
+    const seconds = (checked.getTime() - new Date(iso).getTime()) / 1000;
+    return h("span", null, dateTime(iso), " ", h("span", { class: `badge ${seconds <= okSeconds ? "ok" : "warn"}` }, `${since(iso, checked)} behind`));
+  };
+  settle(
+    section,
+    "done",
+    facts([
+      ["Run timeline through", lag(f.latestRunPeriodEndTime, 3600)],
+      ["Billing usage through", lag(f.latestUsageEndTime, 6 * 3600)],
+      ["Checked", dateTime(f.checkedAt)],
+      ["Windows end at", s.end ? dateTime(s.end.toISOString()) : "now"],
+    ]),
+  );
+}

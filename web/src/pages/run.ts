@@ -1,0 +1,168 @@
+// One run: outcome, where its time went, its tasks and their errors, repairs, cost, and what the Jobs API says now.
+
+import { query, type GqlError } from "../api";
+import { h } from "../dom";
+import { count, dateTime, duration, humanize, money, quantity } from "../format";
+import RUN from "../graphql/Run.graphql";
+import type { Route, View } from "../router";
+import { lastDays, session } from "../session";
+import type { RunDetail } from "../types";
+import { crumbs, databricksLink, empty, errorBox, facts, jobLink, panel, stateBadge, table, title, windowText } from "../ui";
+
+const TYPICAL_DAYS = 30;
+
+function under(errors: GqlError[], field: string): GqlError[] {
+  return errors.filter((e) => e.path?.[0] === "run" && e.path[1] === field);
+}
+
+/** The run's duration against its job's p50/p95 over the last 30 days: "slower than usual" at a glance. */
+function versus(run: RunDetail): HTMLElement | null {
+  const typical = run.job?.runStats.duration;
+  if (!typical || run.durationSeconds === null || run.inProgress || typical.p50 === null) return null;
+  const slow = typical.p95 !== null && run.durationSeconds > typical.p95;
+  return h(
+    "span",
+    { class: "versus" },
+    slow ? h("span", { class: "badge warn" }, "slower than p95") : null,
+    h("span", { class: "sub" }, `job p50 ${duration(typical.p50)}, p95 ${duration(typical.p95)} (${TYPICAL_DAYS} days)`),
+  );
+}
+
+export async function run(route: Route): Promise<View> {
+  const id = route.params[0];
+  const s = await session();
+  const r = await query<{ run: RunDetail | null }>(RUN, { id, window: lastDays(s, TYPICAL_DAYS) });
+  const run = r.data?.run;
+  if (!run) {
+    const problem = errorBox(r.errors);
+    return {
+      title: "Run",
+      node: h("div", { class: "page run", "data-state": problem ? "error" : "missing" }, crumbs(h("a", { href: "/jobs" }, "Jobs"), id), title(`Run ${id}`), problem ?? empty(`No run with id ${id} in the system tables you can read. A run that started minutes ago may not be there yet.`)),
+    };
+  }
+  const live = run.live;
+  const liveErrors = under(r.errors, "live");
+  const taskErrors = under(r.errors, "tasks");
+  const otherErrors = r.errors.filter((e) => !liveErrors.includes(e) && !taskErrors.includes(e));
+  const jobName = run.job?.name ?? `Job ${run.jobId.split(":")[1]}`;
+
+  const livePanel = panel(
+    "live",
+    "Live state (Jobs API)",
+    errorBox(liveErrors, true),
+    live
+      ? facts([
+          ["Life cycle", stateBadge(live.lifeCycleState)],
+          ["Result", live.resultState ? stateBadge(live.resultState) : "–"],
+          ["State message", h("span", { class: "message" }, live.stateMessage ?? "–")],
+          ["Termination", live.terminationCode ? `${humanize(live.terminationCode)}${live.terminationMessage && live.terminationMessage !== live.stateMessage ? `: ${live.terminationMessage}` : ""}` : "–"],
+          ["Attempt", live.attemptNumber === null ? "–" : live.attemptNumber === 0 ? "first" : `retry ${live.attemptNumber}`],
+          ["Run page", databricksLink(live.runPageUrl, "Open in Databricks") ?? "–"],
+        ])
+      : liveErrors.length
+        ? null
+        : empty("The Jobs API does not hold this run (another workspace, or aged out)."),
+  );
+
+  const phases: [string, number | null, string][] = [
+    ["Queued", run.queueDurationSeconds, "queue"],
+    ["Setup", run.setupDurationSeconds, "setup"],
+    ["Execution", run.executionDurationSeconds, "execution"],
+    ["Cleanup", run.cleanupDurationSeconds, "cleanup"],
+  ];
+  const phaseTotal = phases.reduce((sum, [, v]) => sum + (v ?? 0), 0);
+  const phaseBar = phaseTotal
+    ? h("div", { class: "phases", role: "img", "aria-label": phases.map(([n, v]) => `${n} ${duration(v)}`).join(", ") },
+        phases.filter(([, v]) => v).map(([n, v, cls]) => {
+          const span = h("span", { class: cls, title: `${n}: ${duration(v)}` });
+          span.style.width = `${((v ?? 0) / phaseTotal) * 100}%`;
+          return span;
+        }))
+    : null;
+  const timing = panel(
+    "timing",
+    "Timing",
+    facts([
+      ["Started", dateTime(run.startTime)],
+      ["Ended", run.inProgress ? "in progress" : dateTime(run.endTime)],
+      ["Duration", h("span", null, duration(run.durationSeconds), versus(run))],
+      ...phases.map(([n, v, cls]) => [n, h("span", null, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), duration(v))] as [string, HTMLElement]),
+      ["Trigger", humanize(run.triggerType)],
+      ["Run type", humanize(run.runType)],
+    ]),
+    phaseBar,
+  );
+
+  const taskRows = [...run.tasks]
+    .sort((a, b) => a.startTime.localeCompare(b.startTime) || a.taskKey.localeCompare(b.taskKey))
+    .map((t) => ({
+      attrs: { id: `task-${t.taskKey}`, class: t.errorMessage ? "has-error" : "" },
+      cells: [
+        h("code", null, t.taskKey),
+        t.dependsOn.length ? h("span", null, t.dependsOn.map((d, i) => [i ? ", " : "", h("code", null, d)])) : "–",
+        stateBadge(t.resultState, !t.endTime),
+        humanize(t.terminationCode),
+        h("span", { class: "nowrap" }, dateTime(t.startTime)),
+        duration(t.durationSeconds),
+        t.cost ? money(t.cost.listCost.amount, t.cost.listCost.currency) : h("span", { class: "sub", title: "Serverless or shared compute: see the run's cost" }, "shared"),
+        t.errorMessage ? h("pre", { class: "task-error" }, t.errorMessage) : "–",
+      ],
+    }));
+  const tasks = panel(
+    "tasks",
+    "Tasks",
+    errorBox(taskErrors, true),
+    taskRows.length
+      ? table(`${count(run.tasks.length)} task runs (retries are separate task runs)`, [{ label: "Task" }, { label: "Depends on" }, { label: "State" }, { label: "Termination" }, { label: "Started" }, { label: "Duration", numeric: true }, { label: "Cost", numeric: true }, { label: "Error" }], taskRows)
+      : empty("No task runs recorded."),
+  );
+
+  const history = live?.repairHistory ?? [];
+  const repairs = panel(
+    "repairs",
+    "Repairs",
+    h("p", null, run.repairCount ? `Repaired ${count(run.repairCount)} time${run.repairCount === 1 ? "" : "s"}.` : "Never repaired."),
+    history.length
+      ? table("Attempts (Jobs API)", [{ label: "Type" }, { label: "Id" }, { label: "Started" }, { label: "Ended" }, { label: "Result" }], history.map((a) => ({ cells: [humanize(a.type), a.id ?? "–", dateTime(a.startTime), dateTime(a.endTime), a.resultState ? stateBadge(a.resultState) : "–"] })))
+      : null,
+  );
+
+  const c = run.cost;
+  const cost = panel(
+    "cost",
+    "Cost",
+    facts([
+      ["List cost", h("strong", null, money(c.listCost.amount, c.listCost.currency))],
+      ["DBUs", quantity(c.dbus)],
+      ["Unpriced usage", Number(c.unpricedQuantity) ? quantity(c.unpricedQuantity) : "none"],
+      ["Attribution", humanize(c.attribution)],
+      ["Usage counted", windowText(c.window)],
+    ]),
+    c.bySku.length
+      ? table("By SKU", [{ label: "SKU" }, { label: "Quantity", numeric: true }, { label: "List cost", numeric: true }], c.bySku.map((s) => ({ cells: [h("code", null, s.skuName), `${quantity(s.quantity)} ${s.usageUnit}`, money(s.listCost.amount, s.listCost.currency)] })))
+      : null,
+  );
+
+  const params = run.jobParameters.length || run.computeIds.length
+    ? panel(
+        "parameters",
+        "Parameters and compute",
+        run.jobParameters.length ? table("Job parameters", [{ label: "Name" }, { label: "Value" }], run.jobParameters.map((p) => ({ cells: [h("code", null, p.key), p.value ?? "–"] }))) : null,
+        run.computeIds.length ? facts([["Compute", run.computeIds.join(", ")]]) : null,
+      )
+    : null;
+
+  const node = h(
+    "div",
+    { class: "page run", "data-state": "done" },
+    crumbs(h("a", { href: "/jobs" }, "Jobs"), jobLink(run.job, run.jobId), `Run ${run.runId}`),
+    title(`Run ${run.runId}`, stateBadge(run.resultState, run.inProgress), databricksLink(live?.runPageUrl, "Open in Databricks")),
+    h("p", { class: "subtitle" }, run.runName ?? jobName, run.terminationCode ? ` · ${humanize(run.terminationCode)}` : null, run.terminationType ? ` (${humanize(run.terminationType)})` : null),
+    errorBox(otherErrors, true),
+    h("div", { class: "columns" }, livePanel, timing),
+    tasks,
+    h("div", { class: "columns" }, repairs, cost),
+    params,
+  );
+  return { title: `Run ${run.runId} · ${jobName}`, node };
+}
