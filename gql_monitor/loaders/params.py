@@ -57,4 +57,5 @@ def hour_floor(at: datetime) -> datetime:
 
 def list_or_none(values) -> list | None:
     """Empty lists become NULL: the connector cannot infer an element type for an empty array."""
-    return list(values) if values else None
+    values = list(values or ())
+    return values or None

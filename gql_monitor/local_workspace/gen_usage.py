@@ -71,8 +71,12 @@ def _part(n: int, **cols) -> pa.Table:
             else:
                 arrays[name] = pa.nulls(n, typ)
                 continue
-        arrays[name] = value if isinstance(value, pa.Array) else pa.array(np.asarray(value).astype(
-            typ.to_pandas_dtype()) if not pa.types.is_string(typ) else value, type=typ)
+        if isinstance(value, pa.Array):
+            arrays[name] = value
+        elif pa.types.is_string(typ):
+            arrays[name] = pa.array(value, type=typ)
+        else:
+            arrays[name] = pa.array(np.asarray(value).astype(typ.to_pandas_dtype()), type=typ)
     return pa.table(arrays)
 
 

@@ -184,3 +184,14 @@ def test_a_minimum_cost_lists_only_larger_groups_and_keeps_totals_and_the_remain
     assert kept and len(kept) == sum(1 for a in amounts if a >= threshold)
     assert all(Decimal(g["cost"]["listCost"]["amount"]) >= threshold for g in kept)
     assert some["groups"][-1]["unattributed"] and some["total"] == everything["total"]
+
+
+def test_an_empty_run_filter_filters_nothing_and_a_state_filter_keeps_only_that_state(client):
+    query = """query($f: RunFilter, $w: TimeWindowInput) { runs(first: 100, filter: $f, window: $w) {
+        totalCount nodes { resultState } } }"""
+    unfiltered = gql(client, query, {"w": WINDOW})["data"]["runs"]["totalCount"]
+    assert gql(client, query, {"w": WINDOW, "f": {}})["data"]["runs"]["totalCount"] == unfiltered > 0
+    failed = gql(client, query, {"w": WINDOW, "f": {"resultStates": ["FAILED"], "triggerTypes": [], "runTypes": []}})
+    runs = failed["data"]["runs"]
+    assert 0 < runs["totalCount"] < unfiltered
+    assert {n["resultState"] for n in runs["nodes"]} == {"FAILED"}
