@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 from urllib.parse import urlparse
 
 DataAccess = Literal["obo", "service-principal"]
 PREFIX = "GQL_MONITOR_"
+# The id is spliced into the warehouse's HTTP path, so only what real ids use (hex, sometimes dashes) is let through.
+_WAREHOUSE_ID = re.compile(r"[A-Za-z0-9-]+")
 
 
 class ConfigError(Exception):
@@ -97,22 +100,33 @@ class Settings:
         warehouse_id = (env.get("DATABRICKS_WAREHOUSE_ID") or "").strip()
         if not warehouse_id:
             missing.append("DATABRICKS_WAREHOUSE_ID")
-        token = env.get("DATABRICKS_TOKEN") or None
-        client_id = env.get("DATABRICKS_CLIENT_ID") or None
-        client_secret = env.get("DATABRICKS_CLIENT_SECRET") or None
-        if not token and not (client_id and client_secret):
+        token = (env.get("DATABRICKS_TOKEN") or "").strip() or None
+        client_id = (env.get("DATABRICKS_CLIENT_ID") or "").strip() or None
+        client_secret = (env.get("DATABRICKS_CLIENT_SECRET") or "").strip() or None
+        if not token and client_id and not client_secret:
+            missing.append("DATABRICKS_CLIENT_SECRET (DATABRICKS_CLIENT_ID is set)")
+        elif not token and client_secret and not client_id:
+            missing.append("DATABRICKS_CLIENT_ID (DATABRICKS_CLIENT_SECRET is set)")
+        elif not token and not (client_id and client_secret):
             missing.append("DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)")
         if missing:
             raise ConfigError("missing configuration: " + ", ".join(missing))
         if "://" not in host:
             # Apps may inject the workspace host without a scheme.
             host = "https://" + host
-        parsed = urlparse(host)
+        try:
+            parsed = urlparse(host)
+            parsed.port  # raises on a port that is not a number
+        except ValueError:
+            raise ConfigError(f"DATABRICKS_HOST is not a URL: {host!r}") from None
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigError(f"DATABRICKS_HOST is not a URL: {host!r}")
-        if not warehouse_id.replace("-", "").isalnum():
+        # A workspace URL copied from the browser carries a path or `?o=<workspace id>`; the SDK and the connector
+        # want the bare origin.
+        host = f"{parsed.scheme}://{parsed.netloc}"
+        if not _WAREHOUSE_ID.fullmatch(warehouse_id):
             raise ConfigError(f"DATABRICKS_WAREHOUSE_ID is not a warehouse id: {warehouse_id!r}")
-        data_access = (env.get(PREFIX + "DATA_ACCESS") or "service-principal").strip()
+        data_access = (env.get(PREFIX + "DATA_ACCESS") or "service-principal").strip().lower()
         if data_access not in ("obo", "service-principal"):
             raise ConfigError(f"{PREFIX}DATA_ACCESS must be 'obo' or 'service-principal', got {data_access!r}")
         return cls(

@@ -17,6 +17,8 @@ from gql_monitor.graphql.types.run import Run
 from gql_monitor.graphql.types.viewer import DataFreshness, Viewer
 
 
+# Root fields that read a source are nullable: when one source fails, its fields are null with an error and the
+# others still answer (a non-null root field would null the whole response).
 @strawberry.type(description="Databricks Jobs: history, durations and spend from the system tables; what is "
                              "running now from the Jobs API.")
 class Query:
@@ -25,7 +27,7 @@ class Query:
         return viewer.resolve_viewer(info)
 
     @strawberry.field(description="How far behind the system tables are.")
-    async def data_freshness(self, info: Info) -> DataFreshness:
+    async def data_freshness(self, info: Info) -> DataFreshness | None:
         return await viewer.resolve_freshness(info)
 
     @strawberry.field(description="A job by id (`<workspace id>:<job id>`); null when unknown.")
@@ -50,7 +52,7 @@ class Query:
             strawberry.argument(description="NAME: by name, case-insensitive, unnamed jobs first, ties by id; ID: "
                                             "by workspace id, then job id."),
         ] = JobOrder.NAME,
-    ) -> Connection[Job]:
+    ) -> Connection[Job] | None:
         return await jobs_query.resolve_jobs(info, first, after, filter, order_by)
 
     @strawberry.field(description="A run by id (`<workspace id>:<run id>`); null when unknown.")
@@ -75,7 +77,7 @@ class Query:
             TimeWindowInput | None,
             strawberry.argument(description="Window the runs started in; default: last 30 days."),
         ] = None,
-    ) -> Connection[Run]:
+    ) -> Connection[Run] | None:
         return await runs_query.resolve_runs(info, first, after, filter, window)
 
     @strawberry.field(description="Runs in progress now (Jobs API; at most 25 a page).")
@@ -87,7 +89,7 @@ class Query:
             str | None,
             strawberry.argument(description="Return the next page: `pageInfo.endCursor` of the previous page."),
         ] = None,
-    ) -> ActiveRunConnection:
+    ) -> ActiveRunConnection | None:
         return await active_runs.resolve_active_runs(info, first, after)
 
     @strawberry.field(description="Account spend in a window grouped by a dimension, with the unattributed remainder "
@@ -103,5 +105,5 @@ class Query:
             strawberry.argument(description="The custom tag key to group by; required with `groupBy: TAG`, ignored "
                                             "otherwise."),
         ] = None,
-    ) -> CostBreakdown:
+    ) -> CostBreakdown | None:
         return await costs_query.resolve_costs(info, window, group_by, filter, tag_key)

@@ -46,3 +46,12 @@ def test_runs_of_other_workspaces_have_no_live_fields_and_cost_no_call(monitor, 
         body = gql(client, 'query($id: ID!) { run(id: $id) { runId live { stateMessage } } }', {"id": f"{ws}:{run}"})
     assert body["data"]["run"] == {"runId": run, "live": None}
     assert body["extensions"]["cost"]["jobsApiCalls"] == 0
+
+
+def test_a_forbidden_table_field_leaves_the_live_fields_standing(monitor):
+    with monitor.client(token="local-analyst") as client:
+        body = gql(client, "{ viewer { userName } activeRuns(first: 5) { nodes { id } } jobs(first: 5) { totalCount } }",
+                   expect_errors=True)
+    assert body["data"]["viewer"]["userName"] == "analyst@example.com"
+    assert body["data"]["activeRuns"] is not None and body["data"]["jobs"] is None
+    assert [e["path"] for e in body["errors"]] == [["jobs"]]

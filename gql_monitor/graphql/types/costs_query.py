@@ -26,7 +26,10 @@ class CostGroup:
     cost: Cost = strawberry.field(description="The group's spend in the window (attribution GROUPED_USAGE).")
 
 
-@strawberry.type(description="Account spend in a window, grouped. The groups add up to `total` exactly.")
+@strawberry.type(
+    description="Account spend in a window, grouped. The groups' exact amounts add up to `total`; each amount is "
+                "reported rounded to 1e-6."
+)
 class CostBreakdown:
     window: TimeWindow = strawberry.field(description="The window; usage that started in it is counted.")
     group_by: CostDimension = strawberry.field(description="The dimension the groups are keyed by.")
