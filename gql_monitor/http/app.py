@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from gql_monitor import __version__
 from gql_monitor.graphql.schema import build_schema
-from gql_monitor.http import health, security
+from gql_monitor.http import health, security, spa
 from gql_monitor.http.graphql_route import mount_graphql
 from gql_monitor.services import Services
 from gql_monitor.settings import Settings
@@ -30,5 +30,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     security.install(app, settings.cors_origins)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection)
     mount_graphql(app, services, schema)
-    from gql_monitor.http import spa; spa.mount(app)  # noqa: E702 - last, as its client routes match any non-API path
+    # Last: the UI's client routes match any path outside /api/.
+    spa.mount(app)
     return app
