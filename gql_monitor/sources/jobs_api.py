@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk import errors as sdk_errors
 from databricks.sdk.core import Config
 
-from gql_monitor.errors import Forbidden, JobsApiUnavailable, RateLimited, Unauthenticated
+from gql_monitor.errors import BadUserInput, Forbidden, JobsApiUnavailable, MonitorError, RateLimited, Unauthenticated
 from gql_monitor.principal import Principal
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.settings import Settings
@@ -29,9 +30,23 @@ JsonObject = dict[str, Any]
 USER_CLIENTS = 64
 RUNS_PAGE_LIMIT = 25
 JOBS_PAGE_LIMIT = 100
+# The SDK raises the OAuth token endpoint's error (RFC 6749 5.2) as a plain ValueError "<error>: <description>".
+_OAUTH_ERROR = re.compile(r"^(invalid_request|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type"
+                          r"|invalid_scope)\b")
 
 
-def _map_error(exc: Exception) -> Exception:
+class JobsApiRequestRefused(MonitorError):
+    """The Jobs API refused, as malformed (HTTP 400), a request the monitor made on its own account.
+
+    That is a bug of the monitor: not the caller's input (BAD_USER_INPUT would send them looking for a mistake they
+    did not make) and not an outage (JOBS_API_UNAVAILABLE invites retrying, which gets the same answer). The message
+    says what was refused; it holds no secrets, so it is shown rather than masked.
+    """
+
+    code = "INTERNAL"
+
+
+def _map_error(exc: Exception, principal: Principal) -> Exception:
     if isinstance(exc, sdk_errors.PermissionDenied):
         return Forbidden(f"The Jobs API refused: {exc}")
     if isinstance(exc, sdk_errors.Unauthenticated):
@@ -40,7 +55,25 @@ def _map_error(exc: Exception) -> Exception:
         isinstance(exc, TimeoutError) and isinstance(exc.__cause__, sdk_errors.TooManyRequests)
     ):
         return RateLimited("The Jobs API is rate limiting the monitor; live fields are unavailable for now.")
+    if principal.token is None and isinstance(exc, ValueError) and _OAUTH_ERROR.match(str(exc)):
+        # The app's own client id/secret were refused: a deployment problem, not a Jobs API outage.
+        return JobsApiUnavailable(f"The workspace did not accept the app's credentials ({str(exc).strip()}).")
     return JobsApiUnavailable("The Jobs API is not answering; live fields are unavailable for now.")
+
+
+def _refused(path: str, query: dict, exc: sdk_errors.DatabricksError) -> MonitorError:
+    """What a 400 other than "does not exist" means, by what was asked."""
+    message = str(exc)
+    if query.get("page_token") and "page token" in message.lower():
+        # Page tokens reach the API from caller-held cursors (activeRuns), which a caller can edit.
+        return BadUserInput("The cursor is not valid: the Jobs API did not accept its page token.")
+    log.error("the Jobs API refused %s %s: %s", path, query, message)
+    if path.endswith("/runs/get-output") and "individual task run" in message:
+        return JobsApiRequestRefused(
+            f"Internal error: the monitor asked the Jobs API for the output of run {query.get('run_id')}, which has "
+            "several tasks; the API gives output only for each task run."
+        )
+    return JobsApiRequestRefused(f"Internal error: the Jobs API refused a request of the monitor: {message}")
 
 
 class JobsApi:
@@ -89,7 +122,8 @@ class JobsApi:
             query["active_only"] = "true"
         if page_token:
             query["page_token"] = page_token
-        return await self._call("/api/2.2/jobs/runs/list", query, principal, stats) or {}
+        # A job that no longer exists has no runs, rather than an error (the API may say "Job ... does not exist").
+        return await self._get("/api/2.2/jobs/runs/list", query, principal, stats) or {}
 
     async def list_jobs_page(
         self, principal: Principal, *, page_token: str | None = None, limit: int = JOBS_PAGE_LIMIT,
@@ -98,19 +132,22 @@ class JobsApi:
         query: dict[str, Any] = {"limit": min(limit, JOBS_PAGE_LIMIT)}
         if page_token:
             query["page_token"] = page_token
-        return await self._call("/api/2.2/jobs/list", query, principal, stats) or {}
+        return await self._get("/api/2.2/jobs/list", query, principal, stats) or {}
 
     async def current_user(self, token: str, stats: RequestStats | None = None) -> JsonObject:
         """SCIM Me for a token: validates it and says whom it belongs to."""
-        return await self._call(
+        return await self._get(
             "/api/2.0/preview/scim/v2/Me", {}, Principal("token-check", token), stats, cacheable=False
         ) or {}
 
     # -- plumbing --------------------------------------------------------------------------------------------------
 
-    async def _get(self, path: str, query: dict, principal: Principal, stats: RequestStats | None) -> JsonObject | None:
+    async def _get(
+        self, path: str, query: dict, principal: Principal, stats: RequestStats | None, cacheable: bool = True
+    ) -> JsonObject | None:
+        """One call; None when the API says what was asked for does not exist."""
         try:
-            return await self._call(path, query, principal, stats)
+            return await self._call(path, query, principal, stats, cacheable)
         except _NotFound:
             return None
 
@@ -148,13 +185,13 @@ class JobsApi:
             return client.api_client.do("GET", path, query=query)
         except (sdk_errors.ResourceDoesNotExist, sdk_errors.NotFound) as exc:
             raise _NotFound() from exc
-        except sdk_errors.InvalidParameterValue as exc:
+        except sdk_errors.BadRequest as exc:
             # jobs/get and runs/get answer 400 for ids that do not exist; the SDK maps only some message shapes.
             if "does not exist" in str(exc):
                 raise _NotFound() from exc
-            raise JobsApiUnavailable(f"The Jobs API rejected the request: {exc}") from exc
+            raise _refused(path, query, exc) from exc
         except Exception as exc:
-            mapped = _map_error(exc)
+            mapped = _map_error(exc, principal)
             log.warning("Jobs API %s failed: %s", path, exc)
             raise mapped from exc
 

@@ -29,24 +29,33 @@ log = logging.getLogger(__name__)
 Row = dict[str, Any]
 # Per worker thread; users beyond this many on one thread close the least recently used connection.
 CONNECTIONS_PER_THREAD = 16
+# What sql/*.sql reads; named in the FORBIDDEN message so an admin knows what to grant (docs/deployment.md).
+SYSTEM_SCHEMAS = ("system.billing", "system.lakeflow", "system.compute", "system.access")
+UNAVAILABLE = "The SQL warehouse is not answering (it may be starting); try again shortly."
+# The connector wraps the OAuth token endpoint's refusal (RFC 6749 5.2) of the app's client id/secret.
+_OAUTH_ERRORS = ("invalid_client", "invalid_grant", "unauthorized_client", "invalid_scope")
 
 
 class StatementFailed(Exception):
     """The warehouse rejected a statement of ours. A bug, not the caller's fault: its text is never shown to users."""
 
 
-def _map_error(exc: Exception) -> Exception:
+def _map_error(exc: Exception, principal: Principal) -> Exception:
     message = str(exc)
     if "INSUFFICIENT_PERMISSIONS" in message or "PERMISSION_DENIED" in message:
         detail = message.split("SQLSTATE")[0].strip().rstrip(".")
-        return Forbidden(f"The warehouse refused the statement: {detail}. Ask an admin for USE CATALOG, USE SCHEMA "
-                         "and SELECT on the system schemas the monitor reads (system.billing, system.lakeflow).")
+        return Forbidden(f"The warehouse refused the statement: {detail}. Ask an admin for USE CATALOG on system, "
+                         f"and USE SCHEMA and SELECT on the system schemas the monitor reads "
+                         f"({', '.join(SYSTEM_SCHEMAS)}).")
+    if principal.token is None and any(code in message for code in _OAUTH_ERRORS):
+        # The app's own client id/secret were refused: a deployment problem, not a warehouse that is starting.
+        return WarehouseUnavailable(f"The workspace did not accept the app's credentials ({message.strip()}).")
     if isinstance(exc, dbexc.RequestError) and ("401" in message or "Invalid access token" in message
                                                 or "UNAUTHENTICATED" in message):
         return Unauthenticated("The warehouse did not accept the credentials.")
     if isinstance(exc, dbexc.ServerOperationError):
         return StatementFailed(message)
-    return WarehouseUnavailable("The SQL warehouse is not answering (it may be starting); try again shortly.")
+    return WarehouseUnavailable(UNAVAILABLE)
 
 
 class Warehouse:
@@ -76,11 +85,14 @@ class Warehouse:
                     cur.execute(statement, params, query_tags={"app": "gql-monitor", "question": name})
                     return cur.fetchall_arrow().to_pylist()
             except dbexc.Error as exc:
-                mapped = _map_error(exc)
-                # A dropped session surfaces as a request error; reconnect once before giving up.
-                self._discard(principal)
-                if isinstance(mapped, WarehouseUnavailable) and attempt == 1 and "session" in str(exc).lower():
-                    continue
+                mapped = _map_error(exc, principal)
+                if not isinstance(exc, dbexc.ServerOperationError):
+                    # The session may be gone (a ServerOperationError is one statement refused by a live session,
+                    # e.g. a missing grant, and the session stays useful). A dropped session surfaces as a request
+                    # error; reconnect once before giving up.
+                    self._discard(principal)
+                    if isinstance(mapped, WarehouseUnavailable) and attempt == 1 and "session" in str(exc).lower():
+                        continue
                 if isinstance(mapped, StatementFailed):
                     log.error("statement %s failed: %s", name, exc)
                 raise mapped from exc
@@ -88,9 +100,7 @@ class Warehouse:
                 raise
             except Exception as exc:  # urllib3 errors leak out of the connector on exhausted retries
                 self._discard(principal)
-                raise WarehouseUnavailable(
-                    "The SQL warehouse is not answering (it may be starting); try again shortly."
-                ) from exc
+                raise WarehouseUnavailable(UNAVAILABLE) from exc
         raise AssertionError("unreachable")
 
     def _pool(self) -> OrderedDict:
@@ -109,11 +119,9 @@ class Warehouse:
         try:
             conn = dbsql.connect(**self._connect_kwargs(principal))
         except dbexc.Error as exc:
-            raise _map_error(exc) from exc
+            raise _map_error(exc, principal) from exc
         except Exception as exc:
-            raise WarehouseUnavailable(
-                "The SQL warehouse is not answering (it may be starting); try again shortly."
-            ) from exc
+            raise WarehouseUnavailable(UNAVAILABLE) from exc
         pool[key] = conn
         with self._lock:
             self._all_connections.append(conn)
