@@ -8,24 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import (
-    RunFilter,
-    TimeWindowInput,
-    decode_cursor,
-    page_size,
-    resolve_window,
-)
+from gql_monitor.graphql.inputs import RunFilter, TimeWindowInput, resolve_window
 from gql_monitor.graphql.types.common import (
     Connection,
     Cost,
     CostAttribution,
     Tag,
     TimeWindow,
-    connection,
     cost_from_summary,
     tags_from_map,
 )
-from gql_monitor.graphql.selection import connection_node_fields
 from gql_monitor.graphql.types.run_stats import RunStats
 from gql_monitor.graphql.types.workspace import Workspace, load_workspace
 
@@ -156,28 +148,9 @@ class Job:
             strawberry.argument(description="Window the runs started in; default: last 30 days."),
         ] = None,
     ) -> Connection[Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]]:
-        from gql_monitor.graphql.types.run import Run
-        from gql_monitor.graphql.types.runs_query import run_filter_params
+        from gql_monitor.graphql.types.runs_query import resolve_job_runs
 
-        limit = page_size(first)
-        start, end = resolve_window(window, info.context.now)
-        filters = run_filter_params(filter)
-        filters.pop("job_keys", None)
-        if after is not None:
-            after_start, after_key = decode_cursor(after, "run", 2)
-            filters.update(after_start=datetime.fromisoformat(after_start), after_key=after_key)
-        segment = (limit + 1, start, end, tuple(sorted((k, _hashable(v)) for k, v in filters.items())))
-        key = (str(self.id), segment)
-        loaders = info.context.loaders
-        # Look-ahead: when the runs' cost or tasks are selected, ask for them now, in the same round trip as the
-        # page, instead of one level later.
-        wanted = connection_node_fields(info)
-        costs = loaders.run_page_costs.load(key) if "cost" in wanted else None
-        tasks = loaders.run_page_tasks.load(key) if "tasks" in wanted else None
-        rows = await loaders.runs_by_job.load(key)
-        runs = [Run.from_row(row, prefetched_cost=costs, prefetched_tasks=tasks) for row in rows]
-        total = rows[0]["total_count"] if rows else 0
-        return connection([(run, run.cursor) for run in runs], limit, total)
+        return await resolve_job_runs(info, str(self.id), first, after, filter, window)
 
     @strawberry.field(description="The most recent run in the tables' retention, or null.")
     async def last_run(
@@ -216,10 +189,6 @@ class Job:
         start, end = resolve_window(window, info.context.now)
         summary = await info.context.loaders.cost_by_job.load((str(self.id), (start, end)))
         return cost_from_summary(summary, start, end, CostAttribution.JOB_USAGE)
-
-
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
 
 
 async def load_job(info: Info, job_id: str) -> Job | None:

@@ -15,6 +15,7 @@ from gql_monitor.graphql.inputs import (
     text,
     texts,
 )
+from gql_monitor.graphql.selection import connection_node_fields
 from gql_monitor.graphql.types.common import Connection, connection
 from gql_monitor.graphql.types.run import Run
 from gql_monitor.loaders.params import list_or_none
@@ -49,15 +50,48 @@ async def resolve_run(info: Info, id: str) -> Run | None:
     return Run.from_row(row) if row else None
 
 
+def _page_filters(filter: RunFilter | None, after: str | None) -> dict:
+    filters = run_filter_params(filter)
+    if after is not None:
+        after_start, after_key = decode_cursor(after, "run", 2)
+        filters.update(after_start=datetime.fromisoformat(after_start), after_key=after_key)
+    return filters
+
+
+def _page(rows: list[dict], limit: int, **prefetched) -> Connection[Run]:
+    runs = [Run.from_row(row, **prefetched) for row in rows]
+    return connection([(run, run.cursor) for run in runs], limit, rows[0]["total_count"] if rows else 0)
+
+
 async def resolve_runs(
     info: Info, first: int, after: str | None, filter: RunFilter | None, window: TimeWindowInput | None
 ) -> Connection[Run]:
     limit = page_size(first)
     start, end = resolve_window(window, info.context.now)
-    filters = run_filter_params(filter)
-    if after is not None:
-        after_start, after_key = decode_cursor(after, "run", 2)
-        filters.update(after_start=datetime.fromisoformat(after_start), after_key=after_key)
-    rows = await fetch_runs_page(info.context.fetch, filters, start, end, limit + 1)
-    runs = [Run.from_row(row) for row in rows]
-    return connection([(run, run.cursor) for run in runs], limit, rows[0]["total_count"] if rows else 0)
+    rows = await fetch_runs_page(info.context.fetch, _page_filters(filter, after), start, end, limit + 1)
+    return _page(rows, limit)
+
+
+async def resolve_job_runs(
+    info: Info, job_key: str, first: int, after: str | None, filter: RunFilter | None,
+    window: TimeWindowInput | None,
+) -> Connection[Run]:
+    """One job's runs page; batched with its sibling jobs' pages into one statement by runs_by_job."""
+    limit = page_size(first)
+    start, end = resolve_window(window, info.context.now)
+    filters = _page_filters(filter, after)
+    filters.pop("job_keys", None)
+    segment = (limit + 1, start, end, tuple(sorted((k, _hashable(v)) for k, v in filters.items())))
+    key = (job_key, segment)
+    loaders = info.context.loaders
+    # Look-ahead: when the runs' cost or tasks are selected, ask for them now, in the same round trip as the page,
+    # instead of one level later.
+    wanted = connection_node_fields(info)
+    costs = loaders.run_page_costs.load(key) if "cost" in wanted else None
+    tasks = loaders.run_page_tasks.load(key) if "tasks" in wanted else None
+    rows = await loaders.runs_by_job.load(key)
+    return _page(rows, limit, prefetched_cost=costs, prefetched_tasks=tasks)
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
