@@ -6,6 +6,7 @@ import argparse
 import logging
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -99,9 +100,11 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _first_line(exc: BaseException) -> str:
+def _reason(exc: BaseException) -> str:
+    """The first line of an error, without the configuration dump the SDK appends (". Config: host=..., Env: ...")."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return re.sub(r"\.? (Config|Env): .*$", "", line)
 
 
 class _OnlyThread(logging.Filter):
@@ -162,7 +165,8 @@ def cmd_serve(args) -> int:
         # The SDK raises ValueError when it cannot set up the app's credentials (e.g. OAuth metadata unreachable);
         # ImportError is an optional extra that is not installed (redis for GQL_MONITOR_REDIS_URL).
         sock.close()
-        return _fail(f"serve: cannot set up the monitor for {settings.host}: {_first_line(exc)}")
+        return _fail(f"serve: cannot set up the app's credentials for DATABRICKS_HOST {settings.host} (is it the "
+                     f"workspace URL, and reachable?): {_reason(exc)}")
     bound_host, bound_port = sock.getsockname()[:2]
     print(f"gql-monitor: serving on http://{bound_host}:{bound_port} ({settings.data_access} data access)", flush=True)
     return _run_uvicorn(app, sock)

@@ -46,9 +46,18 @@ class JobsApiRequestRefused(MonitorError):
     code = "INTERNAL"
 
 
+# The SDK appends its configuration (host, account id, auth type, environment variable names) to 401/403 messages;
+# useful in the app's log, not in what the caller is shown.
+_SDK_DEBUG_SUFFIX = re.compile(r"\.? (Config|Env): .*$", re.S)
+
+
+def _api_message(exc: Exception) -> str:
+    return _SDK_DEBUG_SUFFIX.sub("", str(exc)).strip()
+
+
 def _map_error(exc: Exception, principal: Principal) -> Exception:
     if isinstance(exc, sdk_errors.PermissionDenied):
-        return Forbidden(f"The Jobs API refused: {exc}")
+        return Forbidden(f"The Jobs API refused: {_api_message(exc)}")
     if isinstance(exc, sdk_errors.Unauthenticated):
         return Unauthenticated("The Jobs API did not accept the credentials.")
     if isinstance(exc, sdk_errors.TooManyRequests) or (

