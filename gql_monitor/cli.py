@@ -68,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the monitor against a Databricks workspace (environment config)")
-    serve.add_argument("--host", default=None, help="interface to listen on (default 0.0.0.0 in an App, else 127.0.0.1)")
+    serve.add_argument(
+        "--host", default=None, help="interface to listen on (default 0.0.0.0 in an App, else 127.0.0.1)"
+    )
     serve.add_argument("--port", type=_port, default=None, help="default $DATABRICKS_APP_PORT, else 8000")
 
     demo = commands.add_parser("demo", help="start a local workspace stand-in and the monitor against it")

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 Row = dict[str, Any]
 # Per worker thread; users beyond this many on one thread close the least recently used connection.
 CONNECTIONS_PER_THREAD = 16
-# What sql/*.sql reads; named in the FORBIDDEN message so an admin knows what to grant (docs/deployment.md).
+# The grants docs/deployment.md asks for; named in FORBIDDEN messages so whoever reads one knows what to ask for.
 SYSTEM_SCHEMAS = ("system.billing", "system.lakeflow", "system.compute", "system.access")
 UNAVAILABLE = "The SQL warehouse is not answering (it may be starting); try again shortly."
 # The connector wraps the OAuth token endpoint's refusal (RFC 6749 5.2) of the app's client id/secret.
@@ -45,7 +45,7 @@ def _map_error(exc: Exception, principal: Principal) -> Exception:
     if "INSUFFICIENT_PERMISSIONS" in message or "PERMISSION_DENIED" in message:
         detail = message.split("SQLSTATE")[0].strip().rstrip(".")
         return Forbidden(f"The warehouse refused the statement: {detail}. Ask an admin for USE CATALOG on system, "
-                         f"and USE SCHEMA and SELECT on the system schemas the monitor reads "
+                         f"and USE SCHEMA and SELECT on the system schemas the monitor uses "
                          f"({', '.join(SYSTEM_SCHEMAS)}).")
     if principal.token is None and any(code in message for code in _OAUTH_ERRORS):
         # The app's own client id/secret were refused: a deployment problem, not a warehouse that is starting.

@@ -1,9 +1,10 @@
-"""Fixtures for the source tests (imported by name into each test module; a second conftest.py here would shadow the
-root one's `from conftest import ...`). A stand-in of our own: the shared generated workspace file, served by a second LocalWorkspace
-whose HTTP traffic is counted (calls per path, and the most requests in flight at once), so tests can see what
-reached the wire and whether calls overlapped, without timing anything.
+"""Fixtures for the source tests, imported by name into each test module (a second conftest.py here would shadow
+the root one for `from conftest import ...`).
 
-Its faults are its own: a test may change them freely; `traffic` restores them and zeroes the counters.
+A stand-in of our own: the shared generated workspace file, served by a second LocalWorkspace whose HTTP traffic is
+counted (calls per path, and the most requests in flight at once), so tests can see what reached the wire and whether
+calls overlapped, without timing anything. Its faults are its own: a test may change them freely; `traffic` restores
+them and zeroes the counters.
 """
 
 from __future__ import annotations
