@@ -89,6 +89,7 @@ class LocalWorkspace:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._sock.close()
+        self.state.close()
 
     def __enter__(self) -> "LocalWorkspace":
         return self.start()

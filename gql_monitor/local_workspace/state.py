@@ -40,6 +40,8 @@ class WorkspaceState:
     client_settings: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10_000))
     _meta: dict[str, str] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
+    _cursors: list = field(default_factory=list)
+    _cursors_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._meta = dict(self.db.execute("SELECT key, value FROM workspace_state.meta").fetchall())
@@ -59,7 +61,24 @@ class WorkspaceState:
             cur = self.db.cursor()
             cur.execute("SET TimeZone = 'UTC'")
             cursors[purpose] = cur
+            with self._cursors_lock:
+                self._cursors.append(cur)
         return cur
+
+    def close(self) -> None:
+        """Close every thread's cursor, then the database.
+
+        Server worker threads are daemons that would otherwise drop their cursors while the interpreter finalizes,
+        and a thread killed inside DuckDB's destructor aborts the whole process. Call after the server stopped.
+        """
+        with self._cursors_lock:
+            cursors, self._cursors = self._cursors, []
+        for cur in cursors:
+            try:
+                cur.close()
+            except Exception:  # a cursor of a thread that already ended
+                pass
+        self.db.close()
 
     @property
     def meta(self) -> dict[str, str]:
