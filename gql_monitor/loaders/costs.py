@@ -13,7 +13,7 @@ def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
     """Key item: job key. Segment: (start, end)."""
 
     async def load(segment, job_keys: list[str]) -> dict:
-        rows = await fetch("cost_by_job", {"job_keys": job_keys, **usage_window(*segment)})
+        rows = await fetch("cost_by_job", {"job_keys": job_keys, "run_keys": None, **usage_window(*segment)})
         grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
         return {key: summarize(grouped.get(key, [])) for key in job_keys}
 
@@ -33,7 +33,9 @@ def cost_by_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
     """Key item: (run key, run start)."""
 
     async def load(items: list[tuple[str, datetime]]) -> dict:
-        rows = await fetch("cost_by_run", {"run_keys": [key for key, _ in items], **_run_window(items, now)})
+        rows = await fetch(
+            "cost_by_run", {"run_keys": [key for key, _ in items], "job_keys": None, **_run_window(items, now)}
+        )
         grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['run_id']}")
         return {item: summarize(grouped.get(item[0], [])) for item in items}
 
@@ -44,7 +46,9 @@ def cost_by_task_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
     """Key item: (job run key, run start) → {task run id: CostSummary} for the attributable task runs."""
 
     async def load(items: list[tuple[str, datetime]]) -> dict:
-        rows = await fetch("cost_by_task_run", {"run_keys": [key for key, _ in items], **_run_window(items, now)})
+        rows = await fetch(
+            "cost_by_task_run", {"run_keys": [key for key, _ in items], "job_keys": None, **_run_window(items, now)}
+        )
         grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_run_id']}")
         result = {}
         for item in items:
@@ -67,6 +71,8 @@ async def fetch_costs_by_dimension(
             "workspace_id": workspace_id,
             "skus": list_or_none(skus),
             "products": list_or_none(products),
+            "job_keys": None,
+            "run_keys": None,
             **usage_window(start, end),
         },
     )

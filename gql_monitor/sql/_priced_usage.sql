@@ -1,7 +1,7 @@
 -- Shared CTE: usage that started in [:usage_start, :usage_end), each row joined to the list price in force when the usage started.
 -- Price windows are half-open [price_start_time, price_end_time) so a row on a price boundary matches exactly one
 -- price. All record types are kept: RETRACTION rows are negative and cancel the ORIGINAL they correct.
--- Quantities are summed here and multiplied by the unit price in Python with exact decimals.
+-- :job_keys / :run_keys (NULL: all) narrow it to given jobs or runs. Quantities are summed here and multiplied by the unit price in Python with exact decimals.
 priced_usage AS (
   SELECT
     u.*,
@@ -19,4 +19,7 @@ priced_usage AS (
     AND u.usage_date <= CAST(:usage_end AS DATE)
     AND u.usage_start_time >= :usage_start
     AND u.usage_start_time < :usage_end
+    -- Narrowed to the jobs or runs asked about before pricing, so only their rows meet the price join.
+    AND (:job_keys IS NULL OR array_contains(:job_keys, concat(u.workspace_id, ':', u.usage_metadata.job_id)))
+    AND (:run_keys IS NULL OR array_contains(:run_keys, concat(u.workspace_id, ':', u.usage_metadata.job_run_id)))
 )

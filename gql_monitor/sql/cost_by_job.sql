@@ -5,5 +5,4 @@ SELECT
   workspace_id, usage_metadata.job_id AS job_id, usage_date, sku_name, usage_unit, currency_code, unit_price,
   sum(usage_quantity) AS quantity
 FROM priced_usage
-WHERE array_contains(:job_keys, concat(workspace_id, ':', usage_metadata.job_id))
 GROUP BY workspace_id, usage_metadata.job_id, usage_date, sku_name, usage_unit, currency_code, unit_price
