@@ -204,14 +204,7 @@ def cmd_demo(args) -> int:
     try:
         from gql_monitor.http.app import create_app
 
-        settings = Settings(
-            host=workspace.base_url,
-            warehouse_id="local",
-            client_id="local-sp",
-            client_secret="local-sp-secret",
-            data_access="obo",
-            demo_default_token="local-admin",
-        )
+        settings = Settings.for_stand_in(workspace.base_url, demo_default_token="local-admin")
         app = create_app(settings)
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         print(f"gql-monitor demo: {args.scale} workspace (seed {args.seed}) on {workspace.base_url}")

@@ -91,6 +91,19 @@ class Settings:
         return urlparse(self.host).hostname or self.host
 
     @classmethod
+    def for_stand_in(cls, base_url: str, **overrides) -> "Settings":
+        """The monitor against the local workspace stand-in: its warehouse, its service principal for the app's own
+        calls, and on-behalf-of data access so each stand-in user's grants apply."""
+        values = dict(
+            host=base_url,
+            warehouse_id="local",
+            client_id="local-sp",
+            client_secret="local-sp-secret",
+            data_access="obo",
+        )
+        return cls(**{**values, **overrides})
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
         missing = []

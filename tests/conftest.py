@@ -46,17 +46,10 @@ def faults(workspace):
 
 
 def monitor_settings(workspace: LocalWorkspace, **overrides) -> Settings:
-    values = dict(
-        host=workspace.base_url,
-        warehouse_id="local",
-        client_id="local-sp",
-        client_secret="local-sp-secret",
-        data_access="obo",
-        jobs_api_retry_seconds=2,
-        warehouse_retry_seconds=2,
+    """The monitor as the demo configures it, with short retry budgets so fault tests stay fast."""
+    return Settings.for_stand_in(
+        workspace.base_url, **{"jobs_api_retry_seconds": 2, "warehouse_retry_seconds": 2, **overrides}
     )
-    values.update(overrides)
-    return Settings(**values)
 
 
 class RunningMonitor:

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -136,6 +136,19 @@ class CostFilter:
         description="Only list groups whose list cost is at least this amount. The unattributed group is always "
                     "listed, and `total`, `attributedToJobs` and `unattributedToJobs` still cover every group.",
     )
+
+
+# -- arguments shared by several fields ---------------------------------------------------------------------------
+
+FirstArgument = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
+RunsAfterArgument = Annotated[
+    str | None,
+    strawberry.argument(description="Return the runs after this cursor (an edge's `cursor` or `pageInfo.endCursor` "
+                                    "of this list)."),
+]
+RunWindowArgument = Annotated[
+    TimeWindowInput | None, strawberry.argument(description="Window the runs started in; default: last 30 days.")
+]
 
 
 # -- validation --------------------------------------------------------------------------------------------------

@@ -7,7 +7,17 @@ from typing import Annotated
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import CostDimension, CostFilter, JobFilter, JobOrder, RunFilter, TimeWindowInput
+from gql_monitor.graphql.inputs import (
+    CostDimension,
+    CostFilter,
+    FirstArgument,
+    JobFilter,
+    JobOrder,
+    RunFilter,
+    RunsAfterArgument,
+    RunWindowArgument,
+    TimeWindowInput,
+)
 from gql_monitor.graphql.types import active_runs, costs_query, jobs_query, runs_query, viewer
 from gql_monitor.graphql.types.active_runs import ActiveRunConnection
 from gql_monitor.graphql.types.common import Connection
@@ -40,7 +50,7 @@ class Query:
     async def jobs(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
+        first: FirstArgument,
         after: Annotated[
             str | None,
             strawberry.argument(description="Return the jobs after this cursor (an edge's `cursor` or "
@@ -66,17 +76,10 @@ class Query:
     async def runs(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
-        after: Annotated[
-            str | None,
-            strawberry.argument(description="Return the runs after this cursor (an edge's `cursor` or "
-                                            "`pageInfo.endCursor` of this list)."),
-        ] = None,
+        first: FirstArgument,
+        after: RunsAfterArgument = None,
         filter: Annotated[RunFilter | None, strawberry.argument(description="Filters on the runs.")] = None,
-        window: Annotated[
-            TimeWindowInput | None,
-            strawberry.argument(description="Window the runs started in; default: last 30 days."),
-        ] = None,
+        window: RunWindowArgument = None,
     ) -> Connection[Run] | None:
         return await runs_query.resolve_runs(info, first, after, filter, window)
 

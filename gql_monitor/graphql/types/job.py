@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import RunFilter, TimeWindowInput, resolve_window
+from gql_monitor.graphql.inputs import (
+    FirstArgument,
+    RunFilter,
+    RunsAfterArgument,
+    RunWindowArgument,
+    TimeWindowInput,
+    resolve_window,
+)
 from gql_monitor.graphql.types.common import (
     Connection,
     Cost,
@@ -134,19 +141,12 @@ class Job:
     async def runs(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
-        after: Annotated[
-            str | None,
-            strawberry.argument(description="Return the runs after this cursor (an edge's `cursor` or "
-                                            "`pageInfo.endCursor` of this list)."),
-        ] = None,
+        first: FirstArgument,
+        after: RunsAfterArgument = None,
         filter: Annotated[
             RunFilter | None, strawberry.argument(description="Filters on the runs; `jobIds` is ignored here.")
         ] = None,
-        window: Annotated[
-            TimeWindowInput | None,
-            strawberry.argument(description="Window the runs started in; default: last 30 days."),
-        ] = None,
+        window: RunWindowArgument = None,
     ) -> Connection[Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]]:
         from gql_monitor.graphql.types.runs_query import resolve_job_runs
 
