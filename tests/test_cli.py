@@ -210,6 +210,23 @@ def test_serve_inside_an_app_listens_on_all_interfaces_and_stops_on_sigterm(work
     assert not any("Traceback" in line for line in serve.stderr)
 
 
+def test_serve_never_lets_a_tokenless_loopback_caller_in(workspace):
+    """Only `demo` treats a browser on loopback as the stand-in admin; `serve` wants a token from everyone."""
+    port = _free_port()
+    env = _clean_env(
+        DATABRICKS_APP_PORT=str(port), DATABRICKS_HOST=workspace.base_url, DATABRICKS_WAREHOUSE_ID="local",
+        DATABRICKS_CLIENT_ID="local-sp", DATABRICKS_CLIENT_SECRET="local-sp-secret",
+    )
+    with Started("serve", env=env) as serve:
+        _wait_healthy(f"http://127.0.0.1:{port}/api/health", serve, COMMAND_TIMEOUT)
+        anonymous = httpx.post(f"http://127.0.0.1:{port}/api/graphql", json={"query": "{ viewer { userName } }"})
+        with_token = httpx.post(f"http://127.0.0.1:{port}/api/graphql", json={"query": "{ viewer { userName } }"},
+                                headers={"Authorization": "Bearer local-analyst"})
+        serve.stop(signal.SIGTERM)
+    assert anonymous.status_code == 401
+    assert with_token.json()["data"]["viewer"]["userName"] == "analyst@example.com"
+
+
 # -- local-workspace -----------------------------------------------------------------------------------------------
 
 
