@@ -46,7 +46,7 @@ def test_a_host_without_scheme_is_https():
 def test_bad_values_are_refused_with_their_name(name, value):
     with pytest.raises(ConfigError) as err:
         Settings.from_env({**BASE, name: value})
-    assert name.replace("GQL_MONITOR_", "") in str(err.value) or "DATABRICKS_HOST" in str(err.value)
+    assert name in str(err.value)
 
 
 def test_app_environment_and_allowed_users():
