@@ -195,3 +195,18 @@ def test_an_empty_run_filter_filters_nothing_and_a_state_filter_keeps_only_that_
     runs = failed["data"]["runs"]
     assert 0 < runs["totalCount"] < unfiltered
     assert {n["resultState"] for n in runs["nodes"]} == {"FAILED"}
+
+
+def test_trigger_settings_match_the_latest_job_version(client, workspace):
+    rows = truth(workspace, """
+        SELECT workspace_id, job_id, "trigger".file_arrival.url, "trigger".continuous.enabled FROM lakeflow.jobs
+        QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1
+        AND ("trigger".file_arrival.url IS NOT NULL OR "trigger".continuous.enabled)
+        ORDER BY 1, 2 LIMIT 3""")
+    assert rows, "the workspace has file-arrival or continuous jobs"
+    for ws, job, url, continuous in rows:
+        node = gql(client, "query($id: ID!) { job(id: $id) { trigger { fileArrivalUrl continuous } } }",
+                   {"id": f"{ws}:{job}"})["data"]["job"]
+        assert node["trigger"]["fileArrivalUrl"] == url
+        if continuous:
+            assert node["trigger"]["continuous"] is True

@@ -40,6 +40,38 @@ class Schedule:
     )
 
 
+@strawberry.type(description="How a job is triggered besides a schedule, from its trigger settings.")
+class TriggerSettings:
+    file_arrival_url: str | None = strawberry.field(
+        description="The storage location whose new files trigger a run; null unless file-arrival triggered."
+    )
+    periodic_interval: int | None = strawberry.field(
+        description="Runs every `periodicInterval` `periodicUnits`; null unless periodic."
+    )
+    periodic_units: str | None = strawberry.field(description="HOURS, DAYS or WEEKS; null unless periodic.")
+    continuous: bool | None = strawberry.field(description="True for a continuous job; null when not recorded.")
+    table_names: list[str] = strawberry.field(
+        description="Tables whose updates trigger a run; empty unless table-update triggered."
+    )
+
+    @classmethod
+    def from_struct(cls, trigger: dict) -> "TriggerSettings | None":
+        file_arrival = trigger.get("file_arrival") or {}
+        periodic = trigger.get("periodic") or {}
+        continuous = trigger.get("continuous") or {}
+        table_update = trigger.get("table_update") or {}
+        settings = cls(
+            file_arrival_url=file_arrival.get("url"),
+            periodic_interval=periodic.get("interval"),
+            periodic_units=periodic.get("units"),
+            continuous=continuous.get("enabled"),
+            table_names=list(table_update.get("table_names") or []),
+        )
+        has_any = settings.file_arrival_url or settings.periodic_interval or settings.continuous is not None \
+            or settings.table_names
+        return settings if has_any else None
+
+
 @strawberry.type(description="A task of the job's current definition.")
 class JobTask:
     task_key: str = strawberry.field(description="The task's key, unique within the job.")
@@ -78,6 +110,10 @@ class Job:
         description="The cron schedule from the job's trigger settings; null when the job has none or the latest "
         "version does not record its trigger."
     )
+    trigger: TriggerSettings | None = strawberry.field(
+        description="File-arrival, periodic, continuous or table-update trigger settings; null when the job has none "
+        "of these or the latest version does not record its trigger."
+    )
     trigger_type: str | None = strawberry.field(
         description="The job's trigger type as system.lakeflow.jobs records it (e.g. CRON, FILE_ARRIVAL, "
         "CONTINUOUS); null when not recorded."
@@ -115,6 +151,7 @@ class Job:
             schedule=Schedule(**{k: schedule.get(k) for k in ("quartz_cron_expression", "timezone_id")})
             if schedule
             else None,
+            trigger=TriggerSettings.from_struct(trigger) if isinstance(trigger, dict) else None,
             trigger_type=row["trigger_type"],
             paused=row["paused"],
             timeout_seconds=row["timeout_seconds"],
