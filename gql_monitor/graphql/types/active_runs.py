@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -10,7 +10,7 @@ import strawberry
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import decode_cursor, encode_cursor
-from gql_monitor.graphql.types.common import PageInfo
+from gql_monitor.graphql.types.common import PageInfo, from_epoch_ms
 from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
 
 
@@ -45,7 +45,7 @@ class ActiveRun:
             run_id=str(run["run_id"]),
             job_id=strawberry.ID(f"{workspace_id}:{run.get('job_id')}"),
             run_name=run.get("run_name"),
-            start_time=datetime.fromtimestamp(start / 1000, tz=timezone.utc) if start else None,
+            start_time=from_epoch_ms(start),
             life_cycle_state=state.get("life_cycle_state"),
             state_message=state.get("state_message") or None,
             run_page_url=run.get("run_page_url"),

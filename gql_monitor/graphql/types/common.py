@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Generic, TypeVar
@@ -30,6 +30,11 @@ class TimeWindow:
 class Tag:
     key: str = strawberry.field(description="The tag's key.")
     value: str | None = strawberry.field(description="The tag's value; null when the tag has no value.")
+
+
+def from_epoch_ms(value) -> datetime | None:
+    """A Jobs API time (epoch milliseconds; 0 or absent while unknown) as a UTC datetime."""
+    return datetime.fromtimestamp(value / 1000, tz=timezone.utc) if value else None
 
 
 def tags_from_map(value) -> list[Tag]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -10,15 +10,18 @@ import strawberry
 from gql_monitor.costing import CostSummary
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
-from gql_monitor.graphql.types.common import Cost, CostAttribution, Tag, cost_from_summary, tags_from_map
+from gql_monitor.graphql.types.common import (
+    Cost,
+    CostAttribution,
+    Tag,
+    cost_from_summary,
+    from_epoch_ms,
+    tags_from_map,
+)
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.job import Job
     from gql_monitor.graphql.types.task_run import TaskRun
-
-
-def _ms(value) -> datetime | None:
-    return datetime.fromtimestamp(value / 1000, tz=timezone.utc) if value else None
 
 
 @strawberry.type(description="One attempt in a run's repair history (Jobs API).")
@@ -71,8 +74,8 @@ class RunLive:
                 RepairAttempt(
                     type=item.get("type", ""),
                     id=str(item["id"]) if item.get("id") is not None else None,
-                    start_time=_ms(item.get("start_time")),
-                    end_time=_ms(item.get("end_time")),
+                    start_time=from_epoch_ms(item.get("start_time")),
+                    end_time=from_epoch_ms(item.get("end_time")),
                     result_state=(item.get("state") or {}).get("result_state"),
                 )
                 for item in run.get("repair_history") or []
