@@ -23,6 +23,13 @@ class Principal:
         return f"user:{self.user_name}" if self.token is not None else "app"
 
     @property
+    def caller_key(self) -> str:
+        """The caller themselves, within their partition. What is computed for one caller as a whole (a GraphQL
+        response, which may hold `viewer`, allow-list outcomes or any field added later that depends on who asks) is
+        kept under this key, never under `partition` alone, which service-principal callers all share."""
+        return f"{self.partition}|caller:{self.user_name}"
+
+    @property
     def credential_key(self) -> str:
         """Distinguishes connections: a refreshed user token must not reuse a session opened with the old one."""
         if self.token is None:

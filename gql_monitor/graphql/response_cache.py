@@ -1,5 +1,10 @@
 """Whole responses, reused for the same caller, document, variables and window clock.
 
+Keyed by the caller (`Principal.caller_key`), not by the data partition: in service-principal mode every caller
+shares the app's data, but a response may hold fields that depend on who asks (`viewer`, anything added later), so a
+response is only ever reused for the caller it was computed for. Callers still share the answers underneath it
+(sources/cache.py, keyed by partition), so another caller's identical query sends no statement either.
+
 Resolving a dashboard's thousands of fields costs more than the cached answers it reads, so an identical query
 within the cache's lifetime is answered from its previous result without executing. Only error-free query results
 are kept; a response that used Jobs API answers lives as long as those (seconds), others as long as table answers.
@@ -29,7 +34,7 @@ class ResponseCache(SchemaExtension):
         key = None
         if cache is not None and ctx.result is None and ctx.operation_type == OperationType.QUERY and ctx.query:
             key = cache_key(
-                context.principal.partition,
+                context.principal.caller_key,
                 "graphql-response",
                 {"query": ctx.query, "variables": ctx.variables or {}, "operation": ctx.operation_name,
                  "clock": context.now},

@@ -29,25 +29,36 @@ class Caller:
     token: str | None
 
 
+@dataclass(frozen=True)
+class TokenOwner:
+    """Whom the workspace says a token belongs to: their user name, and every name they may be forwarded under."""
+
+    user_name: str
+    names: frozenset[str]
+
+    def is_named(self, name: str) -> bool:
+        return name.strip().lower() in self.names
+
+
 class TokenMemory:
-    """Validated tokens → user names, for a few minutes, keyed by a hash (tokens themselves are not kept)."""
+    """Validated tokens → their owners, for a few minutes, keyed by a hash (tokens themselves are not kept)."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[str, float]] = {}
+        self._entries: dict[str, tuple[TokenOwner, float]] = {}
 
-    def get(self, token: str) -> str | None:
+    def get(self, token: str) -> TokenOwner | None:
         entry = self._entries.get(self._key(token))
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
 
-    def put(self, token: str, user_name: str) -> None:
+    def put(self, token: str, owner: TokenOwner) -> None:
         if len(self._entries) >= TOKEN_MEMORY_SIZE:
             now = time.monotonic()
             self._entries = {k: v for k, v in self._entries.items() if v[1] >= now}
             if len(self._entries) >= TOKEN_MEMORY_SIZE:
                 self._entries.clear()
-        self._entries[self._key(token)] = (user_name, time.monotonic() + TOKEN_MEMORY_SECONDS)
+        self._entries[self._key(token)] = (owner, time.monotonic() + TOKEN_MEMORY_SECONDS)
 
     @staticmethod
     def _key(token: str) -> str:
@@ -74,31 +85,51 @@ def _is_loopback(request: Request) -> bool:
 async def identify(request: Request, services: Services, memory: TokenMemory) -> Caller:
     settings = services.settings
     if settings.in_databricks_app:
-        user = request.headers.get("x-forwarded-email") or request.headers.get("x-forwarded-preferred-username")
-        token = request.headers.get("x-forwarded-access-token") or _bearer(request)
-        if not user and token is None:
-            raise Unauthenticated("No identity from the Databricks Apps proxy.")
-        if user:
-            return Caller(user_name=user, token=token)
-    else:
-        token = _bearer(request)
-        if token is None and settings.demo_default_token and _is_loopback(request):
-            token = settings.demo_default_token
+        return await _behind_the_apps_proxy(request, services, memory)
+    token = _bearer(request)
+    if token is None and settings.demo_default_token and _is_loopback(request):
+        token = settings.demo_default_token
     if token is None:
         raise Unauthenticated("Send `Authorization: Bearer <token>` with a Databricks token.")
-    user = memory.get(token)
-    if user is None:
-        try:
-            me = await services.jobs_api.current_user(token)
-        except Unauthenticated:
-            raise Unauthenticated("The token was not accepted by the workspace (invalid or expired).") from None
-        except MonitorError as exc:
-            raise Unauthenticated(f"The token could not be checked: {exc}") from None
-        user = me.get("userName") or me.get("id")
-        if not user:
-            raise Unauthenticated("The workspace did not say whom the token belongs to.")
-        memory.put(token, user)
-    return Caller(user_name=user, token=token)
+    owner = await token_owner(token, services, memory)
+    return Caller(user_name=owner.user_name, token=token)
+
+
+async def _behind_the_apps_proxy(request: Request, services: Services, memory: TokenMemory) -> Caller:
+    forwarded = request.headers.get("x-forwarded-email") or request.headers.get("x-forwarded-preferred-username")
+    token = request.headers.get("x-forwarded-access-token") or _bearer(request)
+    if not forwarded and token is None:
+        raise Unauthenticated("No identity from the Databricks Apps proxy.")
+    if forwarded and (token is None or services.settings.data_access != "obo"):
+        # No user token is used for data (service-principal mode, or OBO without one, which principal_for refuses):
+        # the proxy's word is the only identity there is, and nothing per-user is fetched with a token.
+        return Caller(user_name=forwarded, token=token)
+    # The token is what the data will be fetched with, so it decides who this is: the forwarded name must be its
+    # owner's. Defence in depth behind the proxy: a forged header with someone else's or a garbage token gets nothing.
+    owner = await token_owner(token, services, memory)
+    if forwarded and not owner.is_named(forwarded):
+        raise Unauthenticated("The forwarded access token does not belong to the forwarded user.")
+    return Caller(user_name=owner.user_name, token=token)
+
+
+async def token_owner(token: str, services: Services, memory: TokenMemory) -> TokenOwner:
+    """Whom the workspace says the token belongs to (SCIM Me), checked once and remembered by the token's hash."""
+    owner = memory.get(token)
+    if owner is not None:
+        return owner
+    try:
+        me = await services.jobs_api.current_user(token)
+    except Unauthenticated:
+        raise Unauthenticated("The token was not accepted by the workspace (invalid or expired).") from None
+    except MonitorError as exc:
+        raise Unauthenticated(f"The token could not be checked: {exc}") from None
+    user = me.get("userName") or me.get("id")
+    if not user:
+        raise Unauthenticated("The workspace did not say whom the token belongs to.")
+    emails = [e.get("value") for e in me.get("emails") or () if isinstance(e, dict) and isinstance(e.get("value"), str)]
+    owner = TokenOwner(user_name=user, names=frozenset(n.strip().lower() for n in [str(user), *emails]))
+    memory.put(token, owner)
+    return owner
 
 
 def principal_for(caller: Caller, services: Services) -> Principal:

@@ -99,3 +99,70 @@ def test_inside_an_app_the_proxy_headers_identify_the_user(workspace):
         with httpx.Client(base_url=mon.base_url, headers={"X-Forwarded-Email": "admin@example.com"}) as client:
             response = client.post("/api/graphql", json={"query": "{ viewer { userName } }"})
         assert response.status_code == 401, "OBO without the user's token fails closed"
+
+
+VIEWER = "{ viewer { userName dataAccess } }"
+NAMES = {"local-admin": "admin@example.com", "local-analyst": ANALYST.user_name}
+
+
+@pytest.mark.parametrize("mode", ["obo", "service-principal"])
+def test_caller_dependent_fields_are_never_served_to_another_caller(workspace, mode):
+    """`viewer` (and anything else that depends on who asks) is answered for each caller, however the data is shared:
+    interleaved callers, each cold then warm, one after the other and at once."""
+    with RunningMonitor(monitor_settings(workspace, data_access=mode)) as mon:
+        seen = []
+        for token in ["local-admin", "local-analyst", "local-analyst", "local-admin", "local-admin", "local-analyst"]:
+            with mon.client(token=token) as client:
+                body = gql(client, VIEWER)
+            assert body["data"]["viewer"]["userName"] == NAMES[token], (mode, token, body)
+            seen.append((token, body["extensions"]["cost"]["cacheHits"]))
+        # The second ask of each caller was answered from the cache: the warm path was exercised, per caller.
+        assert seen[2] == ("local-analyst", 1) and seen[3] == ("local-admin", 1)
+
+        def ask(token: str) -> tuple[str, str]:
+            with mon.client(token=token) as client:
+                return token, gql(client, VIEWER)["data"]["viewer"]["userName"]
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, ["local-analyst", "local-admin"] * 8))
+    assert all(name == NAMES[token] for token, name in answers), answers
+
+
+def test_in_service_principal_mode_callers_share_answers_but_not_responses(workspace):
+    """The data is the app's for everyone, so a second caller's identical query sends no statement; but the whole
+    response, which may hold caller-dependent fields, is computed for them (its table answers come from the cache)."""
+    query = "{ viewer { userName } jobs(first: 3) { totalCount } }"
+    with RunningMonitor(monitor_settings(workspace, data_access="service-principal")) as mon:
+        with mon.client(token="local-admin") as client:
+            admin = gql(client, query)
+        with mon.client(token="local-analyst") as client:
+            analyst = gql(client, query)
+    assert admin["extensions"]["cost"]["warehouseStatements"] >= 1
+    assert analyst["extensions"]["cost"]["warehouseStatements"] == 0
+    assert analyst["data"]["viewer"]["userName"] == ANALYST.user_name
+    assert analyst["data"]["jobs"] == admin["data"]["jobs"]
+
+
+IN_APP_JOBS = "{ viewer { userName } jobs(first: 3) { totalCount } }"
+
+
+def test_inside_an_app_a_forwarded_token_must_belong_to_the_forwarded_user(workspace):
+    """Defence in depth behind the Apps proxy: the forwarded email is only believed with a token that the workspace
+    says is theirs, and per-user answers are keyed by that verified identity, never by the header."""
+    with RunningMonitor(monitor_settings(workspace, in_databricks_app=True)) as mon:
+        admin_headers = {"X-Forwarded-Email": "admin@example.com", "X-Forwarded-Access-Token": "local-admin"}
+        with httpx.Client(base_url=mon.base_url, headers=admin_headers) as client:
+            admin = gql(client, IN_APP_JOBS)  # warms the admin's answers and responses
+        assert admin["data"]["viewer"]["userName"] == "admin@example.com"
+        assert admin["data"]["jobs"]["totalCount"] > 0
+        for token in ["garbage", "local-analyst"]:
+            forged = {"X-Forwarded-Email": "admin@example.com", "X-Forwarded-Access-Token": token}
+            with httpx.Client(base_url=mon.base_url, headers=forged) as client:
+                response = client.post("/api/graphql", json={"query": IN_APP_JOBS})
+            assert response.status_code == 401, (token, response.text)
+            assert codes(response.json()) == {"UNAUTHENTICATED"} and response.json()["data"] is None
+        # Case and the preferred-username header do not matter; the token's owner does.
+        honest = {"X-Forwarded-Email": "Admin@Example.com", "X-Forwarded-Access-Token": "local-admin"}
+        with httpx.Client(base_url=mon.base_url, headers=honest) as client:
+            again = gql(client, IN_APP_JOBS)
+        assert again["data"] == admin["data"]
