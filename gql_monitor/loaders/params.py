@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+# How far before a window's start `_run_rollup.sql` looks for earlier slices of the runs it sees, to leave out runs
+# that started before the window. A running run's slices follow each other hourly, so an hour would do for runs that
+# cross the window start while running; the lookback is longer for repairs, which come after a gap. A repair made
+# more than this long after its run's previous attempt ended is taken for a run that starts at the repair. Only key
+# columns are read in the lookback, so it costs far less than the window itself.
+RUN_LOOKBACK = timedelta(days=7)
 
 # Parameters of runs.sql, each defaulting to "not filtered".
 RUN_FILTER_DEFAULTS: dict[str, Any] = {
@@ -42,8 +49,8 @@ JOB_FILTER_DEFAULTS: dict[str, Any] = {
 
 
 def window(start: datetime, end: datetime) -> dict[str, Any]:
-    """Runs (by start time) in [start, end)."""
-    return {"window_start": start, "window_end": end}
+    """Runs (by the start of their first slice) in [start, end)."""
+    return {"window_start": start, "window_end": end, "lookback_start": start - RUN_LOOKBACK}
 
 
 def usage_window(start: datetime, end: datetime) -> dict[str, Any]:

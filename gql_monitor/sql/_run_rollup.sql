@@ -1,11 +1,24 @@
 -- Shared CTEs: job runs assembled from their hourly timeline slices.
--- A run's slices all start at or after the run starts, so pruning slices at :window_start keeps every slice of every
--- run that started in the window. The outcome lives on end rows (result_state set); a repaired run has several end
--- rows under one run_id, and the latest one is the run's current outcome.
-run_slices AS (
-  SELECT *
+-- A run belongs to the window its FIRST slice starts in. Every slice of a run starts at or after the run starts, so
+-- the slices from :window_start on hold every slice of every run that started in the window. Runs that also have a
+-- slice in the lookback [:lookback_start, :window_start) started before the window and are left out: a running
+-- run's slices follow each other without a gap, so any lookback of an hour or more sees every run that crosses the
+-- window start while running; only a repair made more than the lookback after its previous attempt ended hides
+-- that attempt (see RUN_LOOKBACK in loaders/params.py). Only key columns are read in the lookback.
+-- The outcome lives on end rows (result_state set); a repaired run has several end rows under one run_id, and the
+-- latest one is the run's current outcome.
+runs_begun_earlier AS (
+  SELECT DISTINCT workspace_id, job_id, run_id
   FROM system.lakeflow.job_run_timeline
-  WHERE period_start_time >= :window_start
+  WHERE period_start_time >= :lookback_start
+    AND period_start_time < :window_start
+),
+run_slices AS (
+  SELECT s.*
+  FROM system.lakeflow.job_run_timeline s
+  LEFT ANTI JOIN runs_begun_earlier e
+    ON e.workspace_id = s.workspace_id AND e.job_id = s.job_id AND e.run_id = s.run_id
+  WHERE s.period_start_time >= :window_start
 ),
 run_end_rows AS (
   SELECT
