@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gql_monitor.costing import summarize
+from gql_monitor.costing import SubjectCosts
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows
 from gql_monitor.loaders.params import hour_floor, list_or_none, usage_window
 
@@ -14,8 +14,8 @@ def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
 
     async def load(segment, job_keys: list[str]) -> dict:
         rows = await fetch("cost_by_job", {"job_keys": job_keys, "run_keys": None, **usage_window(*segment)})
-        grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
-        return {key: summarize(grouped.get(key, [])) for key in job_keys}
+        costs = SubjectCosts(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
+        return {key: costs.of(key) for key in job_keys}
 
     return SegmentedLoader(load)
 
@@ -36,27 +36,26 @@ def cost_by_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
         rows = await fetch(
             "cost_by_run", {"run_keys": [key for key, _ in items], "job_keys": None, **_run_window(items, now)}
         )
-        grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['run_id']}")
-        return {item: summarize(grouped.get(item[0], [])) for item in items}
+        costs = SubjectCosts(rows, lambda row: f"{row['workspace_id']}:{row['run_id']}")
+        return {item: costs.of(item[0]) for item in items}
 
     return KeyedLoader(load)
 
 
 def cost_by_task_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
-    """Key item: (job run key, run start) → {task run id: CostSummary} for the attributable task runs."""
+    """Key item: (job run key, run start) → SubjectCosts keyed by task run id."""
 
     async def load(items: list[tuple[str, datetime]]) -> dict:
         rows = await fetch(
             "cost_by_task_run", {"run_keys": [key for key, _ in items], "job_keys": None, **_run_window(items, now)}
         )
-        grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_run_id']}")
-        result = {}
-        for item in items:
-            per_task = group_rows(grouped.get(item[0], []), lambda row: row["task_run_id"])
-            result[item] = {task: summarize(task_rows) for task, task_rows in per_task.items()}
-        return result
+        grouped = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_run_id']}"
+                             if row["row_kind"] != "billing" else None)
+        billing = grouped.get(None, [])
+        return {item: SubjectCosts([*grouped.get(item[0], []), *billing], lambda row: row["task_run_id"])
+                for item in items}
 
-    return KeyedLoader(load, missing={})
+    return KeyedLoader(load)
 
 
 async def fetch_costs_by_dimension(

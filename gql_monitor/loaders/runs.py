@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows, run_key
-from gql_monitor.costing import summarize
+from gql_monitor.costing import SubjectCosts
 from gql_monitor.loaders.costs import run_usage_window
 from gql_monitor.loaders.params import RUN_FILTER_DEFAULTS, window
 
@@ -38,14 +38,10 @@ def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
     async def load(segment, job_keys: list[str]) -> dict:
         _, start, _, _ = segment
         params = {**_page_params(segment, job_keys), **run_usage_window(start, now)}
-        rows = await fetch("run_page_costs", params)
-        by_job = group_rows(rows, lambda row: row["job_key"])
-        return {
-            job: {run: summarize(run_rows) for run, run_rows in group_rows(job_rows, lambda r: r["run_key"]).items()}
-            for job, job_rows in by_job.items()
-        }
+        costs = SubjectCosts(await fetch("run_page_costs", params), lambda row: row["run_key"])
+        return {job: costs for job in job_keys}
 
-    return SegmentedLoader(load, missing={})
+    return SegmentedLoader(load)
 
 
 def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader:

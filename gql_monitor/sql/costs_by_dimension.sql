@@ -1,8 +1,11 @@
 -- Account spend in a window grouped by one dimension (:dimension is one of a fixed set, chosen by a GraphQL enum),
 -- by day and SKU. Rows whose group is unknown (no job id, tag absent, no run-as) keep a NULL group: they are the
 -- unattributed remainder and are never dropped. `attributed_to_job` splits every group by whether a job owns it.
+-- Usage rows have row_kind 'usage'; one 'billing' row says how far billing has caught up.
 WITH
 -- @include _priced_usage
+,
+-- @include _billed_through
 , grouped AS (
   SELECT
     CASE :dimension
@@ -22,7 +25,10 @@ WITH
     AND (:skus IS NULL OR array_contains(:skus, sku_name))
     AND (:products IS NULL OR array_contains(:products, billing_origin_product))
 )
-SELECT group_key, attributed_to_job, usage_date, sku_name, usage_unit, currency_code, unit_price,
-       sum(usage_quantity) AS quantity
+SELECT 'usage' AS row_kind, group_key, attributed_to_job, usage_date, sku_name, usage_unit, currency_code, unit_price,
+       sum(usage_quantity) AS quantity, CAST(NULL AS TIMESTAMP) AS billed_through
 FROM grouped
 GROUP BY group_key, attributed_to_job, usage_date, sku_name, usage_unit, currency_code, unit_price
+UNION ALL
+SELECT 'billing', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, billed_through
+FROM billed

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import CHROMIUM, LAUNCH_ARGS, VIEWPORT, api, money, screenshot, ui_window_end, window
+from api.helpers import case, truth
 from conftest import RunningMonitor, monitor_settings
 
 pytestmark = pytest.mark.browser
@@ -168,6 +169,36 @@ def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
     tab.settled()
     assert page.inner_text("h1") == job["name"]
     assert page.evaluate("window.__noReload") is True
+
+
+def test_costs_that_are_unknown_are_words_never_zero(tab, admin, workspace):
+    """The planted all-purpose job's spend cannot be attributed, and a run after the last billed hour is not billed
+    yet: the pages say so in words, never $0.00 (docs/metrics.md, "Unknown is never zero")."""
+    ws, job, _ = case(workspace, "all_purpose_job")
+    page = tab.open(f"/jobs/{ws}:{job}")
+    page.wait_for_selector(".page.job[data-state=done]")
+    words = "not attributable (all-purpose compute)"
+    assert page.inner_text("#cost-tile .tile-value") == words
+    assert page.inner_text("#job-cost") == words
+    assert "unattributed remainder" in page.inner_text("#job-cost-unattributable")
+    run_costs = page.locator("#runs tbody tr td:last-child").all_inner_texts()
+    assert run_costs and set(run_costs) == {words}
+    assert "$0.00" not in page.inner_text("main")
+    screenshot(page, "job-all-purpose", full_page=True)
+
+    (billed,) = truth(workspace, "SELECT max(usage_end_time) FROM billing.usage")[0]
+    unbilled = truth(workspace, """SELECT r.workspace_id, r.run_id FROM lakeflow.job_run_timeline r
+        WHERE NOT EXISTS (SELECT 1 FROM lakeflow.job_task_run_timeline t, compute.clusters c
+                          WHERE t.workspace_id = r.workspace_id AND t.job_run_id = r.run_id
+                            AND c.workspace_id = t.workspace_id AND list_contains(t.compute_ids, c.cluster_id)
+                            AND c.cluster_source IN ('UI', 'API'))
+        GROUP BY ALL HAVING count(r.result_state) > 0 AND min(r.period_start_time) >= ? ORDER BY 1, 2 LIMIT 1""",
+                     [billed])
+    assert unbilled, "runs that started after the last billed hour"
+    page = tab.open(f"/runs/{unbilled[0][0]}:{unbilled[0][1]}")
+    page.wait_for_selector(".page.run[data-state=done]")
+    assert page.inner_text("#run-cost") == "not billed yet"
+    assert "$0.00" not in page.inner_text("#cost")
 
 
 def test_deep_links_reload_into_the_right_page(tab, admin):

@@ -64,3 +64,35 @@ export function humanize(code: string | null | undefined): string {
   if (!code) return "–";
   return code.replace(/_/g, " ").toLowerCase().replace(/^\w/, (c) => c.toUpperCase());
 }
+
+const NOT_ATTRIBUTABLE_BECAUSE: Record<string, string> = { ALL_PURPOSE_COMPUTE: "all-purpose compute" };
+
+interface CostFigure {
+  listCost: { amount: string; currency?: string };
+  attribution: string;
+  notAttributableReason: string | null;
+  complete: boolean;
+}
+
+/**
+ * A cost in words where an amount would mislead (docs/metrics.md, "Unknown is never zero"): spend that cannot be
+ * charged to the subject says why, and nothing billed yet says so; never "$0.00" for either. An amount billing has not
+ * caught up with says "so far".
+ */
+export function costText(cost: CostFigure): string {
+  const reason = cost.notAttributableReason ? NOT_ATTRIBUTABLE_BECAUSE[cost.notAttributableReason] ?? humanize(cost.notAttributableReason).toLowerCase() : null;
+  if (cost.attribution === "NOT_ATTRIBUTABLE") return `not attributable (${reason ?? "unknown compute"})`;
+  if (!cost.complete && Number(cost.listCost.amount) === 0) return "not billed yet";
+  let text = money(cost.listCost.amount, cost.listCost.currency ?? "USD");
+  if (!cost.complete) text += " so far";
+  if (reason) text += ` + ${reason}, not attributable`;
+  return text;
+}
+
+/** The hover text of a cost: how far billing has caught up, and where unattributable spend went. */
+export function costTitle(cost: CostFigure & { billedThrough: string | null }): string {
+  const parts = [cost.billedThrough ? `Billed through ${dateTime(cost.billedThrough)}` : "Nothing billed yet in this window"];
+  if (!cost.complete) parts.push("usage after that is not in this figure yet");
+  if (cost.notAttributableReason) parts.push("spend on all-purpose clusters carries no job id: it is in the unattributed remainder of Costs");
+  return parts.join("; ");
+}

@@ -4,6 +4,13 @@ export interface Money {
   amount: string;
   currency?: string;
 }
+/** What a cost figure is worth: who it could be charged to and whether billing has caught up (docs/metrics.md). */
+export interface CostStatus {
+  attribution: string;
+  notAttributableReason: string | null;
+  billedThrough: string | null;
+  complete: boolean;
+}
 export interface TimeWindow {
   start: string;
   end: string;
@@ -61,6 +68,8 @@ export interface SpendSummary {
   total: Money;
   attributedToJobs: Money;
   unattributedToJobs: Money;
+  billedThrough: string | null;
+  complete: boolean;
 }
 
 export interface JobRow {
@@ -69,7 +78,7 @@ export interface JobRow {
   workspace: { id: string; name: string | null };
   lastRun: { id: string; resultState: string | null; inProgress: boolean; startTime: string } | null;
   runStats: { totalRuns: number; successRate: number | null; duration: { p95: number | null } };
-  cost: { listCost: Money };
+  cost: CostStatus & { listCost: Money };
 }
 
 export interface SkuCost {
@@ -90,7 +99,7 @@ export interface JobRun {
   terminationCode: string | null;
   triggerType: string | null;
   repairCount: number;
-  cost: { listCost: Money };
+  cost: CostStatus & { listCost: Money };
 }
 
 export interface TrendPoint {
@@ -129,7 +138,7 @@ export interface JobDetail {
     byResultState: { resultState: string | null; count: number }[];
     duration: { p50: number | null; p90: number | null; p95: number | null; max: number | null };
   };
-  cost: {
+  cost: CostStatus & {
     window: TimeWindow;
     dbus: string;
     unpricedQuantity: string;
@@ -151,7 +160,7 @@ export interface TaskRun {
   durationSeconds: number | null;
   dependsOn: string[];
   errorMessage: string | null;
-  cost: { listCost: Money } | null;
+  cost: (CostStatus & { listCost: Money }) | null;
 }
 
 export interface RunDetail {
@@ -178,11 +187,10 @@ export interface RunDetail {
   jobParameters: Tag[];
   computeIds: string[];
   tasks: TaskRun[];
-  cost: {
+  cost: CostStatus & {
     window: TimeWindow;
     dbus: string;
     unpricedQuantity: string;
-    attribution: string;
     listCost: Money;
     bySku: SkuCost[];
   };
@@ -210,7 +218,7 @@ export interface CostGroup {
   key: string | null;
   label: string | null;
   unattributed: boolean;
-  cost: { dbus: string; unpricedQuantity: string; listCost: Money };
+  cost: CostStatus & { dbus: string; unpricedQuantity: string; listCost: Money };
 }
 
 export interface CostBreakdown {
@@ -220,4 +228,6 @@ export interface CostBreakdown {
   attributedToJobs: Money;
   unattributedToJobs: Money;
   groups: CostGroup[];
+  billedThrough: string | null;
+  complete: boolean;
 }

@@ -2,6 +2,8 @@
 
 import { errorCode, type GqlError } from "./api";
 import { h, safeUrl, type Child } from "./dom";
+import { costText, costTitle } from "./format";
+import type { CostStatus, Money } from "./types";
 import { segment } from "./router";
 
 export function title(text: string, ...after: Child[]): HTMLElement {
@@ -146,4 +148,11 @@ export function loading(text = "Loading…"): HTMLElement {
 export function windowText(window: { start: string; end: string } | null | undefined): string {
   if (!window) return "";
   return `${window.start.slice(0, 10)} to ${window.end.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** A cost as a table cell or fact: the amount, or words where an amount would mislead, with billing's horizon on hover. */
+export function costCell(cost: CostStatus & { listCost: Money }): HTMLElement {
+  const text = costText(cost);
+  const worded = cost.attribution === "NOT_ATTRIBUTABLE" || text === "not billed yet";
+  return h("span", { class: worded ? "cost-words" : "cost", title: costTitle(cost), "data-complete": String(cost.complete) }, text);
 }

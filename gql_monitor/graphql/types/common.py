@@ -44,13 +44,33 @@ def tags_from_map(value) -> list[Tag]:
     return sorted((Tag(key=k, value=v) for k, v in pairs), key=lambda tag: tag.key)
 
 
-@strawberry.enum(description="How a cost was attributed to its subject.")
+@strawberry.enum(description="How a cost was attributed to its subject (see docs/metrics.md).")
 class CostAttribution(Enum):
-    JOB_USAGE = "JOB_USAGE"
-    JOB_RUN_USAGE = "JOB_RUN_USAGE"
-    EXCLUSIVE_CLUSTER = "EXCLUSIVE_CLUSTER"
-    NOT_ATTRIBUTABLE = "NOT_ATTRIBUTABLE"
-    GROUPED_USAGE = "GROUPED_USAGE"
+    JOB_USAGE = strawberry.enum_value("JOB_USAGE", description="Job.cost: usage records carrying the job's id.")
+    JOB_RUN_USAGE = strawberry.enum_value(
+        "JOB_RUN_USAGE", description="Run.cost: usage records carrying the run's id (usage_metadata.job_run_id)."
+    )
+    EXCLUSIVE_CLUSTER = strawberry.enum_value(
+        "EXCLUSIVE_CLUSTER", description="TaskRun.cost: the run's usage on a cluster no other task run of it used."
+    )
+    NOT_ATTRIBUTABLE = strawberry.enum_value(
+        "NOT_ATTRIBUTABLE",
+        description="Every task run of the subject in the window ran on compute whose usage names no job "
+        "(`notAttributableReason` says which): `listCost` is not what it cost; its spend is in the account's "
+        "unattributed remainder (`costs.unattributedToJobs`).",
+    )
+    GROUPED_USAGE = strawberry.enum_value(
+        "GROUPED_USAGE", description="A group of `costs`: usage records by the grouping's dimension."
+    )
+
+
+@strawberry.enum(description="Why spend cannot be tied to a job, run or task run.")
+class CostNotAttributableReason(Enum):
+    ALL_PURPOSE_COMPUTE = strawberry.enum_value(
+        "ALL_PURPOSE_COMPUTE",
+        description="It ran on an all-purpose cluster (cluster_source UI or API); usage on such clusters is billed "
+        "per cluster, with no job or run id.",
+    )
 
 
 @strawberry.type(description="Spend on one SKU.")
@@ -85,25 +105,55 @@ class Cost:
     unpriced_quantity: Decimal = strawberry.field(
         description="Usage with no list price in force; not included in `listCost`, shown so nothing is hidden."
     )
-    attribution: CostAttribution = strawberry.field(description="How the usage was tied to the subject.")
+    attribution: CostAttribution = strawberry.field(
+        description="How the usage was tied to the subject; NOT_ATTRIBUTABLE when none of it can be."
+    )
+    not_attributable_reason: CostNotAttributableReason | None = strawberry.field(
+        description="Why some or all of the subject's spend cannot be tied to it (with attribution NOT_ATTRIBUTABLE: "
+        "all of it; otherwise: the part of its task runs this names); null when all of it can."
+    )
+    billed_through: datetime | None = strawberry.field(
+        description="End of the newest usage record in system.billing.usage (its latest billed hour, account-wide); "
+        "usage after it is not billed yet. Null when nothing is billed from the window's start on."
+    )
+    complete: bool = strawberry.field(
+        description="Billing has caught up with the subject: `billedThrough` is at or after the end of everything "
+        "it ran in the window (job: its latest task run there, or the window's end while one is open; run and task "
+        "run: their end, never while in progress; group: the window's end). A subject that ran nothing is "
+        "complete. Says nothing about attribution."
+    )
     by_sku: list[SkuCost] = strawberry.field(description="Spend per SKU, most expensive first (then by name).")
     daily: list[DailyCost] = strawberry.field(
         description="Spend per UTC usage day, oldest first; days with neither priced nor DBU usage are left out."
     )
 
 
-def cost_from_summary(summary: CostSummary, start: datetime, end: datetime, attribution: CostAttribution) -> Cost:
+# The billing horizon of a subject still running: billing never covers it.
+OPEN = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def cost_from_summary(
+    summary: CostSummary, start: datetime, end: datetime, attribution: CostAttribution, horizon: datetime | None
+) -> Cost:
+    """`horizon`: where billing must reach for the figure to be whole (None: nothing ran; OPEN: still running)."""
     currency = summary.currency
 
     def money(amount: Decimal) -> Money:
         return Money(amount=quantize(amount), currency=currency)
 
+    billed = summary.billed_through
+    all_purpose = summary.all_purpose_task_runs > 0
+    if all_purpose and summary.all_purpose_task_runs == summary.task_runs:
+        attribution = CostAttribution.NOT_ATTRIBUTABLE
     return Cost(
         window=TimeWindow(start=start, end=end),
         dbus=summary.dbus,
         list_cost=money(summary.amount),
         unpriced_quantity=summary.unpriced_quantity,
         attribution=attribution,
+        not_attributable_reason=CostNotAttributableReason.ALL_PURPOSE_COMPUTE if all_purpose else None,
+        billed_through=billed,
+        complete=horizon is None or (billed is not None and billed >= horizon),
         by_sku=[
             SkuCost(sku_name=s.sku_name, usage_unit=s.usage_unit, quantity=s.quantity, list_cost=money(s.amount))
             for s in sorted(summary.by_sku.values(), key=lambda s: (-s.amount, s.sku_name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from gql_monitor.costing import CostSummary, quantize
@@ -42,6 +44,13 @@ class CostBreakdown:
         description="Spend on usage no job can be charged for (all-purpose compute, DLT, SQL warehouses, ...)."
     )
     groups: list[CostGroup] = strawberry.field(description="Most expensive first; the unattributed group is last.")
+    billed_through: datetime | None = strawberry.field(
+        description="End of the newest usage record in system.billing.usage; usage after it is not in these figures "
+        "yet. Null when nothing is billed from the window's start on."
+    )
+    complete: bool = strawberry.field(
+        description="Billing has caught up with the whole window: `billedThrough` is at or after its end."
+    )
 
 
 async def resolve_costs(
@@ -60,17 +69,20 @@ async def resolve_costs(
     )
     total, attributed, unattributed = CostSummary(), CostSummary(), CostSummary()
     per_group: dict = {}
+    billed = next((row["billed_through"] for row in rows if row["row_kind"] == "billing"), None)
     for row in rows:
+        if row["row_kind"] == "billing":
+            continue
         total.add(row)
         (attributed if row["attributed_to_job"] else unattributed).add(row)
-        per_group.setdefault(row["group_key"], CostSummary()).add(row)
+        per_group.setdefault(row["group_key"], CostSummary(billed_through=billed)).add(row)
     labels = await _labels(info, group_by, [key for key in per_group if key is not None])
     groups = [
         CostGroup(
             key=key,
             label=labels.get(key, key),
             unattributed=key is None,
-            cost=cost_from_summary(summary, start, end, CostAttribution.GROUPED_USAGE),
+            cost=cost_from_summary(summary, start, end, CostAttribution.GROUPED_USAGE, end),
         )
         for key, summary in per_group.items()
     ]
@@ -84,6 +96,8 @@ async def resolve_costs(
         attributed_to_jobs=Money(amount=quantize(attributed.amount), currency=total.currency),
         unattributed_to_jobs=Money(amount=quantize(unattributed.amount), currency=total.currency),
         groups=groups,
+        billed_through=billed,
+        complete=billed is not None and billed >= end,
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from gql_monitor.costing import CostSummary
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import (
     FirstArgument,
@@ -225,7 +226,15 @@ class Job:
     ) -> Cost:
         start, end = resolve_window(window, info.context.now)
         summary = await info.context.loaders.cost_by_job.load((str(self.id), (start, end)))
-        return cost_from_summary(summary, start, end, CostAttribution.JOB_USAGE)
+        return cost_from_summary(summary, start, end, CostAttribution.JOB_USAGE, job_billing_horizon(summary, end))
+
+
+def job_billing_horizon(summary: CostSummary, end: datetime) -> datetime | None:
+    """Billing covers a job's window once it reaches its latest task run's end, or the window's end while a task run
+    is open (or when usage shows activity the timeline does not); a job that ran nothing waits for nothing."""
+    if summary.open_task_runs or (summary.last_end is None and summary.by_sku):
+        return end
+    return min(end, summary.last_end) if summary.last_end else None
 
 
 async def load_job(info: Info, job_id: str) -> Job | None:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gql_monitor.costing import CostSummary
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
 from gql_monitor.graphql.types.common import (
+    OPEN,
     Cost,
     CostAttribution,
     Tag,
@@ -199,11 +199,12 @@ class Run:
     @strawberry.field(description="What this run cost (usage records carrying its job_run_id).")
     async def cost(self, info: Info) -> Cost:
         if self.prefetched_cost is not None:
-            summary = (await self.prefetched_cost).get(str(self.id)) or CostSummary()
+            summary = (await self.prefetched_cost).of(str(self.id))
         else:
             summary = await info.context.loaders.cost_by_run.load(self._start_key)
         start = self.start_time.replace(minute=0, second=0, microsecond=0)
-        return cost_from_summary(summary, start, info.context.now + timedelta(hours=1), CostAttribution.JOB_RUN_USAGE)
+        return cost_from_summary(summary, start, info.context.now + timedelta(hours=1), CostAttribution.JOB_RUN_USAGE,
+                                 self.end_time or OPEN)
 
     @strawberry.field(description="Live state, error message, run page and repair history from the Jobs API. Null "
                                   "when the run is not in this workspace or the Jobs API no longer holds it.")

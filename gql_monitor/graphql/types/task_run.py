@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.types.common import Cost, CostAttribution, cost_from_summary
+from gql_monitor.graphql.types.common import OPEN, Cost, CostAttribution, cost_from_summary
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
@@ -79,16 +79,17 @@ class TaskRun:
         return []
 
     @strawberry.field(description="Spend of this task run where it is attributable: usage on a cluster used by no "
-                                  "other task of the run. Null otherwise (serverless or shared compute: see the "
-                                  "run's cost).")
+                                  "other task of the run (attribution EXCLUSIVE_CLUSTER, also before it is billed); "
+                                  "on an all-purpose cluster: attribution NOT_ATTRIBUTABLE. Null otherwise "
+                                  "(serverless or shared compute: see the run's cost).")
     async def cost(self, info: Info) -> Cost | None:
         per_task = await info.context.loaders.cost_by_task_run.load(self.parent._start_key)
-        summary = per_task.get(self.run_id)
-        if summary is None:
+        summary = per_task.of(self.run_id)
+        if not (summary.exclusive_clusters or summary.all_purpose_task_runs or summary.by_sku):
             return None
         start = self.start_time.replace(minute=0, second=0, microsecond=0)
         return cost_from_summary(summary, start, info.context.now + timedelta(hours=1),
-                                 CostAttribution.EXCLUSIVE_CLUSTER)
+                                 CostAttribution.EXCLUSIVE_CLUSTER, self.end_time or OPEN)
 
     @strawberry.field(description="The error of a failed task run, from the Jobs API's run output. Null for runs "
                                   "that did not fail or are outside this workspace.")

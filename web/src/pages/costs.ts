@@ -5,7 +5,7 @@ import { query } from "../api";
 import { dailyBars } from "../chart";
 import { toCsv, download } from "../csv";
 import { h } from "../dom";
-import { count, money, percent, quantity } from "../format";
+import { costTitle, count, dateTime, money, percent, quantity } from "../format";
 import COSTS from "../graphql/Costs.graphql";
 import { navigate, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
@@ -114,7 +114,8 @@ export async function costs(route: Route): Promise<View> {
         label,
         ...(showKey ? [g.key && g.key !== g.label ? h("code", null, g.key) : ""] : []),
         quantity(g.cost.dbus),
-        money(g.cost.listCost.amount, g.cost.listCost.currency ?? currency),
+        // A group exists only for billed usage, so its amount is what is billed; the lag note above says the rest.
+        h("span", { title: costTitle(g.cost) }, money(g.cost.listCost.amount, g.cost.listCost.currency ?? currency)),
         h("span", { class: "share" }, h("span", { class: "share-track" }, bar), percent(part)),
       ],
     };
@@ -166,7 +167,11 @@ export async function costs(route: Route): Promise<View> {
     ["Attributed to jobs", money(breakdown.attributedToJobs.amount, currency)],
     ["Unattributed to jobs", h("span", { class: "unattributed-text" }, money(breakdown.unattributedToJobs.amount, currency), unattributedShare === null ? null : ` (${percent(unattributedShare)})`)],
     ["Window", windowText(breakdown.window)],
+    ["Billed through", breakdown.billedThrough ? dateTime(breakdown.billedThrough) : "nothing billed yet"],
   ]);
+  const lag = breakdown.complete
+    ? null
+    : h("p", { class: "hint", id: "costs-billing-lag" }, "Billing has not caught up with the end of the window: usage after ", breakdown.billedThrough ? dateTime(breakdown.billedThrough) : "its start", " is not in these figures yet.");
 
   const node = h(
     "div",
@@ -175,6 +180,7 @@ export async function costs(route: Route): Promise<View> {
     form,
     errorBox(r.errors, true),
     summary,
+    lag,
     h("div", { class: "toolbar" }, exportButton, h("span", { class: "hint" }, "The export holds every group with exact amounts.")),
     by === "DAY" && groups.length
       ? h("figure", { class: "chart-figure" }, dailyBars(groups.map((g) => ({ date: g.key ?? "", listCost: g.cost.listCost })), "Spend per day"), h("figcaption", null, "Spend per UTC usage day at list price."))

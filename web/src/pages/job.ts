@@ -3,12 +3,12 @@
 import { query } from "../api";
 import { dailyBars, durationTrend } from "../chart";
 import { h } from "../dom";
-import { count, dateTime, duration, humanize, money, percent, quantity } from "../format";
+import { costText, count, dateTime, duration, humanize, money, percent, quantity } from "../format";
 import JOB from "../graphql/Job.graphql";
 import { segment, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
 import type { JobDetail } from "../types";
-import { crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
+import { costCell, crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const RUNS_PAGE = 25;
 const WINDOW_DAYS = 30;
@@ -29,7 +29,6 @@ export async function job(route: Route): Promise<View> {
   const name = j.name ?? `Job ${j.jobId}`;
   const base = `/jobs/${segment(j.id)}`;
   const stats = j.runStats;
-  const currency = j.cost.listCost.currency ?? "USD";
 
   const about = facts([
     ["Workspace", j.workspace.name ? `${j.workspace.name} (${j.workspace.id})` : j.workspace.id],
@@ -54,7 +53,7 @@ export async function job(route: Route): Promise<View> {
     tile("Runs", count(stats.totalRuns), `${count(stats.inProgress)} in progress`),
     tile("Success rate", percent(stats.successRate), `${count(stats.succeeded)} succeeded, ${count(stats.failed)} failed`, stats.failed ? "bad" : "ok"),
     tile("p50 / p95 duration", `${duration(stats.duration.p50)} / ${duration(stats.duration.p95)}`, `p90 ${duration(stats.duration.p90)}, max ${duration(stats.duration.max)}`),
-    tile("Cost", money(j.cost.listCost.amount, currency), `${quantity(j.cost.dbus)} DBU`),
+    tile("Cost", costText(j.cost), `${quantity(j.cost.dbus)} DBU`, "cost-tile"),
   );
   const byState = h("ul", { class: "states", "aria-label": "Runs by result state" }, stats.byResultState.map((b) => h("li", null, stateBadge(b.resultState, b.resultState === null), " ", count(b.count))));
 
@@ -79,7 +78,7 @@ export async function job(route: Route): Promise<View> {
       duration(run.durationSeconds),
       run.repairCount ? count(run.repairCount) : "–",
       humanize(run.triggerType),
-      money(run.cost.listCost.amount, run.cost.listCost.currency),
+      costCell(run.cost),
     ],
   }));
   const runsTable = runs.nodes.length
@@ -115,10 +114,14 @@ export async function job(route: Route): Promise<View> {
     panel("tasks", "Tasks", tasks),
     panel("cost", `Cost, ${windowText(j.cost.window)}`,
       facts([
-        ["List cost", h("strong", null, money(j.cost.listCost.amount, currency))],
+        ["List cost", h("strong", { id: "job-cost" }, costCell(j.cost))],
         ["DBUs", quantity(j.cost.dbus)],
+        ["Billed through", j.cost.billedThrough ? dateTime(j.cost.billedThrough) : "nothing billed yet"],
         ["Unpriced usage", Number(j.cost.unpricedQuantity) ? quantity(j.cost.unpricedQuantity) : "none"],
       ]),
+      j.cost.notAttributableReason
+        ? h("p", { class: "hint", id: "job-cost-unattributable" }, j.cost.attribution === "NOT_ATTRIBUTABLE" ? "This job's runs" : "Some of this job's runs", " used all-purpose clusters, which are billed per cluster with no job id: that spend is in the unattributed remainder of ", h("a", { href: "/costs" }, "Costs"), ", not here.")
+        : null,
       skus, daily),
   );
   return { title: name, node };

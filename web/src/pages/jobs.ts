@@ -2,13 +2,13 @@
 
 import { query } from "../api";
 import { h } from "../dom";
-import { count, dateTime, duration, money, percent } from "../format";
+import { count, dateTime, duration, percent } from "../format";
 import JOBS from "../graphql/Jobs.graphql";
 import type { Route, View } from "../router";
 import { navigate } from "../router";
 import { lastDays, session, type Session } from "../session";
 import type { JobRow, PageInfo } from "../types";
-import { empty, errorBox, jobLink, loading, pager, runHref, stateBadge, table, title } from "../ui";
+import { costCell, empty, errorBox, jobLink, loading, pager, runHref, stateBadge, table, title } from "../ui";
 
 const PAGE_SIZE = 25;
 const STATS_DAYS = 30;
@@ -90,7 +90,7 @@ async function load(results: HTMLElement, q: string, after: string | null, from:
           : "no runs",
         h("span", { class: "stacked" }, percent(stats.successRate), h("span", { class: "sub" }, `${count(stats.totalRuns)} runs`)),
         duration(stats.duration.p95),
-        money(job.cost.listCost.amount, job.cost.listCost.currency),
+        costCell(job.cost),
       ],
     };
   });

@@ -178,7 +178,8 @@ function renderSpend(section: HTMLElement, total: HTMLElement, unattributed: HTM
   const currency = costs.total.currency ?? "USD";
   const all = Number(costs.total.amount);
   const share = all > 0 ? Number(costs.unattributedToJobs.amount) / all : null;
-  setTile(total, money(costs.total.amount, currency), windowText(costs.window));
+  const unbilled = !costs.complete && Number(costs.total.amount) === 0;
+  setTile(total, unbilled ? "not billed yet" : money(costs.total.amount, currency), windowText(costs.window));
   setTile(unattributed, money(costs.unattributedToJobs.amount, currency), share === null ? undefined : `${percent(share)} of spend`, "warn");
   const bar = h(
     "div",
@@ -197,6 +198,7 @@ function renderSpend(section: HTMLElement, total: HTMLElement, unattributed: HTM
       ["Attributed to jobs", h("span", { id: "spend-attributed" }, money(costs.attributedToJobs.amount, currency))],
       ["Unattributed", h("span", { id: "spend-unattributed", class: "unattributed-text" }, money(costs.unattributedToJobs.amount, currency), share === null ? null : ` (${percent(share)})`)],
       ["Window", windowText(costs.window)],
+      ["Billed through", costs.billedThrough ? dateTime(costs.billedThrough) : "nothing billed yet"],
     ]),
     bar,
     h("p", { class: "hint" }, "Unattributed: all-purpose compute, DLT, SQL warehouses and other usage no job can be charged for. ", h("a", { href: "/costs" }, "See the breakdown »")),

@@ -7,7 +7,7 @@ import RUN from "../graphql/Run.graphql";
 import type { Route, View } from "../router";
 import { lastDays, session } from "../session";
 import type { RunDetail } from "../types";
-import { crumbs, databricksLink, empty, errorBox, facts, jobLink, panel, stateBadge, table, title, windowText } from "../ui";
+import { costCell, crumbs, databricksLink, empty, errorBox, facts, jobLink, panel, stateBadge, table, title, windowText } from "../ui";
 
 const TYPICAL_DAYS = 30;
 
@@ -104,7 +104,7 @@ export async function run(route: Route): Promise<View> {
         humanize(t.terminationCode),
         h("span", { class: "nowrap" }, dateTime(t.startTime)),
         duration(t.durationSeconds),
-        t.cost ? money(t.cost.listCost.amount, t.cost.listCost.currency) : h("span", { class: "sub", title: "Serverless or shared compute: see the run's cost" }, "shared"),
+        t.cost ? costCell(t.cost) : h("span", { class: "sub", title: "Serverless or shared compute: see the run's cost" }, "shared"),
         t.errorMessage ? h("pre", { class: "task-error" }, t.errorMessage) : "–",
       ],
     }));
@@ -132,7 +132,8 @@ export async function run(route: Route): Promise<View> {
     "cost",
     "Cost",
     facts([
-      ["List cost", h("strong", null, money(c.listCost.amount, c.listCost.currency))],
+      ["List cost", h("strong", { id: "run-cost" }, costCell(c))],
+      ["Billed through", c.billedThrough ? dateTime(c.billedThrough) : "nothing billed yet"],
       ["DBUs", quantity(c.dbus)],
       ["Unpriced usage", Number(c.unpricedQuantity) ? quantity(c.unpricedQuantity) : "none"],
       ["Attribution", humanize(c.attribution)],
