@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from strawberry.dataloader import DataLoader
-
-from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, SharedLoader
 from gql_monitor.loaders.costs import cost_by_job_loader, cost_by_run_loader, cost_by_task_run_loader
 from gql_monitor.loaders.jobs import jobs_by_key_loader
 from gql_monitor.loaders.live import run_details_loader, run_output_loader
@@ -37,9 +35,9 @@ class Loaders:
     cost_by_job: SegmentedLoader
     cost_by_run: KeyedLoader
     cost_by_task_run: KeyedLoader
-    workspace: DataLoader
-    run_details: DataLoader
-    run_output: DataLoader
+    workspace: SharedLoader
+    run_details: SharedLoader
+    run_output: SharedLoader
 
 
 def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Loaders:

@@ -3,13 +3,17 @@
 A segmented loader's key is (item, segment): keys of one segment share everything but the item (same window, same
 filter, same page size), so each segment is one warehouse statement over all its items, and the segments of one
 batch run concurrently. A keyed loader has one segment: every key of a batch goes into one statement.
+
+Every loader is a SharedLoader: its answers are awaited by many fields at once (the loader deduplicates keys, and a
+page's look-ahead is awaited by every run of the page), and graphql-core cancels the sibling fields of a field whose
+error nulls their parent. A cancelled field must stop waiting without cancelling the answer the others wait for.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import Any, Awaitable, Callable, Hashable, Iterable
+from typing import Any, Awaitable, Callable, Generator, Hashable, Iterable
 
 from strawberry.dataloader import DataLoader
 
@@ -17,7 +21,29 @@ Row = dict[str, Any]
 Fetch = Callable[[str, dict], Awaitable[list[Row]]]
 
 
-class SegmentedLoader(DataLoader):
+class Shared:
+    """A loader's answer that any number of fields may await, each await shielded from the others' cancellation."""
+
+    __slots__ = ("_future",)
+
+    def __init__(self, future: asyncio.Future) -> None:
+        self._future = future
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return asyncio.shield(self._future).__await__()
+
+
+class SharedLoader(DataLoader):
+    """A DataLoader whose answers survive the cancellation of any one awaiter (see the module's docstring)."""
+
+    def load(self, key: Any) -> Shared:  # type: ignore[override]
+        return Shared(super().load(key))
+
+    def load_many(self, keys: Iterable[Any]) -> Awaitable[list[Any]]:
+        return asyncio.gather(*(asyncio.shield(super(SharedLoader, self).load(key)) for key in keys))
+
+
+class SegmentedLoader(SharedLoader):
     """DataLoader over `(item, segment)` keys; `load_segment(segment, items)` returns {item: result}."""
 
     def __init__(self, load_segment: Callable[[Hashable, list], Awaitable[dict]], missing: Any = None) -> None:
@@ -32,7 +58,7 @@ class SegmentedLoader(DataLoader):
         super().__init__(load_fn=load_fn)
 
 
-class KeyedLoader(DataLoader):
+class KeyedLoader(SharedLoader):
     """DataLoader whose keys are the items themselves; `load_items(items)` returns {item: result}."""
 
     def __init__(self, load_items: Callable[[list], Awaitable[dict]], missing: Any = None) -> None:

@@ -6,23 +6,23 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable, Callable
 
-from strawberry.dataloader import DataLoader
+from gql_monitor.loaders.batching import SharedLoader
 
 JsonObject = dict
 Get = Callable[[int], Awaitable[JsonObject | None]]
 
 
-def _per_id_loader(get: Get) -> DataLoader:
+def _per_id_loader(get: Get) -> SharedLoader:
     async def load(ids: list[int]) -> list[JsonObject | None | BaseException]:
         # One failing call fails only its own key: the other runs keep their live fields.
         return list(await asyncio.gather(*(get(run_id) for run_id in ids), return_exceptions=True))
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
-def run_details_loader(get_run: Get) -> DataLoader:
+def run_details_loader(get_run: Get) -> SharedLoader:
     return _per_id_loader(get_run)
 
 
-def run_output_loader(get_run_output: Get) -> DataLoader:
+def run_output_loader(get_run_output: Get) -> SharedLoader:
     return _per_id_loader(get_run_output)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from strawberry.dataloader import DataLoader
 
-from gql_monitor.loaders.batching import Fetch
+from gql_monitor.loaders.batching import Fetch, SharedLoader
 
 
-def workspaces_loader(fetch: Fetch) -> DataLoader:
+def workspaces_loader(fetch: Fetch) -> SharedLoader:
     async def load(ids: list[str]) -> list[dict | None]:
         rows = {row["workspace_id"]: row for row in await fetch("workspaces", {})}
         return [rows.get(workspace_id) for workspace_id in ids]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 async def fetch_freshness(fetch: Fetch, now: datetime) -> dict:

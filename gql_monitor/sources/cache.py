@@ -83,7 +83,13 @@ class AnswerCache:
             return value
         pending = self._in_flight.get(key)
         if pending is not None:
-            fetched_at, value = await asyncio.shield(pending)
+            try:
+                fetched_at, value = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                # The request computing it was cancelled, not this one: compute it here instead.
+                if pending.cancelled() and not asyncio.current_task().cancelling():
+                    return await self.get_or_compute(key, ttl_seconds, compute, stats)
+                raise
             if stats is not None:
                 stats.note_cache_hit(fetched_at)
             return value
@@ -95,6 +101,9 @@ class AnswerCache:
             await self._set(key, entry, ttl_seconds)
             future.set_result(entry)
             return value
+        except asyncio.CancelledError:
+            future.cancel()  # waiters of other requests compute it themselves rather than inherit the cancellation
+            raise
         except BaseException as exc:
             # Failures are not cached: the next request tries again.
             future.set_exception(exc)
