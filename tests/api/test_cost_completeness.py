@@ -190,3 +190,26 @@ def test_cost_groups_are_complete_only_once_billing_covers_the_window(client, wo
     past = gql(client, query, {"w": {"start": (billed - timedelta(days=2)).isoformat(),
                                      "end": billed.isoformat()}})["data"]["costs"]
     assert past["complete"] is True and {g["cost"]["complete"] for g in past["groups"]} == {True}
+
+
+def test_a_task_run_alone_on_its_job_cluster_has_a_cost_before_it_is_billed(client, workspace):
+    billed = billed_through(workspace)
+    alone = truth(workspace, """
+        WITH t AS (SELECT DISTINCT workspace_id, job_run_id, run_id, unnest(compute_ids) AS cluster_id,
+                          min(period_start_time) OVER (PARTITION BY workspace_id, run_id) AS started
+                   FROM lakeflow.job_task_run_timeline),
+             sole AS (SELECT t.workspace_id, t.job_run_id, any_value(t.run_id) AS task_run_id,
+                             min(t.started) AS started
+                      FROM t JOIN compute.clusters c ON c.workspace_id = t.workspace_id AND c.cluster_id = t.cluster_id
+                      WHERE c.cluster_source = 'JOB'
+                      GROUP BY t.workspace_id, t.job_run_id, t.cluster_id HAVING count(DISTINCT t.run_id) = 1)
+        SELECT workspace_id, job_run_id, task_run_id FROM sole WHERE started >= ? ORDER BY 1, 2, 3 LIMIT 1""",
+                  [billed])
+    assert alone, "a task run alone on its job cluster, started after the last billed hour"
+    ws, run, task_run = alone[0]
+    tasks = gql(client, f"query($id: ID!) {{ run(id: $id) {{ tasks {{ runId cost {{ {COST} }} }} }} }}",
+                {"id": f"{ws}:{run}"})["data"]["run"]["tasks"]
+    cost = {t["runId"]: t["cost"] for t in tasks}[str(task_run)]
+    assert cost is not None, "attributable, only not billed yet"
+    assert cost["attribution"] == "EXCLUSIVE_CLUSTER" and cost["complete"] is False
+    assert Decimal(cost["listCost"]["amount"]) == 0
