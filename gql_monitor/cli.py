@@ -61,6 +61,15 @@ def _non_negative(kind):
     return parse
 
 
+def _instant(value: str) -> datetime:
+    from gql_monitor.clock import parse_instant
+
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     from gql_monitor.local_workspace.generator import SCALES
 
@@ -78,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=sorted(SCALES), default=DEFAULT_SCALE)
     # The generator seeds numpy, which refuses negative seeds.
     demo.add_argument("--seed", type=_non_negative(int), default=DEFAULT_SEED)
+    demo.add_argument("--now", type=_instant, default=None,
+                      help="ISO-8601 instant the workspace is generated as of and the monitor's clock is pinned to "
+                           "(default: the system clock, not pinned); with --seed, reproduces what a demo showed")
 
     local = commands.add_parser("local-workspace", help="run the local Databricks workspace stand-in alone")
     local.add_argument("--host", default="127.0.0.1", help="interface to listen on (loopback unless told otherwise)")
@@ -86,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     # for others.
     local.add_argument("--scale", choices=sorted(SCALES), default=None, help=f"default {DEFAULT_SCALE}")
     local.add_argument("--seed", type=_non_negative(int), default=None, help=f"default {DEFAULT_SEED}")
+    local.add_argument("--now", type=_instant, default=None,
+                       help="ISO-8601 instant the workspace is generated as of, which its SQL clock then reads "
+                            "(default: the system clock at generation)")
     local.add_argument("--db", default=None, help="DuckDB file to use; generated into when empty, reused otherwise")
     local.add_argument("--statement-latency-ms", type=_non_negative(int), default=0)
     local.add_argument("--warehouse-cold-start-seconds", type=_non_negative(float), default=0.0)
@@ -188,6 +203,7 @@ def _stop_stand_in(workspace) -> None:
 
 
 def cmd_demo(args) -> int:
+    from gql_monitor.clock import FixedClock
     from gql_monitor.local_workspace.server import LocalWorkspace, PortInUseError, _bind
     from gql_monitor.settings import Settings
 
@@ -197,17 +213,21 @@ def cmd_demo(args) -> int:
     except PortInUseError as exc:
         return _fail(f"demo: {exc}")
     try:
-        workspace = LocalWorkspace(scale=args.scale, seed=args.seed, port=0).start()
+        workspace = LocalWorkspace(scale=args.scale, seed=args.seed, port=0, now=args.now).start()
     except (PortInUseError, RuntimeError) as exc:
         sock.close()
         return _fail(f"demo: the local workspace did not start: {exc}")
     try:
         from gql_monitor.http.app import create_app
 
-        settings = Settings.for_stand_in(workspace.base_url, demo_default_token="local-admin")
+        pinned = {"clock": FixedClock(workspace.now)} if args.now is not None else {}
+        settings = Settings.for_stand_in(workspace.base_url, demo_default_token="local-admin", **pinned)
         app = create_app(settings)
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        print(f"gql-monitor demo: {args.scale} workspace (seed {args.seed}) on {workspace.base_url}")
+        now = workspace.now.isoformat(timespec="seconds")
+        print(f"gql-monitor demo: {args.scale} workspace (seed {args.seed}, now {now}) on {workspace.base_url}")
+        print("  clock     " + (f"pinned to {now}" if pinned else "the system clock")
+              + f"; --seed {args.seed} --now {now} reproduces this data")
         print(f"  web UI    {base}/")
         print(f"  GraphQL   {base}/api/graphql")
         print(f"  health    {base}/api/health")
@@ -239,6 +259,7 @@ def cmd_local_workspace(args) -> int:
             port=args.port,
             host=args.host,
             faults=faults,
+            now=args.now,
         )
     except (PortInUseError, WorkspaceDataError) as exc:
         return _fail(str(exc))
@@ -250,8 +271,10 @@ def cmd_local_workspace(args) -> int:
     for token, reach in DEMO_TOKENS.items():
         print(f"  token          {token}: {reach}")
     print("  OAuth M2M      client id local-sp, secret local-sp-secret", flush=True)
-    asked = {"scale": args.scale, "seed": None if args.seed is None else str(args.seed)}
-    differing = [name for name, value in asked.items() if value is not None and value != meta.get(name)]
+    asked = {"scale": args.scale, "seed": None if args.seed is None else str(args.seed),
+             "now": None if args.now is None else str(int(args.now.timestamp() * 1000))}
+    differing = [name for name, value in asked.items()
+                 if value is not None and value != meta.get("now_ms" if name == "now" else name)]
     if differing:
         _fail(f"note: {args.db} already holds a generated workspace; --{' and --'.join(differing)} apply only when "
               "generating into an empty file")

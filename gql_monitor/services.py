@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gql_monitor.clock import Clock
 from gql_monitor.settings import Settings
 from gql_monitor.sources.cache import AnswerCache, CachedWarehouse
 from gql_monitor.sources.credentials import app_config
@@ -28,7 +29,8 @@ class Services:
     @classmethod
     def build(cls, settings: Settings) -> "Services":
         config = app_config(settings)
-        cache = AnswerCache(max_entries=settings.cache_max_entries, redis_url=settings.redis_url)
+        cache = AnswerCache(max_entries=settings.cache_max_entries, redis_url=settings.redis_url,
+                            clock=settings.clock)
         warehouse = Warehouse(settings, app_credentials=lambda: config.authenticate)
         return cls(
             settings=settings,
@@ -36,8 +38,13 @@ class Services:
             jobs_api=JobsApi(settings, config, cache=cache, ttl_seconds=settings.live_cache_seconds),
             cache=cache,
             answers=CachedWarehouse(warehouse, cache, settings.table_cache_seconds),
-            responses=AnswerCache(max_entries=RESPONSE_CACHE_ENTRIES, copy_values=False),
+            responses=AnswerCache(max_entries=RESPONSE_CACHE_ENTRIES, copy_values=False, clock=settings.clock),
         )
+
+    @property
+    def clock(self) -> Clock:
+        """The monitor's "now" (Settings.clock): an aware UTC datetime per call."""
+        return self.settings.clock
 
     def close(self) -> None:
         self.warehouse.close()

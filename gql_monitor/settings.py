@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Mapping
 from urllib.parse import urlparse
 
+from gql_monitor.clock import Clock, FixedClock, parse_instant, system_clock
+
 DataAccess = Literal["obo", "service-principal"]
 PREFIX = "GQL_MONITOR_"
 # The id is spliced into the warehouse's HTTP path, so only what real ids use (hex, sometimes dashes) is let through.
@@ -75,6 +77,9 @@ class Settings:
     allowed_users: frozenset[str] = frozenset()
     # The demo's stand-in token used for browsers on loopback that send none; never set outside the demo.
     demo_default_token: str | None = None
+    # Where "now" comes from for everything the monitor reports or windows by (gql_monitor/clock.py). The system
+    # clock unless pinned: by tests, by `gql-monitor demo --now`, or by GQL_MONITOR_NOW to replay a moment.
+    clock: Clock = field(default=system_clock, compare=False, repr=False)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -142,6 +147,11 @@ class Settings:
         data_access = (env.get(PREFIX + "DATA_ACCESS") or "service-principal").strip().lower()
         if data_access not in ("obo", "service-principal"):
             raise ConfigError(f"{PREFIX}DATA_ACCESS must be 'obo' or 'service-principal', got {data_access!r}")
+        now = (env.get(PREFIX + "NOW") or "").strip()
+        try:
+            clock: Clock = FixedClock(parse_instant(now)) if now else system_clock
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}NOW: {exc}") from None
         return cls(
             host=host,
             warehouse_id=warehouse_id,
@@ -165,4 +175,5 @@ class Settings:
             allowed_users=frozenset(
                 u.strip() for u in (env.get(PREFIX + "ALLOWED_USERS") or "").split(",") if u.strip()
             ),
+            clock=clock,
         )

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
+from gql_monitor.clock import FixedClock
 from gql_monitor.http.app import create_app
 from gql_monitor.local_workspace.server import LocalWorkspace, _bind
 from gql_monitor.local_workspace.state import open_database
@@ -46,10 +47,10 @@ def faults(workspace):
 
 
 def monitor_settings(workspace: LocalWorkspace, **overrides) -> Settings:
-    """The monitor as the demo configures it, with short retry budgets so fault tests stay fast."""
-    return Settings.for_stand_in(
-        workspace.base_url, **{"jobs_api_retry_seconds": 2, "warehouse_retry_seconds": 2, **overrides}
-    )
+    """The monitor as the demo configures it, with short retry budgets so fault tests stay fast, and its clock
+    pinned to the workspace's "now": what the tests see never depends on today's date."""
+    defaults = {"jobs_api_retry_seconds": 2, "warehouse_retry_seconds": 2, "clock": FixedClock(workspace.now)}
+    return Settings.for_stand_in(workspace.base_url, **{**defaults, **overrides})
 
 
 class RunningMonitor:

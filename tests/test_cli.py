@@ -12,12 +12,13 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import httpx
 import pytest
+from databricks import sql as dbsql
 
 ROOT = Path(__file__).resolve().parent.parent
 # A command that has not answered by then is hung, not slow.
@@ -285,6 +286,10 @@ def test_local_workspace_with_an_unusable_db_is_one_line(tmp_path, make_path):
         ["local-workspace", "--scale", "huge"],
         ["demo", "--port", "http"],
         ["demo", "--seed", "-1"],
+        ["demo", "--now", "yesterday"],
+        ["demo", "--now", "2026-02-30T00:00:00Z"],
+        ["local-workspace", "--now", "1700000000"],
+        ["local-workspace", "--now", ""],
         ["serve", "--port", "65536"],
     ],
 )
@@ -303,23 +308,32 @@ def test_local_workspace_db_is_generated_once_then_reused(tmp_path):
     db = tmp_path / "ws.duckdb"
     data_line = r"data +scale small, seed 3, now (\S+), in "
 
-    with Started("local-workspace", "--port", "0", "--seed", "3", "--db", str(db)) as first:
+    asked_now = datetime.fromisoformat("2026-03-04T05:06:07+00:00")
+    with Started("local-workspace", "--port", "0", "--seed", "3", "--now", "2026-03-04T05:06:07Z", "--db",
+                 str(db)) as first:
         url = first.wait_for_line(r"local workspace on (http://\S+)").group(1)
         generated_now = _workspace_now(first.wait_for_line(data_line))
         assert httpx.get(f"{url}/api/2.2/jobs/list", headers={"Authorization": "Bearer local-admin"}).status_code == 200
+        # The warehouse's SQL clock reads the workspace's now.
+        path = "/sql/1.0/warehouses/local"
+        with dbsql.connect(server_hostname="127.0.0.1", http_path=path, _connection_uri=url + path,
+                           access_token="local-admin", enable_telemetry=False) as conn, conn.cursor() as cur:
+            cur.execute("SELECT current_timestamp() AS ts")
+            sql_now = cur.fetchone().ts
         code, took = first.stop()
+    assert generated_now == asked_now == sql_now
     assert code in (0, 130) and took < STOPS_WITHIN
     meta = dict(duckdb.connect(str(db), read_only=True).execute("SELECT key, value FROM workspace_state.meta")
                 .fetchall())
 
     # Started again, and asked for another seed: the file's workspace is served as it was, and the CLI says so.
-    with Started("local-workspace", "--port", "0", "--seed", "4", "--db", str(db)) as second:
+    with Started("local-workspace", "--port", "0", "--seed", "4", "--now", "2026-05-01", "--db", str(db)) as second:
         second.wait_for_line(r"local workspace on http://")
         reused_now = _workspace_now(second.wait_for_line(r"data +scale small, seed 3, now (\S+), in "))
         second.stop()
     assert reused_now == generated_now
     assert meta["seed"] == "3" and int(meta["now_ms"]) // 1000 == int(generated_now.timestamp())
-    assert any("--seed apply only when generating" in line for line in second.stderr), second.stderr
+    assert any("--seed and --now apply only when generating" in line for line in second.stderr), second.stderr
     after = dict(duckdb.connect(str(db), read_only=True).execute("SELECT key, value FROM workspace_state.meta")
                  .fetchall())
     assert after == meta
@@ -371,6 +385,25 @@ def test_demo_is_healthy_quickly_and_stops_on_ctrl_c(record_property):
     # The stand-in's own request log stays out of the demo's output.
     assert not any("/sql/1.0/warehouses/" in line or "/oidc/" in line for line in demo.stdout + demo.stderr)
     assert healthy_after < DEMO_HEALTHY_WITHIN, f"healthy after {healthy_after:.1f}s"
+
+
+def test_demo_now_pins_the_data_and_the_monitors_clock():
+    port = _free_port()
+    now = "2026-06-01T08:30:00Z"
+    pinned = datetime.fromisoformat("2026-06-01T08:30:00+00:00")
+    with Started("demo", "--port", str(port), "--seed", "3", "--now", now) as demo:
+        health = _wait_healthy(f"http://127.0.0.1:{port}/api/health", demo, COMMAND_TIMEOUT).json()
+        answer = httpx.post(f"http://127.0.0.1:{port}/api/graphql", timeout=60,
+                            json={"query": "{ dataFreshness { checkedAt latestUsageEndTime } }"},
+                            headers={"Authorization": "Bearer local-admin"}).json()
+        demo.stop(signal.SIGINT)
+    assert any("seed 3, now 2026-06-01T08:30:00+00:00" in line for line in demo.stdout), demo.stdout
+    assert datetime.fromisoformat(health["freshness"]["checkedAt"]) == pinned
+    freshness = answer["data"]["dataFreshness"]
+    assert datetime.fromisoformat(freshness["checkedAt"]) == pinned
+    # The data was generated as of the pinned instant: its newest usage hour is just behind it, whatever today is.
+    latest = datetime.fromisoformat(freshness["latestUsageEndTime"])
+    assert pinned - timedelta(days=1) < latest <= pinned
 
 
 def test_demo_on_a_port_in_use_fails_before_generating():

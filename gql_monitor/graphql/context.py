@@ -42,7 +42,7 @@ def window_clock(at: datetime) -> datetime:
 
 def build_context(services: Services, principal: Principal) -> Context:
     stats = RequestStats()
-    now = window_clock(datetime.now(timezone.utc))
+    now = window_clock(services.clock())
     fetch = partial(_fetch, services, principal, stats)
     loaders = build_loaders(fetch, services.jobs_api, principal, stats, now)
     return Context(services=services, principal=principal, stats=stats, loaders=loaders, now=now)

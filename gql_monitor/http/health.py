@@ -31,7 +31,7 @@ def _source_state(outcome: object) -> dict:
 @router.get("/api/health")
 async def health(request: Request) -> JSONResponse:
     services: Services = request.app.state.services
-    checked_at = datetime.now(timezone.utc)
+    checked_at = services.clock()
     freshness, jobs = await asyncio.gather(
         services.warehouse.fetch("data_freshness", {"since": checked_at - FRESHNESS_LOOKBACK}, APP),
         services.jobs_api.list_jobs_page(APP, limit=1),

@@ -64,6 +64,11 @@ class LocalWorkspace:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def now(self) -> datetime:
+        """The workspace's "now": the instant its data was generated as of, and what its SQL clock reads."""
+        return self.state.now
+
+    @property
     def warehouse_http_path(self) -> str:
         return WAREHOUSE_HTTP_PATH
 

@@ -37,8 +37,10 @@ array indexes, NULLS FIRST as Spark's default ascending order):
 * Whatever sqlglot reports it cannot express in DuckDB fails the statement (UNSUPPORTED_FEATURE) instead of
   running with possibly different semantics.
 
-`current_timestamp()` / `now()` / `current_date()` are the real clock, as on Databricks; the synthetic workspace's
-"now" (workspace_state.meta now_ms) is not substituted.
+The clock is the workspace's: `current_timestamp()` / `now()` / `getdate()`, `current_date()` / `curdate()` and
+`localtimestamp()` read the synthetic workspace's "now" (workspace_state.meta now_ms, what `--now` set when it was
+generated), bound as the `CLOCK_PARAMETER` at run time, not the machine's clock; so a statement answers the same on
+any day, as the data it reads does.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ ALLOWED_SCHEMAS = ("billing", "lakeflow", "compute", "access")
 PRIVATE_SCHEMA = "workspace_state"
 SYSTEM_CATALOG = "system"
 STATEMENT_PREVIEW_CHARS = 160
+# The DuckDB parameter the warehouse binds to the workspace's "now" (an ISO-8601 instant) for the clock functions.
+CLOCK_PARAMETER = "__stand_in_now"
 
 # Table-valued functions Databricks offers that DuckDB can evaluate too. Anything else in a FROM clause that is a
 # function (read_csv, glob, duckdb_tables, query, ...) would reach past the system tables and is refused.
@@ -497,6 +501,8 @@ class Translator:
         parameters = self._bind_parameters(tree, types)
         decimal_functions = self._spark_decimal_arithmetic(tree)
         self._rewrite_semantics(tree)
+        if self._read_workspace_clock(tree):
+            parameters = (*parameters, CLOCK_PARAMETER)
         generator = _DUCKDB.generator(unsupported_level=ErrorLevel.IGNORE)
         try:
             out = generator.generate(tree)
@@ -708,6 +714,21 @@ class Translator:
             if isinstance(node, exp.Literal) and not node.is_string and _numeric_kind(node)[0] == "decimal":
                 return True
         return False
+
+    @staticmethod
+    def _read_workspace_clock(tree: exp.Expression) -> bool:
+        """Point the clock functions at CLOCK_PARAMETER; True if the statement reads the clock."""
+        clock_nodes = list(tree.find_all(exp.CurrentTimestamp, exp.CurrentDate, exp.Localtimestamp))
+        for node in clock_nodes:
+            instant = exp.Cast(this=exp.Placeholder(this=CLOCK_PARAMETER), to=exp.DataType.build("TIMESTAMPTZ"))
+            # The date and the local timestamp are the session time zone's, as on Databricks (the warehouse sets the
+            # DuckDB session's TimeZone to it), so these are casts, not truncations of the UTC instant.
+            if isinstance(node, exp.CurrentDate):
+                instant = exp.Cast(this=instant, to=exp.DataType.build("DATE"))
+            elif isinstance(node, exp.Localtimestamp):
+                instant = exp.Cast(this=instant, to=exp.DataType.build("TIMESTAMP"))
+            node.replace(instant)
+        return bool(clock_nodes)
 
     def _rewrite_semantics(self, tree: exp.Expression) -> None:
         for select in list(tree.find_all(exp.Select)):

@@ -76,6 +76,7 @@ from thrift.transport import TTransport
 from gql_monitor.local_workspace.identities import Identity
 from gql_monitor.local_workspace.sql_translate import (
     ALLOWED_SCHEMAS,
+    CLOCK_PARAMETER,
     SYSTEM_CATALOG,
     DecimalFunction,
     SqlError,
@@ -385,6 +386,8 @@ class Warehouse:
         cursor = self._state.cursor("warehouse")
         self._ensure_functions(cursor, translation.decimal_functions)
         values = {name: bound.values[name] for name in translation.parameters if name in bound.values}
+        if CLOCK_PARAMETER in translation.parameters:
+            values[CLOCK_PARAMETER] = self._state.now.isoformat()
         try:
             relation = cursor.sql(translation.sql, params=values or None)
             table = relation.to_arrow_table()

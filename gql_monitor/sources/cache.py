@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import time
 from collections import OrderedDict
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +23,7 @@ from typing import Any, Awaitable, Callable, TypeVar
 from aiocache import Cache
 from aiocache.serializers import NullSerializer, PickleSerializer
 
+from gql_monitor.clock import Clock, system_clock
 from gql_monitor.principal import Principal
 from gql_monitor.request_stats import RequestStats
 
@@ -54,7 +54,11 @@ def cache_key(partition: str, question: str, params: dict[str, Any]) -> str:
 
 
 class AnswerCache:
-    def __init__(self, *, max_entries: int = 5000, redis_url: str | None = None, copy_values: bool = True) -> None:
+    def __init__(self, *, max_entries: int = 5000, redis_url: str | None = None, copy_values: bool = True,
+                 clock: Clock = system_clock) -> None:
+        # Stamps when an answer was fetched (reported as oldestAnswerFetchedAt). Expiry itself is elapsed time,
+        # kept by aiocache (the event loop's monotonic clock) or by Redis, never by this clock.
+        self._clock = clock
         if redis_url:
             from urllib.parse import urlparse
 
@@ -97,7 +101,7 @@ class AnswerCache:
         self._in_flight[key] = future
         try:
             value = await compute()
-            entry = (time.time(), value)
+            entry = (self._clock().timestamp(), value)
             await self._set(key, entry, ttl_seconds)
             future.set_result(entry)
             return value
@@ -117,7 +121,7 @@ class AnswerCache:
         return await self._get(key)
 
     async def put(self, key: str, value, ttl_seconds: int) -> None:
-        await self._set(key, (time.time(), value), ttl_seconds)
+        await self._set(key, (self._clock().timestamp(), value), ttl_seconds)
 
     async def _get(self, key: str):
         try:

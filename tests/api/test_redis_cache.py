@@ -10,6 +10,7 @@ import time
 import pytest
 
 from conftest import RunningMonitor, gql, monitor_settings
+from shifted_clock import real_clock_env
 
 QUERY = "{ jobs(first: 3) { totalCount nodes { name } } }"
 
@@ -28,7 +29,8 @@ def redis_url(tmp_path_factory):
     port = _free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
+                                "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL,
+                               env=real_clock_env())
     deadline = time.monotonic() + 10
     while True:
         try:

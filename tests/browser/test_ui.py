@@ -15,6 +15,7 @@ import pytest
 from browser_support import CHROMIUM, LAUNCH_ARGS, VIEWPORT, api, money, screenshot, ui_window_end, window
 from api.helpers import case, truth
 from conftest import RunningMonitor, monitor_settings
+from shifted_clock import chromium_env
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings Playwright")
@@ -35,7 +36,8 @@ def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's `chromium` when run as root")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True,
+                                             env=chromium_env())
         yield browser
         browser.close()
 

@@ -12,10 +12,12 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from gql_monitor.local_workspace.sql_translate import SqlError, Translator, register_decimal_function
+from gql_monitor.local_workspace.sql_translate import CLOCK_PARAMETER, SqlError, Translator, register_decimal_function
 from gql_monitor.local_workspace.state import DDL
 
 UTC = timezone.utc
+# The workspace's "now" the warehouse binds for the clock functions.
+WORKSPACE_NOW = datetime(2024, 1, 2, 23, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,10 @@ def run(db, translator, sql, types=None, values=None, **namespace):
     translation = translator.translate(sql, types or {}, **namespace)
     for function in translation.decimal_functions:
         register_decimal_function(db, function)
-    cursor = db.execute(translation.sql, values or {})
+    values = dict(values or {})
+    if CLOCK_PARAMETER in translation.parameters:
+        values[CLOCK_PARAMETER] = WORKSPACE_NOW.isoformat()
+    cursor = db.execute(translation.sql, values)
     return cursor.fetchall(), [str(d[1]) for d in cursor.description]
 
 
@@ -100,8 +105,11 @@ SEMANTICS = [
                  [(1, 29, -4)], id="datediff-counts-calendar-days"),
     pytest.param("SELECT sum(timestampdiff(SECOND, period_start_time, period_end_time)) "
                  "FROM system.lakeflow.job_run_timeline", [(2730 + 59 + 600,)], id="timestampdiff-on-columns"),
-    pytest.param("SELECT current_timestamp() > TIMESTAMP'2024-01-01 00:00:00', current_date() >= DATE'2024-01-01', "
-                 "now() - INTERVAL 1 DAY < now()", [(True, True, True)], id="current-timestamp"),
+    pytest.param("SELECT current_timestamp(), now() - INTERVAL 1 DAY, current_date(), curdate(), unix_timestamp(), "
+                 "localtimestamp()",
+                 [(WORKSPACE_NOW, datetime(2024, 1, 1, 23, 30, tzinfo=UTC), date(2024, 1, 2), date(2024, 1, 2),
+                   int(WORKSPACE_NOW.timestamp()), datetime(2024, 1, 2, 23, 30))],
+                 id="clock-is-the-workspaces"),
     pytest.param("SELECT c FROM system.lakeflow.job_run_timeline LATERAL VIEW explode(compute_ids) t AS c "
                  "ORDER BY c", [("c-1",), ("c-2",)], id="lateral-view-explode"),
     pytest.param("SELECT explode(compute_ids) AS c FROM system.lakeflow.job_run_timeline ORDER BY c",

@@ -147,6 +147,16 @@ def test_timestamps_are_utc_aware(admin):
     assert value["usage_start_time"] == datetime(2024, 1, 2, 10, tzinfo=UTC)
 
 
+def test_the_sql_clock_is_the_workspaces_now(admin):
+    """current_timestamp() and friends read workspace_state.meta now_ms (written above), not the machine's clock."""
+    now = datetime.fromtimestamp(1704196800000 / 1000, tz=UTC)
+    [row] = query(admin, "SELECT current_timestamp() AS ts, now() AS n, current_date() AS d, unix_timestamp() AS u, "
+                         "count_if(usage_start_time < now()) AS before_now FROM system.billing.usage")
+    assert row.ts == row.n == now
+    assert row.d == now.date() and row.u == int(now.timestamp())
+    assert row.before_now == 2  # r1 and r2 started before 2024-01-02 12:00 UTC, r3 after
+
+
 def test_structs_maps_and_arrays(admin):
     statement = ("SELECT usage_metadata, custom_tags, product_features.is_serverless AS serverless, "
                  "array('a', 'b') AS letters FROM system.billing.usage WHERE record_id = 'r1'")

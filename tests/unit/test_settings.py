@@ -1,4 +1,8 @@
+from datetime import datetime, timedelta, timezone
+
 import pytest
+
+from gql_monitor.clock import parse_instant, system_clock
 
 from gql_monitor.settings import ConfigError, Settings
 
@@ -41,6 +45,8 @@ def test_a_host_without_scheme_is_https():
         ("GQL_MONITOR_WAREHOUSE_CONCURRENCY", "-1"),
         ("DATABRICKS_WAREHOUSE_ID", "abc; DROP TABLE x"),
         ("DATABRICKS_HOST", "ftp://x"),
+        ("GQL_MONITOR_NOW", "yesterday"),
+        ("GQL_MONITOR_NOW", "2026-13-01T00:00:00Z"),
     ],
 )
 def test_bad_values_are_refused_with_their_name(name, value):
@@ -53,3 +59,30 @@ def test_app_environment_and_allowed_users():
     settings = Settings.from_env({**BASE, "DATABRICKS_APP_NAME": "mon", "GQL_MONITOR_ALLOWED_USERS": "a@x, b@x"})
     assert settings.in_databricks_app
     assert settings.allowed_users == {"a@x", "b@x"}
+
+
+def test_the_clock_is_the_system_clock_unless_pinned():
+    assert Settings.from_env(BASE).clock is system_clock
+    pinned = Settings.from_env({**BASE, "GQL_MONITOR_NOW": "2026-11-20T12:07:00Z"}).clock
+    assert pinned() == pinned() == datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-20T12:07:00Z", datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)),
+        ("2026-11-20T12:07:00z", datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)),
+        ("2026-11-20 12:07", datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)),  # no offset: UTC
+        ("2026-11-20T04:07:00-08:00", datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)),
+        ("2026-11-20", datetime(2026, 11, 20, tzinfo=timezone.utc)),
+    ],
+)
+def test_instants_are_read_as_aware_utc(text, expected):
+    value = parse_instant(text)
+    assert value == expected and value.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "now", "2026-11-20T25:00:00Z", "1700000000"])
+def test_a_malformed_instant_says_what_is_expected(text):
+    with pytest.raises(ValueError, match="ISO-8601"):
+        parse_instant(text)
