@@ -206,3 +206,18 @@ def test_requirement_pins_fit_pyproject(pyproject):
         assert ranges[name].specifier.contains(spec.version), f"{pin} is outside pyproject's {ranges[name]}"
         assert pin.extras == ranges[name].extras, f"{pin}: same extras as pyproject's {ranges[name]}"
     assert {canonicalize_name(p.name) for p in pins} == set(ranges), "pin every direct dependency, or none"
+
+
+def test_the_uploaded_source_fits_the_apps_size_limit(bundle):
+    """Databricks Apps take at most 10 MB of source; the bundled UI and GraphiQL are most of it. Counted as `bundle
+    deploy` uploads: this directory but the sync excludes (and what git would not hold: dot-dirs, caches)."""
+    excluded = set(bundle["sync"]["exclude"])
+    total = 0
+    for path in ROOT.rglob("*"):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in excluded or any(p.startswith(".") or p == "__pycache__" or p.endswith(".egg-info")
+                                       for p in parts):
+            continue
+        if path.is_file():
+            total += path.stat().st_size
+    assert total <= 8_000_000, f"the upload is {total} bytes; the limit is 10 MB"

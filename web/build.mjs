@@ -1,10 +1,11 @@
 // Builds web/ into ../gql_monitor/static (committed, so installing the app needs no Node.js): content-hashed
-// assets, index.html pointing at them, and build-info.json holding a hash of every source file, which
+// assets, index.html (the UI) and graphiql.html (GraphiQL, bundled with React) pointing at them, and build-info.json holding a hash of every source file, which
 // tests/test_web_build.py recomputes so that a change to web/ without a rebuild fails the suite.
 
 import { build, version } from "esbuild";
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -73,15 +74,37 @@ const graphqlText = {
   },
 };
 
+// GraphiQL's stylesheet carries its fonts as data: URIs (a third of a megabyte, every unicode range of every
+// face). Written out as files, the browser fetches only the faces and ranges a page uses, and the CSP needs no data:
+// fonts.
+async function embeddedFonts() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "gql-monitor-fonts-"));
+  return {
+    dir,
+    plugin: {
+      name: "embedded-fonts",
+      setup(b) {
+        b.onLoad({ filter: /node_modules[\\/].*\.css$/ }, async (args) => {
+          let css = await readFile(args.path, "utf8");
+          const fonts = [...css.matchAll(/url\(data:font\/(woff2?);base64,([A-Za-z0-9+/=]+)\)/g)];
+          for (const [whole, type, data] of fonts) {
+            const bytes = Buffer.from(data, "base64");
+            const file = path.join(dir, `${sha256(bytes).slice(0, 16)}.${type}`);
+            await writeFile(file, bytes);
+            css = css.replace(whole, `url(${JSON.stringify(file)})`);
+          }
+          return { contents: css, loader: "css" };
+        });
+      },
+    },
+  };
+}
+
 await rm(out, { recursive: true, force: true });
 await mkdir(assets, { recursive: true });
 
-const result = await build({
+const common = {
   absWorkingDir: web,
-  entryPoints: [
-    { in: "src/main.ts", out: "app" },
-    { in: "src/styles.css", out: "app" },
-  ],
   outdir: assets,
   entryNames: "[name]-[hash]",
   bundle: true,
@@ -90,28 +113,55 @@ const result = await build({
   target: ["es2020"],
   charset: "utf8",
   legalComments: "none",
-  plugins: [graphqlText],
   metafile: true,
   logLevel: "warning",
-});
+};
 
-const outputs = Object.keys(result.metafile.outputs).map((p) => path.basename(p));
-const script = outputs.find((name) => name.endsWith(".js"));
-const style = outputs.find((name) => name.endsWith(".css"));
+const built = (result) => Object.keys(result.metafile.outputs).map((p) => path.basename(p));
+const app = built(await build({
+  ...common,
+  entryPoints: [
+    { in: "src/main.ts", out: "app" },
+    { in: "src/styles.css", out: "app" },
+  ],
+  plugins: [graphqlText],
+}));
+
+const fonts = await embeddedFonts();
+const graphiql = built(await build({
+  ...common,
+  entryPoints: [
+    { in: "src/graphiql/main.ts", out: "graphiql" },
+    { in: "src/graphiql/styles.css", out: "graphiql" },
+  ],
+  assetNames: "font-[hash]",
+  loader: { ".woff2": "file", ".woff": "file" },
+  define: { "process.env.NODE_ENV": '"production"' },
+  // Loaded by @graphiql/toolkit only for a subscription URL, which this page never passes: no websocket is served.
+  external: ["graphql-ws"],
+  plugins: [fonts.plugin],
+}));
+await rm(fonts.dir, { recursive: true, force: true });
+const outputs = [...app, ...graphiql];
 
 const favicon = await readFile(path.join(web, "public", "favicon.svg"));
 const faviconName = `favicon-${sha256(favicon).slice(0, 8).toUpperCase()}.svg`;
 await copyFile(path.join(web, "public", "favicon.svg"), path.join(assets, faviconName));
 
-const template = await readFile(path.join(web, "index.html"), "utf8");
-const html = template.replace("{{script}}", script).replace("{{style}}", style).replace("{{favicon}}", faviconName);
-await writeFile(path.join(out, "index.html"), html);
+const pages = {};
+for (const [page, template, files] of [["index.html", "index.html", app], ["graphiql.html", "graphiql.html", graphiql]]) {
+  const script = files.find((name) => name.endsWith(".js"));
+  const style = files.find((name) => name.endsWith(".css"));
+  const text = await readFile(path.join(web, template), "utf8");
+  pages[page] = text.replace("{{script}}", script).replace("{{style}}", style).replace("{{favicon}}", faviconName);
+  await writeFile(path.join(out, page), pages[page]);
+}
 
 const sizes = {};
 for (const name of [...outputs, faviconName].sort()) {
   sizes[`assets/${name}`] = (await readFile(path.join(assets, name))).length;
 }
-sizes["index.html"] = Buffer.byteLength(html);
+for (const [page, html] of Object.entries(pages)) sizes[page] = Buffer.byteLength(html);
 const documents = {};
 for (const name of (await readdir(path.join(web, "src", "graphql"))).filter((n) => n.endsWith(".graphql")).sort()) {
   documents[name] = compactGraphql(await readFile(path.join(web, "src", "graphql", name), "utf8"));

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import orjson
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from strawberry.fastapi import GraphQLRouter
 
 from gql_monitor.errors import MonitorError
 from gql_monitor.graphql.context import Context, build_context
 from gql_monitor.graphql.schema import schema as default_schema
+from gql_monitor.http.graphiql import graphiql_page
 from gql_monitor.http.identity import TokenMemory, identify, principal_for
 from gql_monitor.services import Services
 
@@ -18,6 +19,10 @@ class _Router(GraphQLRouter):
     def encode_json(self, data) -> bytes:
         # orjson: the dashboard's responses run to hundreds of kilobytes, where json.dumps is the slow part.
         return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # The packaged GraphiQL: Strawberry's own page loads React and GraphiQL from a CDN.
+        return graphiql_page()
 
 
 class RequestRefused(Exception):
