@@ -84,3 +84,20 @@ def test_graphiql_and_the_whole_package_fit_the_app_budget():
     assert sizes("graphiql", ".css") <= 80_000, f"GraphiQL's stylesheet is {sizes('graphiql', '.css')} bytes"
     total = sum(p.stat().st_size for p in STATIC.rglob("*") if p.is_file())
     assert total <= 4_000_000, f"gql_monitor/static holds {total} bytes"
+
+
+def test_compressible_assets_have_brotli_and_gzip_copies_of_themselves():
+    import gzip
+
+    import brotli
+
+    files = build_info()["files"]
+    for name, size in files.items():
+        if not re.search(r"\.(js|css|svg)$", name):
+            continue
+        original = (STATIC / name).read_bytes()
+        if size < 1024:
+            assert f"{name}.br" not in files and f"{name}.gz" not in files, name
+            continue
+        assert brotli.decompress((STATIC / f"{name}.br").read_bytes()) == original, name
+        assert gzip.decompress((STATIC / f"{name}.gz").read_bytes()) == original, name

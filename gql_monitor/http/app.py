@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from gql_monitor import __version__
 from gql_monitor.graphql.schema import build_schema
-from gql_monitor.http import health, security, spa
+from gql_monitor.http import compression, health, security, spa
 from gql_monitor.http.graphql_route import mount_graphql
 from gql_monitor.services import Services
 from gql_monitor.settings import Settings
@@ -27,6 +27,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     app.state.settings = settings
     app.include_router(health.router)
+    # Added first, so inside the security headers' middleware: that one re-streams bodies in chunks, while here a
+    # response is still whole, so a small one can be told apart and left uncompressed.
+    app.add_middleware(compression.Compression)
     security.install(app, settings.cors_origins)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection)
     mount_graphql(app, services, schema)

@@ -7,17 +7,22 @@ page's router picks the view, so a deep link or a reload lands on the right page
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
-from starlette.staticfiles import StaticFiles
+from starlette.datastructures import Headers
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
+
+from gql_monitor.http.compression import PRECOMPRESSED, has_precompressed, precompressed
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 # index.html names the current asset hashes, so it must be revalidated; the hashed assets never change.
 INDEX_CACHE = "no-cache"
 ASSET_CACHE = "public, max-age=31536000, immutable"
+COMPRESSED_SUFFIXES = {suffix for _, suffix in PRECOMPRESSED}
 
 
 class ClientRoutePath(Convertor):
@@ -37,9 +42,26 @@ register_url_convertor("client_route", ClientRoutePath())
 
 
 class HashedAssets(StaticFiles):
-    def file_response(self, *args, **kwargs):
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = ASSET_CACHE
+    """The build's files; where the build also wrote a `.br`/`.gz` copy, the best one the request accepts."""
+
+    def file_response(self, full_path, stat_result, scope, status_code=200):
+        path = Path(full_path)
+        if path.suffix in COMPRESSED_SUFFIXES:
+            # The copies are sent only as an encoding of their original, never as files of their own.
+            raise HTTPException(status_code=404)
+        request = Headers(scope=scope)
+        headers = {"Cache-Control": ASSET_CACHE}
+        if has_precompressed(path):
+            headers["Vary"] = "Accept-Encoding"
+        variant = precompressed(path, request.get("accept-encoding"))
+        if variant is not None:
+            path, headers["Content-Encoding"] = variant
+            stat_result = path.stat()
+        # The type is the original's: `app.js.br` is JavaScript, in Brotli.
+        response = FileResponse(path, status_code=status_code, stat_result=stat_result, headers=headers,
+                                media_type=mimetypes.guess_type(str(full_path))[0])
+        if self.is_not_modified(response.headers, request):
+            return NotModifiedResponse(response.headers)
         return response
 
 
