@@ -7,7 +7,12 @@ from datetime import datetime
 from functools import partial
 
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, SharedLoader
-from gql_monitor.loaders.costs import cost_by_job_loader, cost_by_run_loader, cost_by_task_run_loader
+from gql_monitor.loaders.costs import (
+    cost_by_job_loader,
+    cost_by_run_attempt_loader,
+    cost_by_run_loader,
+    cost_by_task_run_loader,
+)
 from gql_monitor.loaders.jobs import jobs_by_key_loader
 from gql_monitor.loaders.live import run_details_loader, run_output_loader
 from gql_monitor.loaders.reference import workspaces_loader
@@ -34,6 +39,7 @@ class Loaders:
     task_runs_by_run: KeyedLoader
     cost_by_job: SegmentedLoader
     cost_by_run: KeyedLoader
+    cost_by_run_attempt: KeyedLoader
     cost_by_task_run: KeyedLoader
     workspace: SharedLoader
     run_details: SharedLoader
@@ -52,6 +58,7 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         task_runs_by_run=task_runs_by_run_loader(fetch),
         cost_by_job=cost_by_job_loader(fetch),
         cost_by_run=cost_by_run_loader(fetch, now),
+        cost_by_run_attempt=cost_by_run_attempt_loader(fetch, now),
         cost_by_task_run=cost_by_task_run_loader(fetch, now),
         workspace=workspaces_loader(fetch),
         run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),

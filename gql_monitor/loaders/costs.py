@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gql_monitor.costing import SubjectCosts
+from gql_monitor.costing import CostSummary, SubjectCosts
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows
-from gql_monitor.loaders.params import hour_floor, list_or_none, usage_window
+from gql_monitor.loaders.params import hour_floor, list_or_none, usage_window, window
 
 
 def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
@@ -40,6 +40,46 @@ def cost_by_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
         return {item: costs.of(item[0]) for item in items}
 
     return KeyedLoader(load)
+
+
+def cost_by_run_attempt_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
+    """Key item: (run key, run start) → the run's AttemptCosts."""
+
+    async def load(items: list[tuple[str, datetime]]) -> dict:
+        usage = _run_window(items, now)
+        start = usage["usage_start"]
+        # The runs are asked for by id and none started before `start`: nothing to look back for.
+        runs = {**window(start, now + timedelta(days=1)), "lookback_start": start}
+        rows = await fetch(
+            "cost_by_run_attempt", {"run_keys": [key for key, _ in items], "job_keys": None, **usage, **runs}
+        )
+        billed_through = next((row["billed_through"] for row in rows if row["row_kind"] == "billing"), None)
+        by_run = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['run_id']}")
+        return {item: AttemptCosts(by_run.get(item[0], []), billed_through) for item in items}
+
+    return KeyedLoader(load)
+
+
+class AttemptCosts:
+    """One run's spend split among its attempts. A usage row marked `shared` fell in an hour two attempts ran in:
+    neither attempt's share is known. What the run's task runs say (all-purpose compute) holds for each attempt."""
+
+    def __init__(self, rows: list[dict], billed_through: datetime | None) -> None:
+        self._usage = group_rows((r for r in rows if r["row_kind"] == "usage"), lambda row: row["attempt"])
+        self._activity = [r for r in rows if r["row_kind"] == "activity"]
+        self._billed_through = billed_through
+        self._unknown = {n for attempt, attempt_rows in self._usage.items() if any(r["shared"] for r in attempt_rows)
+                         for n in (attempt, attempt - 1)}
+
+    def of(self, number: int) -> CostSummary | None:
+        if number in self._unknown:
+            return None
+        summary = CostSummary(billed_through=self._billed_through)
+        for row in self._usage.get(number, []):
+            summary.add(row)
+        for row in self._activity:
+            summary.add_activity(row)
+        return summary
 
 
 def cost_by_task_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:

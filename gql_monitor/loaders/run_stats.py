@@ -11,7 +11,7 @@ def run_stats_loader(fetch: Fetch) -> SegmentedLoader:
 
     async def load(segment, job_keys: list[str]) -> dict:
         start, end = segment
-        rows = await fetch("run_stats", {"job_keys": job_keys, **window(start, end)})
+        rows = await fetch("run_stats", {"job_keys": job_keys, "run_keys": None, **window(start, end)})
         return group_rows(rows, job_key)
 
     return SegmentedLoader(load, missing=[])

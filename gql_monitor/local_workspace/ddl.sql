@@ -235,6 +235,15 @@ CREATE TABLE IF NOT EXISTS workspace_state.run_outputs (
     output JSON
 );
 
+-- Task runs a repair re-ran: runs/get lists the repair's task run in the job run's `tasks`, but the replaced one's
+-- id (still in `repair_history[].task_run_ids`) keeps answering runs/get and runs/get-output. `task` is its element
+-- of `tasks` as it was before the repair.
+CREATE TABLE IF NOT EXISTS workspace_state.superseded_task_runs (
+    run_id BIGINT PRIMARY KEY,
+    job_run_id BIGINT,
+    task JSON
+);
+
 -- Where the generator put each hard case (a case name such as 'aged_out_job', 'repaired_run', 'long_run',
 -- 'price_change'), so that product tests can find them without hard-coding ids. Tests of the generator check the
 -- cases against the tables themselves, never against this list alone.

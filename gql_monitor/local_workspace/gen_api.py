@@ -270,22 +270,28 @@ class RunWriter:
         T = self._task_columns(t_sel, local)
         R = self._run_columns(selected)
         for lo in range(0, len(selected), self.CHUNK):
-            rows, outputs = [], []
+            rows, outputs, superseded = [], [], []
             for k in range(lo, min(lo + self.CHUNK, len(selected))):
-                run_json, end, out = self._run_json(k, R, T, range(first[k], last[k]), range(s_first[k], s_last[k]))
+                run_json, end, out, replaced = self._run_json(k, R, T, range(first[k], last[k]),
+                                                              range(s_first[k], s_last[k]))
                 rows.append((R["run_id"][k], R["job_id"][k], R["start"][k], end, R["result"][k] == RUNNING,
                              RUN_TYPES[R["run_type"][k]], run_json))
                 outputs.extend(out)
-            self._insert(con, rows, outputs)
+                superseded.extend((task_run_id, R["run_id"][k], body) for task_run_id, body in replaced)
+            self._insert(con, rows, outputs, superseded)
 
     @staticmethod
-    def _insert(con, rows: list[tuple], outputs: list[tuple]) -> None:
+    def _insert(con, rows: list[tuple], outputs: list[tuple], superseded: list[tuple]) -> None:
         names = ["run_id", "job_id", "start_time", "end_time", "active", "run_type", "run"]
         insert_arrow(con, "workspace_state.runs", pa.table({n: [r[c] for r in rows] for c, n in enumerate(names)}),
                      "run_id, job_id, start_time, end_time, active, run_type, run")
         out_table = pa.table({"run_id": [o[0] for o in outputs], "output": [o[1] for o in outputs]},
                              schema=pa.schema([("run_id", pa.int64()), ("output", pa.string())]))
         insert_arrow(con, "workspace_state.run_outputs", out_table)
+        replaced = pa.table({"run_id": [t[0] for t in superseded], "job_run_id": [t[1] for t in superseded],
+                             "task": [t[2] for t in superseded]},
+                            schema=pa.schema([("run_id", pa.int64()), ("job_run_id", pa.int64()), ("task", pa.string())]))
+        insert_arrow(con, "workspace_state.superseded_task_runs", replaced, "run_id, job_run_id, task::JSON")
 
     def _run_columns(self, selected: np.ndarray) -> dict:
         r = self.runs
@@ -355,7 +361,7 @@ class RunWriter:
 
     # -- assembly ------------------------------------------------------------------------------------------------
 
-    def _run_json(self, k: int, R: dict, T: dict, task_rows: range, seg_ids: range) -> tuple[str, int, list]:
+    def _run_json(self, k: int, R: dict, T: dict, task_rows: range, seg_ids: range) -> tuple[str, int, list, list]:
         job = self.world.jobs[R["job"][k]]
         S = self.S
         final = seg_ids[-1]
@@ -364,7 +370,7 @@ class RunWriter:
         start = R["start"][k]
         end = 0 if running else S["end"][final]
         repaired_slots = {T["slot"][t] for t in task_rows if S["kind"][T["seg"][t]] == 1}
-        task_jsons, outputs, task_ids_by_seg = [], [], {s: [] for s in seg_ids}
+        task_jsons, outputs, replaced, task_ids_by_seg = [], [], [], {s: [] for s in seg_ids}
         for t in task_rows:
             seg = T["seg"][t]
             task_ids_by_seg[seg].append(T["id"][t])
@@ -372,6 +378,8 @@ class RunWriter:
             # The repair's task run replaces the original in `tasks`; the original stays in repair_history.
             if not (S["kind"][seg] == 0 and T["slot"][t] in repaired_slots):
                 task_jsons.append(body)
+            else:
+                replaced.append((T["id"][t], body))
             if output is not None:
                 outputs.append(output)
         trigger = API_TRIGGER[TRIGGERS[R["trigger"][k]]]
@@ -397,7 +405,7 @@ class RunWriter:
             history = [self._repair_entry(job, R["run_id"][k], s, task_ids_by_seg[s]) for s in seg_ids]
             parts.append(',"repair_history":' + json.dumps(history, separators=(",", ":")))
         parts.append("}")
-        return "".join(parts), end, outputs
+        return "".join(parts), end, outputs, replaced
 
     def _repair_entry(self, job: Job, run_id: int, s: int, task_ids: list[int]) -> dict:
         S = self.S

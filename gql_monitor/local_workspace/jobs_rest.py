@@ -270,10 +270,17 @@ def _stored_run(cur: duckdb.DuckDBPyConnection, run_id: int) -> dict | None:
 def _find_task_run(cur: duckdb.DuckDBPyConnection, task_run_id: int) -> tuple[dict, dict] | None:
     """The job run holding task run `task_run_id`, and that task.
 
-    Task runs live inside their job run's JSON. A text search narrows the scan before any JSON is parsed, because
-    this path is taken for every id that is not a job run (task runs, and ids that do not exist at all); the regex
-    keeps short ids such as 1 from matching most rows.
+    Task runs live inside their job run's JSON, or, when a repair re-ran them, in superseded_task_runs. A text
+    search narrows the scan before any JSON is parsed, because this path is taken for every id that is not a job
+    run (task runs, and ids that do not exist at all); the regex keeps short ids such as 1 from matching most rows.
     """
+    superseded = cur.execute(
+        "SELECT r.run, t.task FROM workspace_state.superseded_task_runs t "
+        "JOIN workspace_state.runs r ON r.run_id = t.job_run_id WHERE t.run_id = ?",
+        [task_run_id],
+    ).fetchone()
+    if superseded is not None:
+        return _loads(superseded[0]) or {}, _loads(superseded[1]) or {}
     rows = cur.execute(
         "SELECT run FROM workspace_state.runs WHERE contains(CAST(run AS VARCHAR), ?) "
         "AND regexp_matches(CAST(run AS VARCHAR), ?)",

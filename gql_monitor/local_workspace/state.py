@@ -113,6 +113,8 @@ def open_database(db_path: str | None, *, scale: str, seed: int, now: datetime |
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'workspace_state' AND table_name = 'meta'"
     ).fetchone()[0]
     if generated and con.execute("SELECT count(*) FROM workspace_state.meta").fetchone()[0]:
+        # Tables added to the stand-in since the file was generated are created, empty.
+        con.execute(DDL)
         return con
     con.execute(DDL)
     generator.generate(con, scale=scale, seed=seed, now=now or datetime.now(timezone.utc))

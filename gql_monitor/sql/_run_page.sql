@@ -14,7 +14,7 @@
     AND (:termination_codes IS NULL OR array_contains(:termination_codes, termination_code))
     AND (:trigger_types IS NULL OR array_contains(:trigger_types, trigger_type))
     AND (:run_types IS NULL OR array_contains(:run_types, run_type))
-    AND (:min_duration_seconds IS NULL OR coalesce(run_duration_seconds, active_seconds) >= :min_duration_seconds)
+    AND (:min_duration_seconds IS NULL OR duration_seconds >= :min_duration_seconds)
     AND (:in_progress IS NULL OR (end_time IS NULL) = :in_progress)
 ),
 counted AS (

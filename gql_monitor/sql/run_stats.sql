@@ -1,11 +1,11 @@
 -- Per job and result state in a window: how many runs, plus the job's duration percentiles over finished runs.
--- Durations prefer the run's own run_duration_seconds and fall back to the sum of its slices (older rows lack it).
+-- A run's duration is the sum of its attempts' (each: run_duration_seconds when recorded, else the sum of its slices).
 WITH
 -- @include _run_rollup
 , job_runs AS (
   SELECT
     workspace_id, job_id, result_state, end_time,
-    coalesce(run_duration_seconds, active_seconds) AS duration_seconds
+    duration_seconds
   FROM runs
   WHERE array_contains(:job_keys, concat(workspace_id, ':', job_id))
 ),

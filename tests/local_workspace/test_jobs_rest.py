@@ -679,3 +679,32 @@ def test_sdk_against_a_generated_workspace():
         analyst_runs = list(client(generated, "local-analyst").jobs.list_runs(limit=25))
         assert {r.job_id for r in analyst_runs} <= acl
         assert len(analyst_runs) == sum(1 for r in raw if r["job_id"] in acl)
+
+
+def test_task_runs_a_repair_replaced_still_answer_get_and_get_output():
+    """runs/get shows a repaired run's latest task runs; the replaced ones keep their ids, output and error."""
+    now = datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)
+    with LocalWorkspace(scale="small", seed=7, now=now) as generated:
+        cur = generated.state.cursor()
+        (run_id,) = cur.execute("""SELECT run_id FROM workspace_state.runs
+                                   WHERE json_array_length(run -> '$.repair_history') > 1
+                                   ORDER BY run_id LIMIT 1""").fetchone()
+        w = client(generated)
+        run = w.api_client.do("GET", "/api/2.2/jobs/runs/get", query={"run_id": run_id})
+        listed = {t["run_id"] for t in run["tasks"]}
+        original = run["repair_history"][0]["task_run_ids"]
+        replaced = [t for t in original if t not in listed]
+        assert replaced, "the repair should have re-run a task of the original attempt"
+        for task_run_id in replaced:
+            task = w.api_client.do("GET", "/api/2.2/jobs/runs/get", query={"run_id": task_run_id})
+            assert task["run_id"] == task_run_id and task["job_run_id"] == run_id
+            assert [t["run_id"] for t in task["tasks"]] == [task_run_id]
+            output = w.api_client.do("GET", "/api/2.2/jobs/runs/get-output", query={"run_id": task_run_id})
+            assert output["metadata"]["run_id"] == task_run_id
+            stored = cur.execute("SELECT output FROM workspace_state.run_outputs WHERE run_id = ?",
+                                 [task_run_id]).fetchone()
+            if stored is not None:
+                assert output["error"] == json.loads(stored[0])["error"]
+        failed = [t for t in replaced
+                  if cur.execute("SELECT 1 FROM workspace_state.run_outputs WHERE run_id = ?", [t]).fetchone()]
+        assert failed, "the original attempt's failed task run should have an error output"

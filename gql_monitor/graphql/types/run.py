@@ -21,6 +21,7 @@ from gql_monitor.graphql.types.common import (
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.job import Job
+    from gql_monitor.graphql.types.run_attempt import RunAttempt
     from gql_monitor.graphql.types.task_run import TaskRun
 
 
@@ -110,10 +111,20 @@ class Run:
         description="JOB_RUN, SUBMIT_RUN or WORKFLOW_RUN (see RunType); null when not recorded."
     )
     start_time: datetime = strawberry.field(description="Start of the run's first timeline slice (UTC).")
-    end_time: datetime | None = strawberry.field(description="End of the latest end row; null while in progress.")
-    in_progress: bool = strawberry.field(description="No end row yet (running, or the tables have not caught up).")
+    end_time: datetime | None = strawberry.field(
+        description="End of the latest attempt's end row; null while in progress."
+    )
+    in_progress: bool = strawberry.field(
+        description="The latest attempt has no end row yet (running, being repaired, or the tables have not caught "
+        "up)."
+    )
     duration_seconds: int | None = strawberry.field(
-        description="Total run duration: run_duration_seconds when recorded, else the sum of the run's slices."
+        description="Time the run spent running: the sum of its attempts' durations (each run_duration_seconds when "
+        "recorded, else the sum of its slices), without the waits between a failure and its repair."
+    )
+    wall_time_seconds: int | None = strawberry.field(
+        description="From the run's start to the end of its latest attempt, waits before repairs included; null "
+        "while in progress."
     )
     queue_duration_seconds: int | None = strawberry.field(
         description="Seconds spent queued, from the latest end row; null while in progress or when not recorded."
@@ -129,7 +140,7 @@ class Run:
         description="Seconds spent cleaning up, from the latest end row; null while in progress or when not "
         "recorded."
     )
-    repair_count: int = strawberry.field(description="How many times the run was repaired (end rows minus one).")
+    repair_count: int = strawberry.field(description="How many times the run was repaired (attempts minus one).")
     job_parameters: list[Tag] = strawberry.field(
         description="The run's job parameters (name/value), from the latest end row, sorted by name; empty while in "
         "progress."
@@ -138,6 +149,7 @@ class Run:
         description="Ids of the compute (clusters, SQL warehouses) the run used, from the latest end row; empty "
         "while in progress or when none is recorded."
     )
+    attempt_rows: strawberry.Private[list]
     cursor: strawberry.Private[str]
     # Futures of {run id: ...} for this run's page, started by Job.runs when cost or tasks are selected.
     prefetched_cost: strawberry.Private[object] = None
@@ -160,15 +172,16 @@ class Run:
             start_time=row["start_time"],
             end_time=row["end_time"],
             in_progress=not ended,
-            duration_seconds=row["run_duration_seconds"] if row["run_duration_seconds"] is not None
-            else row["active_seconds"],
+            duration_seconds=row["duration_seconds"],
+            wall_time_seconds=row["wall_seconds"],
             queue_duration_seconds=row["queue_duration_seconds"],
             setup_duration_seconds=row["setup_duration_seconds"],
             execution_duration_seconds=row["execution_duration_seconds"],
             cleanup_duration_seconds=row["cleanup_duration_seconds"],
-            repair_count=max(0, (row["end_rows"] or 0) - 1),
+            repair_count=max(0, row["attempt_count"] - 1),
             job_parameters=tags_from_map(row.get("job_parameters")),
             compute_ids=list(row["compute_ids"] or []),
+            attempt_rows=list(row["attempts"] or []),
             cursor=encode_cursor("run", [row["start_time"].isoformat(), f"{row['workspace_id']}:{row['run_id']}"]),
             prefetched_cost=prefetched_cost,
             prefetched_tasks=prefetched_tasks,
@@ -184,10 +197,21 @@ class Run:
 
         return await load_job(info, str(self.job_id))
 
-    @strawberry.field(description="The run's task runs (retries appear as separate task runs).")
+    @strawberry.field(description="The run's task runs (retries appear as separate task runs; so do the task runs "
+                                  "of each attempt: see `attempts`).")
     async def tasks(
         self, info: Info
     ) -> list[Annotated["TaskRun", strawberry.lazy("gql_monitor.graphql.types.task_run")]]:
+        return await self.task_runs(info)
+
+    @strawberry.field(description="The original execution and each repair, in order; one attempt for a run never "
+                                  "repaired.")
+    def attempts(self) -> list[Annotated["RunAttempt", strawberry.lazy("gql_monitor.graphql.types.run_attempt")]]:
+        from gql_monitor.graphql.types.run_attempt import RunAttempt
+
+        return RunAttempt.list_from(self.attempt_rows, self)
+
+    async def task_runs(self, info: Info) -> list["TaskRun"]:
         from gql_monitor.graphql.types.task_run import TaskRun
 
         if self.prefetched_tasks is not None:

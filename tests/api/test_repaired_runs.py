@@ -1,0 +1,159 @@
+"""Repaired runs: the whole run's time, and each attempt's time, outcome, cost and task errors, against attempts split
+independently from the stand-in's timeline table and usage priced row by row."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from conftest import NOW, gql
+from api.helpers import amount, cents, priced_usage_rows, truth
+
+FAR_PAST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+FAR_FUTURE = datetime(2100, 1, 1, tzinfo=timezone.utc)
+ATTEMPTS = """attempts { number startTime endTime inProgress durationSeconds resultState terminationCode }"""
+
+
+@pytest.fixture(scope="module")
+def client(monitor):
+    with monitor.client() as c:
+        yield c
+
+
+def repaired_runs(workspace) -> list[tuple[str, str]]:
+    """Every run of the timeline with more than one end row: (workspace id, run id)."""
+    return truth(workspace, """SELECT workspace_id, run_id FROM lakeflow.job_run_timeline
+                               GROUP BY workspace_id, run_id HAVING count(result_state) > 1
+                               ORDER BY workspace_id, run_id""")
+
+
+def attempts_from_timeline(workspace, ws: str, run: str) -> list[dict]:
+    """The run's slices in time order, cut after each end row: one attempt per end row (plus a running one)."""
+    slices = truth(workspace, """SELECT period_start_time, period_end_time, result_state, termination_code,
+                                        run_duration_seconds, compute_ids
+                                 FROM lakeflow.job_run_timeline WHERE workspace_id = ? AND run_id = ?
+                                 ORDER BY period_start_time, period_end_time""", [ws, run])
+    attempts, current = [], []
+    for row in slices:
+        current.append(row)
+        if row[2] is not None:
+            attempts.append(current)
+            current = []
+    if current:
+        attempts.append(current)
+    out = []
+    for number, rows in enumerate(attempts, start=1):
+        end = rows[-1] if rows[-1][2] is not None else None
+        active = sum(int((r[1] - r[0]).total_seconds()) for r in rows)
+        out.append({
+            "number": number, "start": rows[0][0], "end": end[1] if end else None,
+            "duration": end[4] if end and end[4] is not None else active,
+            "result": end[2] if end else None, "code": end[3] if end else None,
+            "clusters": {c for r in rows for c in (r[5] or [])},
+        })
+    return out
+
+
+def usage_cost(workspace, ws: str, run: str, clusters: set[str] | None = None) -> str:
+    where, params = "workspace_id = ? AND usage_metadata.job_run_id = ?", [ws, run]
+    if clusters is not None:
+        where += f" AND usage_metadata.cluster_id IN ({','.join('?' * len(clusters))})"
+        params += sorted(clusters)
+    return str(cents(amount(priced_usage_rows(workspace, FAR_PAST, FAR_FUTURE, where, params))))
+
+
+def at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def test_a_repaired_run_reports_its_whole_time_and_every_attempt(client, workspace):
+    runs = repaired_runs(workspace)
+    assert len(runs) >= 3, "the generated workspace should hold several repaired runs"
+    for ws, run in runs:
+        expected = attempts_from_timeline(workspace, ws, run)
+        data = gql(client, f"""query($id: ID!) {{ run(id: $id) {{
+            startTime endTime durationSeconds wallTimeSeconds repairCount resultState {ATTEMPTS} }} }}""",
+                   {"id": f"{ws}:{run}"})["data"]["run"]
+        assert [(a["number"], at(a["startTime"]), at(a["endTime"]), a["inProgress"], a["durationSeconds"],
+                 a["resultState"], a["terminationCode"]) for a in data["attempts"]] == [
+            (e["number"], e["start"], e["end"], e["end"] is None, e["duration"], e["result"], e["code"])
+            for e in expected], run
+        last = expected[-1]
+        assert data["repairCount"] == len(expected) - 1
+        assert data["resultState"] == last["result"]
+        assert data["durationSeconds"] == sum(e["duration"] for e in expected)
+        assert data["wallTimeSeconds"] == int((last["end"] - expected[0]["start"]).total_seconds())
+        assert data["wallTimeSeconds"] > data["durationSeconds"], "the wait before the repair is wall time"
+
+
+def test_a_run_never_repaired_is_one_attempt_of_the_same_figures(client, workspace):
+    data = gql(client, f"""{{ runs(first: 30, window: {{start: "{(NOW - timedelta(days=3)).isoformat()}"}},
+                                  filter: {{inProgress: false}}) {{
+        nodes {{ startTime endTime durationSeconds wallTimeSeconds resultState terminationCode repairCount {ATTEMPTS} }}
+        }} }}""")["data"]["runs"]["nodes"]
+    single = [n for n in data if n["repairCount"] == 0]
+    assert single
+    for node in single:
+        (attempt,) = node["attempts"]
+        assert attempt == {"number": 1, "startTime": node["startTime"], "endTime": node["endTime"],
+                           "inProgress": False, "durationSeconds": node["durationSeconds"],
+                           "resultState": node["resultState"], "terminationCode": node["terminationCode"]}
+
+
+def test_each_attempt_costs_its_own_clusters_usage(client, workspace):
+    checked = 0
+    for ws, run in repaired_runs(workspace):
+        expected = attempts_from_timeline(workspace, ws, run)
+        clusters = [e["clusters"] for e in expected]
+        # Job clusters are started afresh for each attempt: each attempt's usage is on its own clusters.
+        if not all(clusters) or any(a & b for i, a in enumerate(clusters) for b in clusters[i + 1:]):
+            continue
+        data = gql(client, """query($id: ID!) { run(id: $id) { cost { listCost { amount } }
+                              attempts { number cost { listCost { amount } } } } }""",
+                   {"id": f"{ws}:{run}"})["data"]["run"]
+        costs = [str(cents(a["cost"]["listCost"]["amount"])) for a in data["attempts"]]
+        assert costs == [usage_cost(workspace, ws, run, c) for c in clusters], run
+        assert str(cents(data["cost"]["listCost"]["amount"])) == usage_cost(workspace, ws, run)
+        assert cents(sum(Decimal(a["cost"]["listCost"]["amount"]) for a in data["attempts"])) == \
+            cents(data["cost"]["listCost"]["amount"])
+        checked += 1
+    assert checked >= 1, "the generated workspace should hold a repaired run on job clusters"
+
+
+def test_the_first_attempts_failed_task_shows_its_error(client, workspace):
+    home = workspace.state.home_workspace_id
+    runs = [(ws, run) for ws, run in repaired_runs(workspace) if ws == home]
+    assert runs, "the home workspace should hold a repaired run"
+    for ws, run in runs:
+        first = attempts_from_timeline(workspace, ws, run)[0]
+        data = gql(client, """query($id: ID!) { run(id: $id) { attempts { number
+                              tasks { runId startTime resultState errorMessage } } } }""",
+                   {"id": f"{ws}:{run}"})["data"]["run"]
+        failed = [t for t in data["attempts"][0]["tasks"] if t["resultState"] in ("FAILED", "ERROR", "TIMED_OUT")]
+        assert failed, run
+        for task in failed:
+            assert first["start"] <= at(task["startTime"]) <= first["end"]
+            (output,) = truth(workspace, "SELECT output FROM workspace_state.run_outputs WHERE run_id = ?",
+                              [int(task["runId"])])[0]
+            assert task["errorMessage"] == json.loads(output)["error"], task
+        repaired = {t["runId"] for a in data["attempts"][1:] for t in a["tasks"]}
+        assert repaired and not repaired & {t["runId"] for t in data["attempts"][0]["tasks"]}
+
+
+def test_attempts_ride_with_the_run_and_their_costs_are_one_statement(client):
+    query = """query($w: TimeWindowInput) { jobs(first: 50) { nodes {
+        runs(first: 10, window: $w) { nodes { id %s } } } } }"""
+
+    def statements(selection: str, seconds: int) -> int:
+        # A window of its own for each query; statements answered from the cache count too.
+        window = {"start": (NOW - timedelta(days=30, seconds=seconds)).isoformat()}
+        cost = gql(client, query % selection, {"w": window})["extensions"]["cost"]
+        return cost["warehouseStatements"] + cost["cacheHits"]
+
+    plain = statements("", 1)
+    assert plain == 2  # the jobs page and the runs pages
+    assert statements("attempts { number durationSeconds resultState }", 2) == plain
+    assert statements("attempts { number cost { listCost { amount } } }", 3) == plain + 1
