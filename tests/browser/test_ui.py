@@ -173,6 +173,27 @@ def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
     assert page.evaluate("window.__noReload") is True
 
 
+def test_a_repaired_runs_page_shows_each_attempt_and_the_first_attempts_error(tab, admin, workspace):
+    ws, _, run_id = case(workspace, "repaired_run", home=True)
+    run = api(admin, """query($id: ID!) { run(id: $id) { wallTimeSeconds attempts { number resultState
+                        tasks { taskKey resultState errorMessage } } } }""", {"id": f"{ws}:{run_id}"})["run"]
+    assert len(run["attempts"]) >= 2
+    page = tab.open(f"/runs/{ws}:{run_id}")
+    page.wait_for_selector(".page.run[data-state=done]")
+    rows = page.locator("#repairs table").first.locator("tbody tr")
+    assert rows.count() == len(run["attempts"])
+    labels = [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())]
+    assert labels == ["original"] + [f"repair {a['number'] - 1}" for a in run["attempts"][1:]]
+    assert page.locator("#run-wall-time").count() == 1
+    first_errors = [t["errorMessage"] for t in run["attempts"][0]["tasks"] if t["errorMessage"]]
+    assert first_errors, "the original attempt's failed task has an error"
+    tasks = page.inner_text("#tasks")
+    for message in first_errors:
+        assert message in tasks
+    assert_accessible_markup(page)
+    screenshot(page, "run-repaired", full_page=True)
+
+
 def test_costs_that_are_unknown_are_words_never_zero(tab, admin, workspace):
     """The planted all-purpose job's spend cannot be attributed, and a run after the last billed hour is not billed
     yet: the pages say so in words, never $0.00 (docs/metrics.md, "Unknown is never zero")."""

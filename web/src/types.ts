@@ -163,6 +163,19 @@ export interface TaskRun {
   cost: (CostStatus & { listCost: Money }) | null;
 }
 
+/** One attempt of a run: the original execution (1) or a repair (2, 3, ...). */
+export interface RunAttempt {
+  number: number;
+  startTime: string;
+  endTime: string | null;
+  inProgress: boolean;
+  durationSeconds: number | null;
+  resultState: string | null;
+  terminationCode: string | null;
+  tasks: { id: string }[];
+  cost: (CostStatus & { listCost: Money }) | null;
+}
+
 export interface RunDetail {
   id: string;
   runId: string;
@@ -179,6 +192,7 @@ export interface RunDetail {
   endTime: string | null;
   inProgress: boolean;
   durationSeconds: number | null;
+  wallTimeSeconds: number | null;
   queueDurationSeconds: number | null;
   setupDurationSeconds: number | null;
   executionDurationSeconds: number | null;
@@ -187,6 +201,7 @@ export interface RunDetail {
   jobParameters: Tag[];
   computeIds: string[];
   tasks: TaskRun[];
+  attempts: RunAttempt[];
   cost: CostStatus & {
     window: TimeWindow;
     dbus: string;

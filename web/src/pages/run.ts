@@ -28,6 +28,11 @@ function versus(run: RunDetail): HTMLElement | null {
   );
 }
 
+function attemptLabel(number: number | undefined): string {
+  if (number === undefined) return "–";
+  return number === 1 ? "original" : `repair ${number - 1}`;
+}
+
 export async function run(route: Route): Promise<View> {
   const id = route.params[0];
   const s = await session();
@@ -86,6 +91,9 @@ export async function run(route: Route): Promise<View> {
       ["Started", dateTime(run.startTime)],
       ["Ended", run.inProgress ? "in progress" : dateTime(run.endTime)],
       ["Duration", h("span", null, duration(run.durationSeconds), versus(run))],
+      ...(run.repairCount
+        ? [["Wall time", h("span", { id: "run-wall-time" }, duration(run.wallTimeSeconds), h("span", { class: "sub" }, " first start to last end, waits for repairs included"))] as [string, HTMLElement]]
+        : []),
       ...phases.map(([n, v, cls]) => [n, h("span", null, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), duration(v))] as [string, HTMLElement]),
       ["Trigger", humanize(run.triggerType)],
       ["Run type", humanize(run.runType)],
@@ -93,12 +101,16 @@ export async function run(route: Route): Promise<View> {
     phaseBar,
   );
 
+  // Which attempt ran each task run; a column only when the run was repaired.
+  const attemptOf = new Map(run.attempts.flatMap((a) => a.tasks.map((t) => [t.id, a.number] as [string, number])));
+  const repaired = run.attempts.length > 1;
   const taskRows = [...run.tasks]
     .sort((a, b) => a.startTime.localeCompare(b.startTime) || a.taskKey.localeCompare(b.taskKey))
     .map((t) => ({
-      attrs: { id: `task-${t.taskKey}`, class: t.errorMessage ? "has-error" : "" },
+      attrs: { id: `task-${t.taskKey}-${t.id.split(":")[1]}`, class: t.errorMessage ? "has-error" : "" },
       cells: [
         h("code", null, t.taskKey),
+        ...(repaired ? [attemptLabel(attemptOf.get(t.id))] : []),
         t.dependsOn.length ? h("span", null, t.dependsOn.map((d, i) => [i ? ", " : "", h("code", null, d)])) : "–",
         stateBadge(t.resultState, !t.endTime),
         humanize(t.terminationCode),
@@ -113,17 +125,37 @@ export async function run(route: Route): Promise<View> {
     "Tasks",
     errorBox(taskErrors, true),
     taskRows.length
-      ? table(`${count(run.tasks.length)} task runs (retries are separate task runs)`, [{ label: "Task" }, { label: "Depends on" }, { label: "State" }, { label: "Termination" }, { label: "Started" }, { label: "Duration", numeric: true }, { label: "Cost", numeric: true }, { label: "Error" }], taskRows)
+      ? table(`${count(run.tasks.length)} task runs (retries and each attempt's task runs are separate task runs)`, [{ label: "Task" }, ...(repaired ? [{ label: "Attempt" }] : []), { label: "Depends on" }, { label: "State" }, { label: "Termination" }, { label: "Started" }, { label: "Duration", numeric: true }, { label: "Cost", numeric: true }, { label: "Error" }], taskRows)
       : empty("No task runs recorded."),
   );
 
   const history = live?.repairHistory ?? [];
+  const attempts = [...run.attempts].sort((a, b) => a.number - b.number);
   const repairs = panel(
     "repairs",
-    "Repairs",
+    "Attempts",
     h("p", null, run.repairCount ? `Repaired ${count(run.repairCount)} time${run.repairCount === 1 ? "" : "s"}.` : "Never repaired."),
+    attempts.length
+      ? table(
+          "Attempts: the original execution and each repair (system tables)",
+          [{ label: "Attempt" }, { label: "Started" }, { label: "Ended" }, { label: "Duration", numeric: true }, { label: "Result" }, { label: "Termination" }, { label: "Tasks", numeric: true }, { label: "Cost", numeric: true }],
+          attempts.map((a) => ({
+            attrs: { id: `attempt-${a.number}` },
+            cells: [
+              attemptLabel(a.number),
+              h("span", { class: "nowrap" }, dateTime(a.startTime)),
+              a.inProgress ? "in progress" : h("span", { class: "nowrap" }, dateTime(a.endTime)),
+              duration(a.durationSeconds),
+              stateBadge(a.resultState, a.inProgress),
+              humanize(a.terminationCode),
+              count(a.tasks.length),
+              a.cost ? costCell(a.cost) : h("span", { class: "cost-words", title: "Serverless or shared compute billed for an hour two attempts shared: see the run's cost" }, "not separable"),
+            ],
+          })),
+        )
+      : null,
     history.length
-      ? table("Attempts (Jobs API)", [{ label: "Type" }, { label: "Id" }, { label: "Started" }, { label: "Ended" }, { label: "Result" }], history.map((a) => ({ cells: [humanize(a.type), a.id ?? "–", dateTime(a.startTime), dateTime(a.endTime), a.resultState ? stateBadge(a.resultState) : "–"] })))
+      ? table("Repair history (Jobs API)", [{ label: "Type" }, { label: "Id" }, { label: "Started" }, { label: "Ended" }, { label: "Result" }], history.map((a) => ({ cells: [humanize(a.type), a.id ?? "–", dateTime(a.startTime), dateTime(a.endTime), a.resultState ? stateBadge(a.resultState) : "–"] })))
       : null,
   );
 
@@ -162,8 +194,8 @@ export async function run(route: Route): Promise<View> {
     errorBox(otherErrors, true),
     h("div", { class: "columns" }, livePanel, timing),
     tasks,
-    h("div", { class: "columns" }, repairs, cost),
-    params,
+    repairs,
+    h("div", { class: "columns" }, cost, params),
   );
   return { title: `Run ${run.runId} · ${jobName}`, node };
 }
