@@ -42,6 +42,12 @@ class RateLimited(MonitorError):
     code = "RATE_LIMITED"
 
 
+class RequestTooLarge(MonitorError):
+    """The HTTP request body is above the configured limit (HTTP 413)."""
+
+    code = "REQUEST_TOO_LARGE"
+
+
 ERROR_CODES = (
     "BAD_USER_INPUT",
     "UNAUTHENTICATED",
@@ -50,5 +56,6 @@ ERROR_CODES = (
     "WAREHOUSE_UNAVAILABLE",
     "JOBS_API_UNAVAILABLE",
     "RATE_LIMITED",
+    "REQUEST_TOO_LARGE",
     "INTERNAL",
 )

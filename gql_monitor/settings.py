@@ -73,6 +73,8 @@ class Settings:
     # Schema introspection (GraphiQL needs it); turn off for deployments that publish schema.graphql instead.
     introspection: bool = True
     max_query_cost: int = 20000
+    # Largest HTTP request body accepted on /api/graphql; larger ones get 413 REQUEST_TOO_LARGE before being read.
+    max_body_bytes: int = 256 * 1024
     # service-principal mode only: when set, only these user names may use the monitor.
     allowed_users: frozenset[str] = frozenset()
     # The demo's stand-in token used for browsers on loopback that send none; never set outside the demo.
@@ -172,6 +174,7 @@ class Settings:
             cors_origins=tuple(o.strip() for o in (env.get(PREFIX + "CORS_ORIGINS") or "").split(",") if o.strip()),
             introspection=_bool(env, "INTROSPECTION", True),
             max_query_cost=_int(env, "MAX_QUERY_COST", 20000, 100, 10_000_000),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024),
             allowed_users=frozenset(
                 u.strip() for u in (env.get(PREFIX + "ALLOWED_USERS") or "").split(",") if u.strip()
             ),

@@ -170,6 +170,13 @@ def text(value: str | None, what: str) -> str | None:
     return value
 
 
+def finite(value: Decimal | None, what: str) -> Decimal | None:
+    """Decimal inputs accept "NaN" and "Infinity", which no comparison with an amount can use."""
+    if value is not None and not value.is_finite():
+        raise BadUserInput(f"{what} must be a finite number, got {str(value)[:20]!r}.")
+    return value
+
+
 def texts(values: list[str] | None, what: str) -> list[str] | None:
     if values is None:
         return None
@@ -218,15 +225,27 @@ def encode_cursor(kind: str, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, kind: str, arity: int) -> list[Any]:
+def cursor_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+def cursor_time(value: Any) -> datetime:
+    return datetime.fromisoformat(cursor_text(value))
+
+
+def decode_cursor(cursor: str, kind: str, fields: tuple) -> list[Any]:
+    """The values `encode_cursor` put in, each checked by its parser in `fields`: a cursor is caller input, and a
+    forged one must be refused here, not fail later inside a statement."""
     try:
         if len(cursor) > 1024:
             raise ValueError("too long")
         payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(payload, list) or payload[0] != kind or len(payload) != arity + 1:
+        if not isinstance(payload, list) or not payload or payload[0] != kind or len(payload) != len(fields) + 1:
             raise ValueError("wrong shape")
-        return payload[1:]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, IndexError):
+        return [parse(value) for parse, value in zip(fields, payload[1:])]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, IndexError, RecursionError):
         raise BadUserInput("`after` is not a cursor this list gave out.") from None
 
 

@@ -12,7 +12,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from gql_monitor.graphql.extensions import ErrorCodes, cost_limit
+from gql_monitor.graphql.extensions import DocumentNesting, ErrorCodes, cost_limit, format_error, log_error
 from gql_monitor.graphql.query import Query
 from gql_monitor.graphql.response_cache import ResponseCache
 
@@ -20,6 +20,21 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
 MAX_QUERY_COST = 20000
+
+
+class MonitorSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # Called with the errors as raised, before ErrorCodes formats them: the one place that logs them.
+        name = execution_context.operation_name if execution_context is not None else None
+        for error in errors:
+            log_error(error, name)
+
+    async def execute(self, *args, **kwargs):
+        result = await super().execute(*args, **kwargs)
+        # An exception escaping the operation's hooks (e.g. raised while parsing) skips ErrorCodes; code it here.
+        if result.errors:
+            result.errors = [format_error(error) for error in result.errors]
+        return result
 
 
 def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = True) -> strawberry.Schema:
@@ -32,6 +47,7 @@ def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = 
     )
     extensions = [
         ErrorCodes,
+        DocumentNesting,
         # Dashboards send the same few documents over and over: validate each once. (No ParserCache: parsing is
         # cheap, and a parse error raised inside its hook would skip ErrorCodes.)
         lambda: ValidationCache(maxsize=256),
@@ -43,7 +59,7 @@ def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = 
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return MonitorSchema(
         query=Query,
         # Without introspection, "did you mean" suggestions would still leak field names.
         config=StrawberryConfig(disable_field_suggestions=not introspection),

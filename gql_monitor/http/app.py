@@ -10,6 +10,7 @@ from gql_monitor import __version__
 from gql_monitor.graphql.schema import build_schema
 from gql_monitor.http import compression, health, security, spa
 from gql_monitor.http.graphql_route import mount_graphql
+from gql_monitor.http.request_hygiene import RequestLimits
 from gql_monitor.services import Services
 from gql_monitor.settings import Settings
 
@@ -30,6 +31,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Added first, so inside the security headers' middleware: that one re-streams bodies in chunks, while here a
     # response is still whole, so a small one can be told apart and left uncompressed.
     app.add_middleware(compression.Compression)
+    # Inside the security headers, so a 413 or 405 carries them too.
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     security.install(app, settings.cors_origins)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection)
     mount_graphql(app, services, schema)

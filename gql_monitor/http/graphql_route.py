@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import orjson
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from strawberry.fastapi import GraphQLRouter
+import logging
 
-from gql_monitor.errors import MonitorError
+import orjson
+from cross_web import HTTPException
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.types.unset import UNSET
+
+from gql_monitor.errors import BadUserInput, MonitorError
 from gql_monitor.graphql.context import Context, build_context
 from gql_monitor.graphql.schema import schema as default_schema
+from gql_monitor.http import request_hygiene
 from gql_monitor.http.graphiql import graphiql_page
 from gql_monitor.http.identity import TokenMemory, identify, principal_for
+from gql_monitor.http.request_hygiene import RequestRefused
 from gql_monitor.services import Services
+
+log = logging.getLogger(__name__)
 
 
 class _Router(GraphQLRouter):
@@ -24,10 +34,23 @@ class _Router(GraphQLRouter):
         # The packaged GraphiQL: Strawberry's own page loads React and GraphiQL from a CDN.
         return graphiql_page()
 
+    async def parse_http_body(self, request) -> GraphQLRequestData:
+        if request.method == "GET":
+            params = request_hygiene.from_query_params(request.query_params)
+        else:
+            content_type, _ = parse_content_type(request.content_type or "")
+            params = request_hygiene.from_body(await request.get_body(), content_type)
+        return GraphQLRequestData(query=params["query"], variables=params["variables"],
+                                  operation_name=params["operationName"], extensions=params["extensions"],
+                                  protocol="http")
 
-class RequestRefused(Exception):
-    def __init__(self, error: MonitorError) -> None:
-        self.error = error
+    async def run(self, request, context=UNSET, root_value=UNSET):
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            # Strawberry's own refusals (unknown operationName, a mutation over GET, IDE turned off) are plain text;
+            # give them the same GraphQL shape and code as every other error.
+            raise RequestRefused(BadUserInput(str(exc.reason)[:300]), status=exc.status_code) from None
 
 
 def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> None:
@@ -38,7 +61,9 @@ def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> No
             caller = await identify(request, services, memory)
             principal = principal_for(caller, services)
         except MonitorError as exc:
-            raise RequestRefused(exc) from exc
+            if exc.code == "UNAUTHENTICATED":
+                raise RequestRefused(exc, status=401, headers={"WWW-Authenticate": "Bearer"}) from exc
+            raise RequestRefused(exc, status=403) from exc
         return build_context(services, principal)
 
     # No subscriptions are served, so there is no websocket origin to police; only HTTP transports are mounted.
@@ -52,10 +77,7 @@ def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> No
     app.include_router(router, prefix="/api/graphql")
 
     @app.exception_handler(RequestRefused)
-    async def refused(request: Request, exc: RequestRefused) -> JSONResponse:
-        status = 401 if exc.error.code == "UNAUTHENTICATED" else 403
-        return JSONResponse(
-            {"data": None, "errors": [{"message": str(exc.error), "extensions": {"code": exc.error.code}}]},
-            status_code=status,
-            headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
-        )
+    async def refused(request: Request, exc: RequestRefused) -> Response:
+        log.warning("request refused code=%s status=%s: %.200r", exc.error.code, exc.status, str(exc.error))
+        return Response(request_hygiene.refusal_body(exc.error), status_code=exc.status, headers=exc.headers,
+                        media_type="application/json")

@@ -110,8 +110,8 @@ def test_introspection_can_be_turned_off(workspace):
 
 
 def test_internal_errors_are_masked(monitor):
-    from gql_monitor.graphql.extensions import ErrorCodes
+    from gql_monitor.graphql.extensions import format_error
     from graphql import GraphQLError
 
-    error = ErrorCodes._format(GraphQLError("boom", original_error=RuntimeError("password=secret")))
+    error = format_error(GraphQLError("boom", original_error=RuntimeError("password=secret")))
     assert error.message == "Internal error; it has been logged." and error.extensions["code"] == "INTERNAL"

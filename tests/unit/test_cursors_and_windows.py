@@ -5,6 +5,8 @@ import pytest
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.inputs import (
     TimeWindowInput,
+    cursor_text,
+    cursor_time,
     decode_cursor,
     encode_cursor,
     page_size,
@@ -15,17 +17,23 @@ from gql_monitor.graphql.inputs import (
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
 
+RUN_CURSOR = (cursor_time, cursor_text)
+
+
 def test_cursor_round_trip_and_kind_check():
     cursor = encode_cursor("run", ["2026-11-20T10:00:00+00:00", "1:42"])
-    assert decode_cursor(cursor, "run", 2) == ["2026-11-20T10:00:00+00:00", "1:42"]
+    assert decode_cursor(cursor, "run", RUN_CURSOR) == [datetime(2026, 11, 20, 10, tzinfo=timezone.utc), "1:42"]
     with pytest.raises(BadUserInput):
-        decode_cursor(cursor, "job", 2)
+        decode_cursor(cursor, "job", RUN_CURSOR)
 
 
-@pytest.mark.parametrize("bad", ["", "!!!", "e30", "x" * 5000, "WyJydW4iXQ", "' OR 1=1 --", "\u0000"])
+@pytest.mark.parametrize("bad", ["", "!!!", "e30", "x" * 5000, "WyJydW4iXQ", "' OR 1=1 --", "\u0000",
+                                 # well-formed, forged: ["run","garbage","1:1"], ["run",5,"1:1"], ["run",{},[]]
+                                 "WyJydW4iLCJnYXJiYWdlIiwiMToxIl0", encode_cursor("run", [5, "1:1"]),
+                                 encode_cursor("run", [{}, []])])
 def test_malformed_cursors_are_bad_input(bad):
     with pytest.raises(BadUserInput):
-        decode_cursor(bad, "run", 2)
+        decode_cursor(bad, "run", RUN_CURSOR)
 
 
 @pytest.mark.parametrize("first", [0, -1, 101, 10**9])

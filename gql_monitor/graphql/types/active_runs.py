@@ -9,7 +9,7 @@ import strawberry
 
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import decode_cursor, encode_cursor
+from gql_monitor.graphql.inputs import cursor_text, decode_cursor, encode_cursor
 from gql_monitor.graphql.types.common import PageInfo, from_epoch_ms
 from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
 
@@ -64,7 +64,7 @@ class ActiveRunConnection:
 async def resolve_active_runs(info: Info, first: int, after: str | None) -> ActiveRunConnection:
     if not 1 <= first <= RUNS_PAGE_LIMIT:
         raise BadUserInput(f"`first` must be between 1 and {RUNS_PAGE_LIMIT}, got {first}.")
-    page_token = decode_cursor(after, "active", 1)[0] if after is not None else None
+    page_token = decode_cursor(after, "active", (cursor_text,))[0] if after is not None else None
     ctx = info.context
     workspace_id = await ctx.services.jobs_api.home_workspace_id() or ""
     page = await ctx.services.jobs_api.list_runs_page(

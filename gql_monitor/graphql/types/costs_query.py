@@ -9,7 +9,15 @@ import strawberry
 from gql_monitor.costing import CostSummary, quantize
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import CostDimension, CostFilter, TimeWindowInput, resolve_window, text, texts
+from gql_monitor.graphql.inputs import (
+    CostDimension,
+    CostFilter,
+    TimeWindowInput,
+    finite,
+    resolve_window,
+    text,
+    texts,
+)
 from gql_monitor.graphql.types.common import Cost, CostAttribution, Money, TimeWindow, cost_from_summary
 from gql_monitor.loaders.costs import fetch_costs_by_dimension
 
@@ -60,6 +68,7 @@ async def resolve_costs(
     if group_by is CostDimension.TAG and not tag_key:
         raise BadUserInput("Grouping by TAG needs `tagKey`.")
     filter = filter or CostFilter()
+    min_list_cost = finite(filter.min_list_cost, "minListCost")
     rows = await fetch_costs_by_dimension(
         info.context.fetch, group_by.value, start, end,
         tag_key=text(tag_key, "tagKey"),
@@ -86,8 +95,8 @@ async def resolve_costs(
         )
         for key, summary in per_group.items()
     ]
-    if filter.min_list_cost is not None:
-        groups = [g for g in groups if g.unattributed or g.cost.list_cost.amount >= filter.min_list_cost]
+    if min_list_cost is not None:
+        groups = [g for g in groups if g.unattributed or g.cost.list_cost.amount >= min_list_cost]
     groups.sort(key=lambda g: (g.unattributed, -g.cost.list_cost.amount, g.key or ""))
     return CostBreakdown(
         window=TimeWindow(start=start, end=end),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import JobFilter, JobOrder, decode_cursor, page_size, split_id, text
+from gql_monitor.graphql.inputs import JobFilter, JobOrder, cursor_text, decode_cursor, page_size, split_id, text
 from gql_monitor.graphql.types.common import Connection, connection
 from gql_monitor.graphql.types.job import Job, load_job
 from gql_monitor.loaders.jobs import fetch_jobs_page
@@ -42,7 +42,7 @@ async def resolve_jobs(
     limit = page_size(first)
     params = {**job_filter_params(filter), "order_by": order_by.value}
     if after is not None:
-        after_sort, after_key, after_order = decode_cursor(after, "job", 3)
+        after_sort, after_key, after_order = decode_cursor(after, "job", (cursor_text, cursor_text, cursor_text))
         if after_order != order_by.value:
             raise BadUserInput("`after` was given out for a different `orderBy`.")
         params.update(after_sort=after_sort, after_key=after_key)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import (
     RunFilter,
     TimeWindowInput,
+    cursor_text,
+    cursor_time,
     decode_cursor,
     page_size,
     resolve_window,
@@ -53,8 +53,8 @@ async def resolve_run(info: Info, id: str) -> Run | None:
 def _page_filters(filter: RunFilter | None, after: str | None) -> dict:
     filters = run_filter_params(filter)
     if after is not None:
-        after_start, after_key = decode_cursor(after, "run", 2)
-        filters.update(after_start=datetime.fromisoformat(after_start), after_key=after_key)
+        after_start, after_key = decode_cursor(after, "run", (cursor_time, cursor_text))
+        filters.update(after_start=after_start, after_key=after_key)
     return filters
 
 
