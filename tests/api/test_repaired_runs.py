@@ -4,12 +4,14 @@ independently from the stand-in's timeline table and usage priced row by row."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
-from conftest import NOW, gql
+from conftest import NOW, RunningMonitor, gql, monitor_settings
+from gql_monitor.local_workspace.server import LocalWorkspace
 from api.helpers import amount, cents, priced_usage_rows, truth
 
 FAR_PAST = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -157,3 +159,56 @@ def test_attempts_ride_with_the_run_and_their_costs_are_one_statement(client):
     assert plain == 2  # the jobs page and the runs pages
     assert statements("attempts { number durationSeconds resultState }", 2) == plain
     assert statements("attempts { number cost { listCost { amount } } }", 3) == plain + 1
+
+
+@pytest.fixture
+def private_workspace(workspace_db, tmp_path):
+    """A copy of the workspace that a test may change."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(workspace_db, path)
+    with LocalWorkspace(db_path=str(path), port=0) as ws:
+        yield ws
+
+
+def test_a_repair_still_running_and_an_hour_two_attempts_share(private_workspace):
+    ws = private_workspace
+    shared = None
+    for ws_id, run in repaired_runs(ws):
+        first, second = attempts_from_timeline(ws, ws_id, run)[:2]
+        hour = second["start"].replace(minute=0, second=0, microsecond=0)
+        if first["end"] > hour and len(second["clusters"]) == 1:
+            shared = ws_id, run, first, second, hour
+            break
+    assert shared, "a repair should start in the hour its failed attempt ended in"
+    ws_id, run, first, second, hour = shared
+    ended = attempts_from_timeline(ws, ws_id, run)
+    db = ws.state.db
+    # The repair's bill for that hour loses its cluster id (as serverless usage has none): it could be either
+    # attempt's.
+    db.execute("""UPDATE billing.usage SET usage_metadata = struct_update(usage_metadata, cluster_id := NULL)
+                  WHERE workspace_id = ? AND usage_metadata.job_run_id = ? AND usage_start_time = ?
+                    AND usage_metadata.cluster_id = ?""", [ws_id, run, hour, next(iter(second["clusters"]))])
+    # Another repair started an hour after the last one ended and has run for ten minutes so far.
+    again = ended[-1]["end"] + timedelta(hours=1)
+    db.execute("""INSERT INTO lakeflow.job_run_timeline SELECT * REPLACE (
+                    ?::TIMESTAMPTZ AS period_start_time, ?::TIMESTAMPTZ AS period_end_time, NULL AS result_state,
+                    NULL AS termination_code, NULL AS termination_type, NULL AS setup_duration_seconds,
+                    NULL AS queue_duration_seconds, NULL AS run_duration_seconds, NULL AS cleanup_duration_seconds,
+                    NULL AS execution_duration_seconds)
+                  FROM lakeflow.job_run_timeline WHERE workspace_id = ? AND run_id = ? LIMIT 1""",
+               [again, again + timedelta(minutes=10), ws_id, run])
+
+    with RunningMonitor(monitor_settings(ws)) as mon, mon.client() as client:
+        data = gql(client, """query($id: ID!) { run(id: $id) { inProgress endTime resultState repairCount
+            durationSeconds wallTimeSeconds cost { listCost { amount } }
+            attempts { number inProgress endTime durationSeconds cost { listCost { amount } } } } }""",
+                   {"id": f"{ws_id}:{run}"})["data"]["run"]
+    assert (data["inProgress"], data["endTime"], data["resultState"], data["wallTimeSeconds"]) == (True, None, None,
+                                                                                                  None)
+    assert data["repairCount"] == len(ended)
+    running = data["attempts"][-1]
+    assert (running["number"], running["inProgress"], running["endTime"], running["durationSeconds"]) == (
+        len(ended) + 1, True, None, 600)
+    assert data["durationSeconds"] == sum(e["duration"] for e in ended) + 600
+    assert [a["cost"] is None for a in data["attempts"]][:2] == [True, True]
+    assert str(cents(data["cost"]["listCost"]["amount"])) == usage_cost(ws, ws_id, run)
