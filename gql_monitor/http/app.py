@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from gql_monitor import __version__
 from gql_monitor.graphql.schema import build_schema
-from gql_monitor.http import compression, health, security, spa
+from gql_monitor.http import compression, demo_sign_in, health, security, spa
 from gql_monitor.http.graphql_route import mount_graphql
 from gql_monitor.http.request_hygiene import RequestLimits
 from gql_monitor.services import Services
@@ -34,6 +34,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Inside the security headers, so a 413 or 405 carries them too.
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     security.install(app, settings.cors_origins)
+    demo_sign_in.install(app, settings.demo_default_token)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection)
     mount_graphql(app, services, schema)
     # Last: the UI's client routes match any path outside /api/.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from gql_monitor.errors import Forbidden, MonitorError, Unauthenticated
+from gql_monitor.http.demo_sign_in import demo_token
 from gql_monitor.principal import Principal
 from gql_monitor.services import Services
 
@@ -78,17 +79,11 @@ def _bearer(request: Request) -> str | None:
     return token
 
 
-def _is_loopback(request: Request) -> bool:
-    return request.client is not None and request.client.host in ("127.0.0.1", "::1")
-
-
 async def identify(request: Request, services: Services, memory: TokenMemory) -> Caller:
     settings = services.settings
     if settings.in_databricks_app:
         return await _behind_the_apps_proxy(request, services, memory)
-    token = _bearer(request)
-    if token is None and settings.demo_default_token and _is_loopback(request):
-        token = settings.demo_default_token
+    token = _bearer(request) or demo_token(request)
     if token is None:
         raise Unauthenticated("Send `Authorization: Bearer <token>` with a Databricks token.")
     owner = await token_owner(token, services, memory)
