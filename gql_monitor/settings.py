@@ -77,6 +77,8 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     # service-principal mode only: when set, only these user names may use the monitor.
     allowed_users: frozenset[str] = frozenset()
+    # How often /api/health checks the sources: in the background, and at most this often on demand.
+    health_refresh_seconds: int = 30
     # The demo's stand-in token used for browsers on loopback that send none; never set outside the demo.
     demo_default_token: str | None = None
     # Where "now" comes from for everything the monitor reports or windows by (gql_monitor/clock.py). The system
@@ -170,6 +172,7 @@ class Settings:
             table_cache_seconds=_int(env, "TABLE_CACHE_SECONDS", 300, 0, 86400),
             live_cache_seconds=_int(env, "LIVE_CACHE_SECONDS", 10, 0, 3600),
             cache_max_entries=_int(env, "CACHE_MAX_ENTRIES", 5000, 10, 10_000_000),
+            health_refresh_seconds=_int(env, "HEALTH_REFRESH_SECONDS", 30, 1, 3600),
             redis_url=env.get(PREFIX + "REDIS_URL") or None,
             cors_origins=tuple(o.strip() for o in (env.get(PREFIX + "CORS_ORIGINS") or "").split(",") if o.strip()),
             introspection=_bool(env, "INTROSPECTION", True),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import asyncio
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -18,15 +19,25 @@ from gql_monitor.settings import Settings
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     services = services or Services.build(settings)
 
+    health_check = health.for_services(services)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        services.close()
+        # /api/health answers from state this task keeps fresh (http/health.py).
+        refresher = asyncio.create_task(health_check.run(), name="health-refresh")
+        try:
+            yield
+        finally:
+            refresher.cancel()
+            with suppress(asyncio.CancelledError):
+                await refresher
+            services.close()
 
     app = FastAPI(title="gql-monitor", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.services = services
     app.state.settings = settings
+    app.state.health = health_check
     app.include_router(health.router)
     # Added first, so inside the security headers' middleware: that one re-streams bodies in chunks, while here a
     # response is still whole, so a small one can be told apart and left uncompressed.
