@@ -2,9 +2,9 @@
 
 Anyone may ask, without a token, and load balancers ask often; so the sources are never checked per call. A
 HealthCheck holds the last state: the app's lifespan refreshes it in the background every interval
-(`GQL_MONITOR_HEALTH_REFRESH_SECONDS`), a call that finds it older than that starts one refresh (at most one per
-interval) and is answered from the last state at once, and only calls before the first check ever finished wait for
-it. A failing source is described by its code and a fixed phrase: the upstream text (which can name the app's client
+(`GQL_MONITOR_HEALTH_REFRESH_SECONDS`), a call that finds it older than that (5 s while a source fails) starts one
+refresh (at most one per interval) and is answered from the last state at once, and only calls before the first
+check ever finished wait for it. A failing source is described by its code and a fixed phrase: the upstream text (which can name the app's client
 id or the OAuth error) goes to the server log, not to anonymous callers.
 """
 
@@ -27,7 +27,7 @@ from gql_monitor.services import Services
 log = logging.getLogger(__name__)
 router = APIRouter()
 FRESHNESS_LOOKBACK = timedelta(days=31)
-# While a source fails, look again sooner than the interval, so recovery shows within seconds.
+# While a source fails, a call looks again after this long rather than the interval, so recovery shows within seconds.
 DEGRADED_REFRESH_SECONDS = 5
 CREDENTIALS_REJECTED = "credentials rejected"
 # What an anonymous caller is told, by code; the details are in the server log.
@@ -57,7 +57,7 @@ class HealthCheck:
         self._running: asyncio.Task | None = None
 
     async def current(self) -> Snapshot:
-        self._refresh_if_due()
+        self._refresh_if_due(self._due_after())
         if self._latest is None:
             await asyncio.shield(self._running)
         return self._latest
@@ -70,19 +70,20 @@ class HealthCheck:
     async def run(self) -> None:
         """The background refresh, for the app's lifespan (cancelled when it ends)."""
         while True:
-            self._refresh_if_due()
+            self._refresh_if_due(self._interval)
             await self.settled()
-            await asyncio.sleep(max(1.0, self._started_at + self._due_after() - self._clock()))
+            await asyncio.sleep(max(1.0, self._started_at + self._interval - self._clock()))
 
     def _due_after(self) -> float:
+        """How old a state callers accept: while a source fails, a caller's look sooner shows recovery sooner."""
         degraded = self._latest is not None and self._latest[1] != 200
         return min(self._interval, DEGRADED_REFRESH_SECONDS) if degraded else self._interval
 
-    def _refresh_if_due(self) -> None:
+    def _refresh_if_due(self, due_after: float) -> None:
         if self._running is not None and not self._running.done():
             return
         now = self._clock()
-        if self._started_at is not None and now - self._started_at < self._due_after():
+        if self._started_at is not None and now - self._started_at < due_after:
             return
         self._started_at = now
         self._running = asyncio.get_running_loop().create_task(self._refresh())

@@ -82,3 +82,29 @@ def test_on_demand_refreshes_happen_at_most_once_per_interval():
         assert (await check.current())[0]["n"] == 2
 
     asyncio.run(scenario())
+
+
+def test_while_a_source_fails_callers_see_recovery_within_seconds():
+    clock, probes = _Clock(), []
+
+    async def probe():
+        probes.append(clock.now)
+        return {"status": "degraded" if len(probes) == 1 else "ok"}, 503 if len(probes) == 1 else 200
+
+    async def scenario():
+        check = HealthCheck(probe, interval_seconds=30, clock=clock)
+        assert (await check.current())[1] == 503
+        clock.now += 4
+        await check.current()
+        await check.settled()
+        assert len(probes) == 1
+        clock.now += 2  # failing: 5 s is old enough
+        await check.current()
+        await check.settled()
+        assert len(probes) == 2 and (await check.current())[1] == 200
+        clock.now += 6  # healthy again: the full interval applies
+        await check.current()
+        await check.settled()
+        assert len(probes) == 2
+
+    asyncio.run(scenario())
