@@ -4,8 +4,8 @@ Anyone may ask, without a token, and load balancers ask often; so the sources ar
 HealthCheck holds the last state: the app's lifespan refreshes it in the background every interval
 (`GQL_MONITOR_HEALTH_REFRESH_SECONDS`), a call that finds it older than that (5 s while a source fails) starts one
 refresh (at most one per interval) and is answered from the last state at once, and only calls before the first
-check ever finished wait for it. A failing source is described by its code and a fixed phrase: the upstream text (which can name the app's client
-id or the OAuth error) goes to the server log, not to anonymous callers.
+check ever finished wait for it. A failing source is described by its code and a fixed phrase: the upstream text
+(which can name the app's client id or the OAuth error) goes to the server log, not to anonymous callers.
 """
 
 from __future__ import annotations
