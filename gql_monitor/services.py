@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from gql_monitor.clock import Clock
 from gql_monitor.settings import Settings
-from gql_monitor.sources.cache import AnswerCache, CachedWarehouse
+from gql_monitor.sources.cache import AnswerCache, CachedWarehouse, MemoryStore
 from gql_monitor.sources.credentials import app_config
 from gql_monitor.sources.jobs_api import JobsApi
 from gql_monitor.sources.warehouse import Warehouse
 
 
-RESPONSE_CACHE_ENTRIES = 256
+# A whole response larger than this is not kept: it would crowd out many small ones for little gain.
+RESPONSE_MAX_BYTES = 2_000_000
 
 
 @dataclass
@@ -23,14 +24,16 @@ class Services:
     cache: AnswerCache
     # The warehouse behind the answer cache: what GraphQL resolvers use. Health checks use `warehouse` directly.
     answers: CachedWarehouse
-    # Whole GraphQL responses (graphql/response_cache.py), in memory per replica.
+    # Whole GraphQL responses (graphql/response_cache.py), in memory per replica, in the same byte budget.
     responses: AnswerCache
 
     @classmethod
     def build(cls, settings: Settings) -> "Services":
         config = app_config(settings)
-        cache = AnswerCache(max_entries=settings.cache_max_entries, redis_url=settings.redis_url,
-                            clock=settings.clock)
+        # One memory budget for everything cached in this process: table and live answers (unless Redis holds them)
+        # and whole responses share it, least recently used first out.
+        memory = MemoryStore(max_bytes=settings.cache_max_bytes, max_entries=settings.cache_max_entries)
+        cache = AnswerCache(store=memory, redis_url=settings.redis_url, clock=settings.clock)
         warehouse = Warehouse(settings, app_credentials=lambda: config.authenticate)
         return cls(
             settings=settings,
@@ -38,7 +41,7 @@ class Services:
             jobs_api=JobsApi(settings, config, cache=cache, ttl_seconds=settings.live_cache_seconds),
             cache=cache,
             answers=CachedWarehouse(warehouse, cache, settings.table_cache_seconds),
-            responses=AnswerCache(max_entries=RESPONSE_CACHE_ENTRIES, copy_values=False, clock=settings.clock),
+            responses=AnswerCache(store=memory, max_entry_bytes=RESPONSE_MAX_BYTES, clock=settings.clock),
         )
 
     @property

@@ -66,6 +66,8 @@ class Settings:
     table_cache_seconds: int = 300
     live_cache_seconds: int = 10
     cache_max_entries: int = 5000
+    # Memory the in-process caches (answers and whole responses, stored encoded) may take, in bytes.
+    cache_max_bytes: int = 256 * 1024 * 1024
     # Share the cache between replicas: redis://host:port/db
     redis_url: str | None = None
     # Browser origins allowed to call the API cross-origin; none by default.
@@ -172,6 +174,7 @@ class Settings:
             table_cache_seconds=_int(env, "TABLE_CACHE_SECONDS", 300, 0, 86400),
             live_cache_seconds=_int(env, "LIVE_CACHE_SECONDS", 10, 0, 3600),
             cache_max_entries=_int(env, "CACHE_MAX_ENTRIES", 5000, 10, 10_000_000),
+            cache_max_bytes=_int(env, "CACHE_MAX_BYTES", 256 * 1024 * 1024, 1024 * 1024, 1 << 40),
             health_refresh_seconds=_int(env, "HEALTH_REFRESH_SECONDS", 30, 1, 3600),
             redis_url=env.get(PREFIX + "REDIS_URL") or None,
             cors_origins=tuple(o.strip() for o in (env.get(PREFIX + "CORS_ORIGINS") or "").split(",") if o.strip()),

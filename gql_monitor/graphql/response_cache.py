@@ -13,7 +13,6 @@ The window clock (Context.now, rounded to five minutes) is part of the key, so d
 
 from __future__ import annotations
 
-import json
 from typing import AsyncIterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -21,9 +20,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from gql_monitor.sources.cache import cache_key
-
-# Larger responses are not kept: they would crowd out many small ones for little gain.
-MAX_CACHED_BYTES = 2_000_000
 
 
 class ResponseCache(SchemaExtension):
@@ -48,8 +44,6 @@ class ResponseCache(SchemaExtension):
         yield
         result = ctx.result
         if key is None or result is None or getattr(result, "errors", None) or result.data is None:
-            return
-        if len(json.dumps(result.data, default=str)) > MAX_CACHED_BYTES:
             return
         settings = context.services.settings
         ttl = settings.live_cache_seconds if context.stats.used_live_answers else settings.table_cache_seconds

@@ -47,12 +47,22 @@ def test_a_host_without_scheme_is_https():
         ("DATABRICKS_HOST", "ftp://x"),
         ("GQL_MONITOR_NOW", "yesterday"),
         ("GQL_MONITOR_NOW", "2026-13-01T00:00:00Z"),
+        ("GQL_MONITOR_CACHE_MAX_BYTES", "1000"),
+        ("GQL_MONITOR_CACHE_MAX_BYTES", "256MB"),
+        ("GQL_MONITOR_HEALTH_REFRESH_SECONDS", "0"),
     ],
 )
 def test_bad_values_are_refused_with_their_name(name, value):
     with pytest.raises(ConfigError) as err:
         Settings.from_env({**BASE, name: value})
     assert name in str(err.value)
+
+
+def test_cache_budget_and_health_interval_from_the_environment():
+    settings = Settings.from_env({**BASE, "GQL_MONITOR_CACHE_MAX_BYTES": "67108864",
+                                  "GQL_MONITOR_HEALTH_REFRESH_SECONDS": "60"})
+    assert (settings.cache_max_bytes, settings.health_refresh_seconds) == (64 * 1024 * 1024, 60)
+    assert Settings.from_env(BASE).cache_max_bytes == 256 * 1024 * 1024
 
 
 def test_app_environment_and_allowed_users():
