@@ -5,9 +5,9 @@
   a loopback address, but its requests carry `Host: evil.example`. So only a loopback Host name is signed in.
 - Cross-site requests (a page elsewhere posting to 127.0.0.1): refused by their fetch metadata
   (`Sec-Fetch-Site: cross-site|same-site`), and they lack the cookie below, which is `SameSite=Strict`.
-A navigation of the demo (the user opening a page of it) sets an HttpOnly cookie holding a secret of this process;
-only requests with it are signed in, so a script on the machine that never loaded the demo's pages is not, and
-gets 401 like anywhere else (the demo prints tokens for scripts).
+A navigation of the demo (the user opening a page of it) is signed in and sets an HttpOnly cookie holding a secret
+of this process; other requests are signed in only with it, so a script on the machine that never loaded the demo's
+pages is not, and gets 401 like anywhere else (the demo prints tokens for scripts).
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ class DemoSignIn:
         """The demo token for a tokenless request of the demo's own pages; None for anyone else."""
         if not _from_the_demo_host(request) or _cross_site(request):
             return None
+        if self.signs_in(request):
+            # The navigation itself (e.g. opening GraphiQL at /api/graphql before any page set the cookie): what it
+            # gets is shown to the user, never readable by another origin.
+            return self.token
         cookie = request.cookies.get(COOKIE) or ""
         return self.token if secrets.compare_digest(cookie, self._secret) else None
 

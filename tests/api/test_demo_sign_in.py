@@ -106,3 +106,18 @@ def test_requests_without_the_navigation_cookie_are_not_signed_in(demo):
 def test_serve_settings_never_set_the_cookie(monitor):
     page = navigate(monitor, f"127.0.0.1:{port(monitor)}")
     assert cookie_from(page) is None
+
+
+def test_opening_graphiql_first_is_a_signed_in_navigation(demo):
+    """GraphiQL lives at /api/graphql: opening it before any other page must show it, and set the cookie its queries
+    then carry."""
+    host = f"127.0.0.1:{port(demo)}"
+    with httpx.Client(base_url=demo.base_url) as client:
+        page = client.get("/api/graphql", headers={**NAVIGATE, "Host": host})
+        cross = client.get("/api/graphql", headers={**NAVIGATE, "Host": host, "Sec-Fetch-Site": "cross-site"})
+        hostile = client.get("/api/graphql", headers={**NAVIGATE, "Host": "evil.example"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text[:300]
+    assert cookie_from(page)
+    assert ask(demo, host, cookie_from(page), **SAME_ORIGIN_FETCH).json()["data"]["viewer"]["userName"] == \
+        "admin@example.com"
+    assert cross.status_code == 401 and hostile.status_code == 401
