@@ -4,11 +4,14 @@ browser builds Playwright would download are not needed, and not reachable here)
 from __future__ import annotations
 
 import shutil
+import tempfile
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import httpx
+
+from shifted_clock import shifted
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -52,7 +55,10 @@ def api(client: httpx.Client, query: str, variables: dict | None = None) -> dict
 
 
 def screenshot(page, name: str, *, full_page: bool = False) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Rewrites docs/screenshots/<name>.png; in the shifted-clock runs a temporary copy, so the committed pictures
+    are always the unshifted run's (the browser's own clock dates a few labels, such as a running run's age)."""
+    directory = Path(tempfile.gettempdir()) / "gql-monitor-screenshots" if shifted() else SCREENSHOTS
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled")
     return path
