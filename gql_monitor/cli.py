@@ -70,6 +70,15 @@ def _instant(value: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _time_zone(value: str) -> str:
+    from gql_monitor.local_workspace.faults import time_zone
+
+    try:
+        return time_zone(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     from gql_monitor.local_workspace.generator import SCALES
 
@@ -107,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument("--jobs-api-429-rate", type=_fraction, default=0.0)
     local.add_argument("--jobs-api-500-rate", type=_fraction, default=0.0)
     local.add_argument("--jobs-api-latency-ms", type=_non_negative(int), default=0)
+    local.add_argument("--session-time-zone", type=_time_zone, default="UTC",
+                       help="the warehouse's default session time zone, for sessions that set no TIMEZONE "
+                            "(default UTC)")
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     return parser
@@ -250,6 +262,7 @@ def cmd_local_workspace(args) -> int:
         jobs_api_429_rate=args.jobs_api_429_rate,
         jobs_api_500_rate=args.jobs_api_500_rate,
         jobs_api_latency_ms=args.jobs_api_latency_ms,
+        session_time_zone=args.session_time_zone,
     )
     try:
         workspace = LocalWorkspace(

@@ -6,10 +6,27 @@ Every knob can be set at start-up (CLI flags of `gql-monitor local-workspace`) a
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
 from dataclasses import dataclass, field, fields
+
+import duckdb
+
+
+def time_zone(name: object) -> str:
+    """An IANA time zone name as the stand-in's DuckDB sessions accept it; ValueError names what is wrong."""
+    if not isinstance(name, str) or name not in _time_zones():
+        raise ValueError(f"not a time zone (IANA name such as America/Los_Angeles or UTC): {name!r}")
+    return name
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    # The zones the warehouse's engine knows (DuckDB's ICU), so a zone accepted here can always be set there.
+    with duckdb.connect() as con:
+        return frozenset(name for (name,) in con.execute("SELECT name FROM pg_timezone_names()").fetchall())
 
 
 @dataclass
@@ -23,11 +40,15 @@ class Faults:
     jobs_api_500_rate: float = 0.0
     # Added to every Jobs API request before it answers.
     jobs_api_latency_ms: int = 0
+    # The warehouse's default session time zone (an IANA name), for sessions that do not set TIMEZONE: a workspace
+    # configured for another zone than UTC, where casts of timestamps to dates and `current_date()` fall differently.
+    session_time_zone: str = "UTC"
     _cold_until: float = field(default=0.0, repr=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        self.session_time_zone = time_zone(self.session_time_zone)
         self.arm_cold_start()
 
     def arm_cold_start(self) -> None:
@@ -50,6 +71,9 @@ class Faults:
             raise ValueError(f"unknown fault setting(s): {', '.join(unknown)}; known: {', '.join(sorted(public))}")
         for name, value in changes.items():
             current = getattr(self, name)
+            if isinstance(current, str):
+                setattr(self, name, time_zone(value))
+                continue
             try:
                 value = type(current)(value)
             except (TypeError, ValueError) as exc:

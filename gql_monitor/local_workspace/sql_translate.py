@@ -361,7 +361,8 @@ class _SparkTyping(StandInDatabricks):
 # --- the translator ---------------------------------------------------------------------------------------------------
 
 _DUCKDB = sqlglot.Dialect.get_or_raise("duckdb")
-# The stand-in's DuckDB sessions run in UTC, like a Databricks session by default, so time zone caveats do not apply.
+# sqlglot warns that EXTRACT and the like from a zoned timestamp depend on the engine's zone. Not a difference here: the
+# warehouse sets DuckDB's TimeZone to the Databricks session's time zone before every statement (warehouse.py).
 _BENIGN_UNSUPPORTED = re.compile(r"time ?zone", re.IGNORECASE)
 _DEFAULT_UNIX_FORMATS = {"%Y-%mstrict-%dstrict %Hstrict:%Mstrict:%Sstrict", "%Y-%m-%d %H:%M:%S"}
 _DECIMAL_NODES = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.SafeDivide, exp.Sum, exp.Avg)
@@ -501,6 +502,7 @@ class Translator:
         parameters = self._bind_parameters(tree, types)
         decimal_functions = self._spark_decimal_arithmetic(tree)
         self._rewrite_semantics(tree)
+        self._session_time_zone(tree)
         if self._read_workspace_clock(tree):
             parameters = (*parameters, CLOCK_PARAMETER)
         generator = _DUCKDB.generator(unsupported_level=ErrorLevel.IGNORE)
@@ -729,6 +731,12 @@ class Translator:
                 instant = exp.Cast(this=instant, to=exp.DataType.build("TIMESTAMP"))
             node.replace(instant)
         return bool(clock_nodes)
+
+    @staticmethod
+    def _session_time_zone(tree: exp.Expression) -> None:
+        for node in list(tree.find_all(exp.CurrentTimezone)):
+            # The session's zone, which the warehouse set as DuckDB's TimeZone.
+            node.replace(exp.Anonymous(this="current_setting", expressions=[exp.Literal.string("TimeZone")]))
 
     def _rewrite_semantics(self, tree: exp.Expression) -> None:
         for select in list(tree.find_all(exp.Select)):

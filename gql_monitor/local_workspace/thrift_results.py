@@ -21,8 +21,9 @@ converts them exactly as it would against a real warehouse:
 | NULL (a bare NULL literal)               | NULL (void)           | null                           |
 | anything else (TIME, INTERVAL, UNION...) | STRING                | string (Python str() of the value) |
 
-Spark's TIMESTAMP is an instant; naive DuckDB timestamps (from casts, strptime, date arithmetic) are UTC because the
-stand-in's session time zone is UTC, so both kinds become UTC instants.
+Spark's TIMESTAMP is an instant; naive DuckDB timestamps (from casts, strptime, date arithmetic) are wall times in the
+session time zone (UTC unless the session or the warehouse's default says otherwise), so both kinds become UTC
+instants.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any, Sequence
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from databricks.sql.thrift_api.TCLIService import ttypes as T
 
 from gql_monitor.local_workspace.sql_translate import SqlError
@@ -119,6 +121,14 @@ def _as_strings(column: pa.ChunkedArray) -> pa.Array:
     return pa.array([None if v is None else str(v) for v in column.to_pylist()], type=pa.string())
 
 
+def _as_instants(column: pa.ChunkedArray, time_zone: str) -> pa.ChunkedArray:
+    """Naive timestamps are wall times of the session's zone; give them that zone so the cast to UTC keeps the
+    instant."""
+    if pa.types.is_timestamp(column.type) and column.type.tz is None and time_zone != "UTC":
+        return pc.assume_timezone(column, time_zone, ambiguous="earliest", nonexistent="earliest")
+    return column
+
+
 def _convert_column(name: str, column: pa.ChunkedArray, duck_type: duckdb.DuckDBPyType) -> pa.ChunkedArray | pa.Array:
     try:
         target = spark_arrow_type(duck_type)
@@ -160,9 +170,9 @@ class ResultSet:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def from_duckdb(cls, names: Sequence[str], duck_types: Sequence[duckdb.DuckDBPyType], table: pa.Table
-                    ) -> "ResultSet":
-        arrays = [_convert_column(n, table.column(i), t)
+    def from_duckdb(cls, names: Sequence[str], duck_types: Sequence[duckdb.DuckDBPyType], table: pa.Table,
+                    time_zone: str = "UTC") -> "ResultSet":
+        arrays = [_convert_column(n, _as_instants(table.column(i), time_zone), t)
                   for i, (n, t) in enumerate(zip(names, duck_types, strict=True))]
         return cls.from_arrays(list(names), arrays)
 

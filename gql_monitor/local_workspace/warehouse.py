@@ -23,6 +23,10 @@ Behaviour, request by request:
   `GetOperationStatus`, `GetResultSetMetadata`, `CancelOperation`, `CloseOperation` and `CloseSession` work on the
   session/operation registry; `GetCatalogs`, `GetSchemas`, `GetTables` and `GetColumns` describe the system tables
   (to identities holding the grant). Other calls answer `ERROR_STATUS`.
+* Each statement runs in its session's time zone: `TIMEZONE` (or `spark.sql.session.timeZone`) from OpenSession's
+  configuration, else the warehouse's default `faults.session_time_zone`; DuckDB's TimeZone is set to it first, so
+  dates of instants, `date_trunc`, `current_date()` and timestamps written without an offset follow it, as on
+  Databricks. An unknown zone fails OpenSession with INVALID_CONF_VALUE.
 * Statements run synchronously: an operation is finished (or failed) by the time its handle is returned, so
   `execute_async` sees FINISHED on its first poll and cancelling only discards the result.
 
@@ -73,6 +77,7 @@ from starlette.routing import Route
 from thrift.protocol import TBinaryProtocol
 from thrift.transport import TTransport
 
+from gql_monitor.local_workspace.faults import time_zone
 from gql_monitor.local_workspace.identities import Identity
 from gql_monitor.local_workspace.sql_translate import (
     ALLOWED_SCHEMAS,
@@ -249,12 +254,29 @@ def _raw_parameters(parameters: list[T.TSparkParameter] | None) -> dict[str, Any
 # --- sessions and operations -----------------------------------------------------------------------------------------
 
 
+# Session configuration keys that set the session time zone (Databricks SQL's TIMEZONE parameter, Spark's own name).
+_TIME_ZONE_KEYS = ("timezone", "spark.sql.session.timezone")
+
+
 @dataclass
 class Session:
     identity: Identity
     catalog: str | None
     schema: str | None
     configuration: dict[str, str]
+    # The TIMEZONE the client set when opening the session; None: the warehouse's default (faults.session_time_zone).
+    time_zone: str | None = None
+
+
+def _session_time_zone(configuration: dict[str, str]) -> str | None:
+    for key, value in configuration.items():
+        if key.lower() in _TIME_ZONE_KEYS:
+            try:
+                return time_zone(value)
+            except ValueError:
+                raise SqlError("INVALID_CONF_VALUE", f"The value '{value}' in the config \"{key}\" is invalid. "
+                               "Cannot resolve the given timezone.", "22022") from None
+    return None
 
 
 @dataclass
@@ -295,12 +317,19 @@ class Warehouse:
         self._state.client_settings.append((identity.user_name, "OpenSession", dict(req.configuration or {})))
         namespace = req.initialNamespace
         handle = _handle_id()
+        configuration = dict(req.configuration or {})
+        try:
+            zone = _session_time_zone(configuration)
+        except SqlError as exc:
+            return T.TOpenSessionResp(status=_error_status(exc),
+                                      serverProtocolVersion=T.TProtocolVersion.SPARK_CLI_SERVICE_PROTOCOL_V8)
         with self._lock:
             self._sessions[handle.guid] = Session(
                 identity=identity,
                 catalog=namespace.catalogName if namespace else None,
                 schema=namespace.schemaName if namespace else None,
-                configuration=dict(req.configuration or {}),
+                configuration=configuration,
+                time_zone=zone,
             )
         return T.TOpenSessionResp(
             status=_OK,
@@ -373,7 +402,7 @@ class Warehouse:
                     f"'{SYSTEM_CATALOG}.{translation.schemas[0]}'.",
                     "42501",
                 )
-            op.result = self._run(translation, bound)
+            op.result = self._run(translation, bound, session.time_zone or self._state.faults.session_time_zone)
         except SqlError as exc:
             return self._failed(op, exc, statement)
         except Exception as exc:  # noqa: BLE001 - a stand-in bug must still reach the client as a failed statement
@@ -382,8 +411,11 @@ class Warehouse:
                                 statement)
         return op
 
-    def _run(self, translation: Translation, bound: BoundParameters) -> ResultSet:
+    def _run(self, translation: Translation, bound: BoundParameters, zone: str) -> ResultSet:
         cursor = self._state.cursor("warehouse")
+        # Casts of timestamps to dates, date_trunc, current_date() and timestamps written without an offset all
+        # follow the session time zone, on Databricks as in DuckDB. `zone` is a name DuckDB listed (faults.time_zone).
+        cursor.execute(f"SET TimeZone = '{zone}'")
         self._ensure_functions(cursor, translation.decimal_functions)
         values = {name: bound.values[name] for name in translation.parameters if name in bound.values}
         if CLOCK_PARAMETER in translation.parameters:
@@ -391,7 +423,7 @@ class Warehouse:
         try:
             relation = cursor.sql(translation.sql, params=values or None)
             table = relation.to_arrow_table()
-            return ResultSet.from_duckdb(relation.columns, relation.types, table)
+            return ResultSet.from_duckdb(relation.columns, relation.types, table, zone)
         except duckdb.Error as exc:
             raise _from_duckdb(exc) from exc
 

@@ -137,7 +137,9 @@ class Warehouse:
             http_path=s.warehouse_http_path,
             enable_telemetry=False,
             user_agent_entry=f"gql-monitor/{__version__}",
-            session_configuration={"STATEMENT_TIMEOUT": str(s.statement_timeout_seconds)},
+            # UTC whatever the warehouse's default zone: the SQL casts instants to dates (usage_date narrowing) and
+            # truncates them to hours, both of which follow the session time zone, and the system tables are UTC.
+            session_configuration={"STATEMENT_TIMEOUT": str(s.statement_timeout_seconds), "TIMEZONE": "UTC"},
             _socket_timeout=s.statement_timeout_seconds + 30,
             _retry_stop_after_attempts_duration=s.warehouse_retry_seconds,
             _retry_delay_max=10.0,

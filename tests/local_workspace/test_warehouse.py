@@ -157,6 +157,44 @@ def test_the_sql_clock_is_the_workspaces_now(admin):
     assert row.before_now == 2  # r1 and r2 started before 2024-01-02 12:00 UTC, r3 after
 
 
+ZONED = ("SELECT current_timezone() AS zone, usage_start_time AS ts, CAST(usage_start_time AS DATE) AS day, "
+         "date_trunc('DAY', usage_start_time) AS midnight, current_date() AS today, "
+         "TIMESTAMP'2024-01-02 00:00:00' AS written FROM system.billing.usage WHERE record_id = 'r1'")
+
+
+@pytest.mark.parametrize("default_zone, session_zone, zone, offset", [
+    ("UTC", None, "UTC", 0),
+    ("Pacific/Kiritimati", None, "Pacific/Kiritimati", 14),
+    ("Pacific/Kiritimati", "America/Los_Angeles", "America/Los_Angeles", -8),
+    ("America/Los_Angeles", "UTC", "UTC", 0),
+])
+def test_the_session_time_zone_is_the_sessions_else_the_warehouses_default(stand_in, faults, default_zone,
+                                                                            session_zone, zone, offset):
+    """Dates of instants, truncation to days, today and timestamps written without an offset follow the session's
+    zone, as on Databricks; instants stay instants."""
+    faults.update({"session_time_zone": default_zone})
+    options = {"session_configuration": {"TIMEZONE": session_zone}} if session_zone else {}
+    with connect(stand_in, **options) as conn:
+        [row] = query(conn, ZONED)
+    shift = timedelta(hours=offset)
+    start = datetime(2024, 1, 2, 10, tzinfo=UTC)  # r1
+    workspace_now = datetime(2024, 1, 2, 12, tzinfo=UTC)  # meta now_ms
+    assert row.zone == zone
+    assert row.ts == start
+    assert row.day == (start + shift).date()
+    assert row.midnight == datetime.combine((start + shift).date(), datetime.min.time(), tzinfo=UTC) - shift
+    assert row.today == (workspace_now + shift).date()
+    assert row.written == datetime(2024, 1, 2, tzinfo=UTC) - shift
+
+
+def test_an_unknown_session_time_zone_is_refused(stand_in, faults):
+    with pytest.raises(exc.Error, match="INVALID_CONF_VALUE"):
+        connect(stand_in, session_configuration={"TIMEZONE": "Mars/Olympus_Mons"})
+    response = httpx.post(f"{stand_in.base_url}/_local/faults", json={"session_time_zone": "Europe/Atlantis"})
+    assert response.status_code == 400 and "time zone" in response.json()["message"]
+    assert faults.session_time_zone == "UTC"
+
+
 def test_structs_maps_and_arrays(admin):
     statement = ("SELECT usage_metadata, custom_tags, product_features.is_serverless AS serverless, "
                  "array('a', 'b') AS letters FROM system.billing.usage WHERE record_id = 'r1'")

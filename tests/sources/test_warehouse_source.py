@@ -138,7 +138,7 @@ async def test_an_injection_in_a_parameter_is_only_data(counted_workspace, wareh
     assert await warehouse.fetch("jobs", params, ADMIN) == everything
 
 
-async def test_session_configuration_sets_the_statement_timeout(counted_workspace, warehouse):
+async def test_session_configuration_sets_the_statement_timeout_and_utc(counted_workspace, warehouse):
     ws = counted_workspace
     settings = len(ws.state.client_settings)
     await warehouse.fetch("data_freshness", {"since": SINCE}, ADMIN)
@@ -146,6 +146,7 @@ async def test_session_configuration_sets_the_statement_timeout(counted_workspac
     [(user, configuration)] = _sessions_opened(ws, settings)
     assert user == "admin@example.com"
     assert configuration["STATEMENT_TIMEOUT"] == "77"
+    assert configuration["TIMEZONE"] == "UTC"
 
 
 async def test_statements_carry_query_tags_naming_the_monitor(counted_workspace, warehouse):
