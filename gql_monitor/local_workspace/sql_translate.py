@@ -34,6 +34,11 @@ array indexes, NULLS FIRST as Spark's default ascending order):
   DuckDB's overflowing `decimal(38,36)`; sums keep `min(38, p+10)` digits; averages are `decimal(p+4, s+4)`);
   products and quotients of decimals are computed exactly, rounded half-up, by the `spark_decimal_*` functions
   that `register_decimal_function` creates. Dividing a decimal by zero fails with DIVIDE_BY_ZERO (ANSI mode).
+* Timestamp differences are day-time intervals, and `sum` / `avg` of them are intervals too (DuckDB has no sum of
+  INTERVAL): they are summed as microseconds (`epoch_us`) and turned back into an interval.
+* A STRING parameter compared with a timestamp, date, number or boolean is cast to that type, as Spark coerces it
+  (DuckDB refuses to compare VARCHAR with other types); a string that is no such value fails with
+  CAST_INVALID_INPUT, as in ANSI mode.
 * Whatever sqlglot reports it cannot express in DuckDB fails the statement (UNSUPPORTED_FEATURE) instead of
   running with possibly different semantics.
 
@@ -501,6 +506,7 @@ class Translator:
         self._tag_decimal_candidates(tree)
         parameters = self._bind_parameters(tree, types)
         decimal_functions = self._spark_decimal_arithmetic(tree)
+        self._spark_coercions(tree)
         self._rewrite_semantics(tree)
         self._session_time_zone(tree)
         if self._read_workspace_clock(tree):
@@ -660,15 +666,9 @@ class Translator:
         # Typing a statement costs more than translating it; most statements never touch a decimal.
         if not tagged or not self._may_involve_decimals(tree):
             return set()
-        typed = tree.copy()
-        try:
-            typed = qualify(typed, dialect=StandInDatabricks, schema=self._schema, validate_qualify_columns=False,
-                            quote_identifiers=False, identify=False, expand_stars=True)
-            annotate_types(typed, schema=self._schema, expression_metadata=_SparkTyping.EXPRESSION_METADATA,
-                           coerces_to=_SparkTyping.COERCES_TO)
-        except Exception:  # noqa: BLE001 - typing is best effort
+        typed = self._typed_copy(tree)
+        if typed is None:
             # Without types the statement still runs, with DuckDB's decimal rules.
-            log.warning("no decimal typing for statement: %s", statement_preview(tree.sql()), exc_info=True)
             return set()
         functions: set[DecimalFunction] = set()
         seen: set[int] = set()
@@ -706,6 +706,56 @@ class Translator:
                 top = _outer_aggregate(original) if isinstance(original, exp.Sum) else original
                 top.replace(exp.Cast(this=top.copy(), to=_decimal_type(*result)))
         return functions
+
+    def _typed_copy(self, tree: exp.Expression) -> exp.Expression | None:
+        """A copy of the tree with Spark's types on every node (nodes keep their meta, so tags map back); None if
+        the statement cannot be typed."""
+        typed = tree.copy()
+        try:
+            typed = qualify(typed, dialect=StandInDatabricks, schema=self._schema, validate_qualify_columns=False,
+                            quote_identifiers=False, identify=False, expand_stars=True)
+            annotate_types(typed, schema=self._schema, expression_metadata=_SparkTyping.EXPRESSION_METADATA,
+                           coerces_to=_SparkTyping.COERCES_TO)
+        except Exception:  # noqa: BLE001 - typing is best effort
+            log.warning("no typing for statement: %s", statement_preview(tree.sql()), exc_info=True)
+            return None
+        return typed
+
+    def _spark_coercions(self, tree: exp.Expression) -> None:
+        """Interval aggregates and string parameters compared with other types, which need the operands' types."""
+        candidates: dict[int, exp.Expression] = {}
+        for node in tree.find_all(exp.Sum, exp.Avg, *_COMPARISONS):
+            if isinstance(node, (exp.Sum, exp.Avg)):
+                wanted = node.this is not None and node.this.find(exp.Sub) is not None
+            else:
+                wanted = any(_is_string_parameter(side) for side in _compared(node))
+            if wanted:
+                node.meta[_COERCION_ID] = len(candidates)
+                candidates[len(candidates)] = node
+        # Typing costs more than translating; most statements have neither.
+        if not candidates:
+            return
+        typed = self._typed_copy(tree)
+        if typed is None:
+            return
+        found = {n.meta[_COERCION_ID]: n for n in typed.find_all(exp.Sum, exp.Avg, *_COMPARISONS)
+                 if _COERCION_ID in n.meta}
+        # Innermost first, so an aggregate inside another's argument is rewritten before the outer one is copied.
+        for node_id in sorted(candidates, reverse=True):
+            original, typed_node = candidates[node_id], found.get(node_id)
+            if typed_node is None:
+                continue
+            if isinstance(original, (exp.Sum, exp.Avg)):
+                if _is_interval(typed_node.this):
+                    _aggregate_interval(original)
+                continue
+            for side, typed_side in zip(_compared(original), _compared(typed_node), strict=True):
+                if not _is_string_parameter(side):
+                    continue
+                others = [t for t in _compared(typed_node) if t is not typed_side and not _is_string_parameter(t)]
+                target = next((t.type for t in others if _coercible(t.type)), None)
+                if target is not None:
+                    side.replace(exp.Cast(this=side.copy(), to=target.copy()))
 
     def _may_involve_decimals(self, tree: exp.Expression) -> bool:
         for node in tree.walk():
@@ -803,6 +853,74 @@ class Translator:
         for node in list(tree.find_all(exp.Like, exp.ILike)):
             if not isinstance(node.parent, exp.Escape):
                 node.replace(exp.Escape(this=node.copy(), expression=exp.Literal.string("\\")))
+
+
+_COERCION_ID = "stand_in_coercion_id"
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Between,
+                exp.In)
+_STRING_TYPES = {exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR}
+_TIMESTAMP_TYPES = {exp.DType.TIMESTAMP, exp.DType.TIMESTAMPTZ, exp.DType.TIMESTAMPLTZ, exp.DType.TIMESTAMPNTZ,
+                    exp.DType.DATETIME}
+# What a string compared with it is cast to, as Spark coerces: temporal, numeric and boolean types.
+_COERCIBLE_TYPES = _TIMESTAMP_TYPES | {exp.DType.DATE, exp.DType.BOOLEAN, exp.DType.DOUBLE, exp.DType.FLOAT,
+                                       exp.DType.DECIMAL, *_INTEGRAL_PRECISION}
+
+
+def _compared(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Between):
+        return [node.this, node.args["low"], node.args["high"]]
+    if isinstance(node, exp.In):
+        return [node.this, *node.expressions]
+    return [node.this, node.expression]
+
+
+def _is_string_parameter(node: exp.Expression | None) -> bool:
+    # _bind_parameters wrote every STRING marker as CAST(<parameter> AS STRING).
+    return (isinstance(node, exp.Cast) and isinstance(node.this, exp.Placeholder)
+            and node.to.this in _STRING_TYPES)
+
+
+def _coercible(dtype: exp.DataType | None) -> bool:
+    return dtype is not None and dtype.this in _COERCIBLE_TYPES
+
+
+def _is_interval(node: exp.Expression | None) -> bool:
+    """Whether a typed expression is a Spark day-time interval: a difference of timestamps, an interval literal, or
+    arithmetic and conditionals over those."""
+    if node is None:
+        return False
+    node = node.unnest()
+    if isinstance(node, exp.Interval):
+        return True
+    if isinstance(node, exp.Sub):
+        timestamps = all(n.type is not None and n.type.this in _TIMESTAMP_TYPES
+                         and not isinstance(n.unnest(), exp.Sub) for n in (node.this, node.expression))
+        return timestamps or (_is_interval(node.this) and _is_interval(node.expression))
+    if isinstance(node, exp.Add):
+        return _is_interval(node.this) and _is_interval(node.expression)
+    if isinstance(node, exp.Neg):
+        return _is_interval(node.this)
+    if isinstance(node, exp.Coalesce):
+        return any(_is_interval(n) for n in (node.this, *node.expressions))
+    if isinstance(node, exp.Case):
+        return any(_is_interval(i.args.get("true")) for i in node.args.get("ifs") or []) or _is_interval(
+            node.args.get("default"))
+    if isinstance(node, exp.If):
+        return _is_interval(node.args.get("true")) or _is_interval(node.args.get("false"))
+    return False
+
+
+def _aggregate_interval(node: exp.Sum | exp.Avg) -> None:
+    """sum / avg of an interval as DuckDB can: over its microseconds, then back to an interval (Spark rounds an
+    average half-up to the microsecond)."""
+    micros = exp.Anonymous(this="EPOCH_US", expressions=[node.this.copy()])
+    top = _outer_aggregate(node)
+    if isinstance(node, exp.Sum):
+        total: exp.Expression = _rewrap(top, node, exp.Sum(this=micros))
+    else:
+        total = exp.Round(this=_rewrap(top, node, exp.Avg(this=micros)))
+    top.replace(exp.Anonymous(this="TO_MICROSECONDS",
+                              expressions=[exp.Cast(this=total, to=exp.DataType.build("BIGINT"))]))
 
 
 def _array_of(element: exp.DataType) -> exp.DataType:

@@ -19,7 +19,8 @@ converts them exactly as it would against a real warehouse:
 | STRUCT                                   | STRUCT                | struct<...>                    |
 | MAP                                      | MAP                   | map<...>                       |
 | NULL (a bare NULL literal)               | NULL (void)           | null                           |
-| anything else (TIME, INTERVAL, UNION...) | STRING                | string (Python str() of the value) |
+| INTERVAL (days and time)                 | STRING                | string, Hive style: `[-]D HH:MM:SS.nnnnnnnnn` |
+| anything else (TIME, UNION...)           | STRING                | string (Python str() of the value) |
 
 Spark's TIMESTAMP is an instant; naive DuckDB timestamps (from casts, strptime, date arithmetic) are wall times in the
 session time zone (UTC unless the session or the warehouse's default says otherwise), so both kinds become UTC
@@ -129,7 +130,24 @@ def _as_instants(column: pa.ChunkedArray, time_zone: str) -> pa.ChunkedArray:
     return column
 
 
+def _hive_day_time(value) -> str | None:
+    if value is None:
+        return None
+    months, days, nanos = value.months, value.days, value.nanoseconds
+    if months:
+        return f"{months} months {days} days {nanos // 1000} microseconds"  # no day-time interval has months
+    nanos += days * 86_400 * 10**9
+    sign, nanos = ("-" if nanos < 0 else ""), abs(nanos)
+    seconds, fraction = divmod(nanos, 10**9)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    whole_days, hour = divmod(hours, 24)
+    return f"{sign}{whole_days} {hour:02d}:{minute:02d}:{second:02d}.{fraction:09d}"
+
+
 def _convert_column(name: str, column: pa.ChunkedArray, duck_type: duckdb.DuckDBPyType) -> pa.ChunkedArray | pa.Array:
+    if duck_type.id == "interval":
+        return pa.array([_hive_day_time(v) for v in column.to_pylist()], type=pa.string())
     try:
         target = spark_arrow_type(duck_type)
     except _NoArrowEquivalent:

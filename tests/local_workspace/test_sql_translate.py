@@ -6,7 +6,7 @@ happens to return for the untranslated text; several of them differ from DuckDB'
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import duckdb
@@ -110,6 +110,11 @@ SEMANTICS = [
                  [(WORKSPACE_NOW, datetime(2024, 1, 1, 23, 30, tzinfo=UTC), date(2024, 1, 2), date(2024, 1, 2),
                    int(WORKSPACE_NOW.timestamp()), datetime(2024, 1, 2, 23, 30))],
                  id="clock-is-the-workspaces"),
+    pytest.param("SELECT sum(period_end_time - period_start_time), avg(period_end_time - period_start_time), "
+                 "sum(period_start_time - period_end_time) FILTER (WHERE job_id <> '9') "
+                 "FROM system.lakeflow.job_run_timeline",
+                 [(timedelta(seconds=2730 + 59 + 600), timedelta(seconds=(2730 + 59 + 600) / 3),
+                   -timedelta(seconds=2730 + 59))], id="timestamp-differences-sum-to-intervals"),
     pytest.param("SELECT c FROM system.lakeflow.job_run_timeline LATERAL VIEW explode(compute_ids) t AS c "
                  "ORDER BY c", [("c-1",), ("c-2",)], id="lateral-view-explode"),
     pytest.param("SELECT explode(compute_ids) AS c FROM system.lakeflow.job_run_timeline ORDER BY c",
@@ -227,6 +232,14 @@ PARAMETERS = [
                  [(100, 6), (100, 7)], id="positional-in-text-order"),
     pytest.param("SELECT count(*) FROM system.billing.usage WHERE record_id = :r", {"r": "STRING"},
                  {"r": "x' OR '1'='1"}, [(0,)], id="injection-stays-data"),
+    pytest.param("SELECT count(*) FROM system.lakeflow.job_run_timeline WHERE period_start_time >= :s "
+                 "AND :e > period_end_time AND period_start_time IN (:a, :b) AND CAST(period_start_time AS DATE) = :d",
+                 {"s": "STRING", "e": "STRING", "a": "STRING", "b": "STRING", "d": "STRING"},
+                 {"s": "2024-01-02 10:00:00", "e": "2024-01-02T12:00:00+00:00", "a": "2024-01-02 10:00",
+                  "b": "2024-01-02T11:00:00Z", "d": "2024-01-02"}, [(2,)], id="timestamp-column-vs-string"),
+    pytest.param("SELECT count(*) FROM system.billing.usage WHERE usage_quantity > :q AND usage_date BETWEEN :d AND :d",
+                 {"q": "STRING", "d": "STRING"}, {"q": "0.2", "d": "2024-01-02"}, [(1,)],
+                 id="number-and-date-vs-string"),
     pytest.param("SELECT CASE WHEN :w IS NULL THEN 'all' END, count(*) FROM system.billing.usage "
                  "WHERE :w IS NULL OR workspace_id = :w", {"w": None}, {}, [("all", 3)], id="null-parameter"),
 ]

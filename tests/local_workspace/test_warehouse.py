@@ -10,7 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import httpx
@@ -505,3 +505,101 @@ def test_threads_do_not_share_duckdb_cursors(stand_in):
         by_thread.setdefault(thread, set()).add(cursor)
     assert all(len(cursors) == 1 for cursors in by_thread.values())
     assert len({c for cs in by_thread.values() for c in cs}) == len(by_thread)
+
+
+# --- fidelity: statements that run on a Databricks warehouse run here, with Databricks' answers --------------------
+# Against the generated workspace (thousands of rows); expectations are computed in Python from the rows DuckDB holds.
+
+
+def _generated(workspace, statement: str, params=None) -> list:
+    cur = workspace.state.db.cursor()
+    cur.execute("SET TimeZone = 'UTC'")
+    return cur.execute(statement, params or []).fetchall()
+
+
+def _hive_interval(delta: timedelta) -> str:
+    """A day-time interval as Databricks' Thrift results spell it (Hive style): `[-]D HH:MM:SS.nnnnnnnnn`."""
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    sign, micros = ("-" if micros < 0 else ""), abs(micros)
+    seconds, micros = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    days, hour = divmod(hours, 24)
+    return f"{sign}{days} {hour:02d}:{minute:02d}:{second:02d}.{micros * 1000:09d}"
+
+
+@pytest.fixture(scope="module")
+def generated(workspace):
+    with connect(workspace) as conn:
+        yield conn
+
+
+def test_timestamp_differences_sum_to_an_interval(workspace, generated):
+    slices = _generated(workspace, "SELECT job_id, period_start_time, period_end_time "
+                                   "FROM lakeflow.job_run_timeline")
+    assert len(slices) > 1000
+    total = sum((end - start for _, start, end in slices), timedelta(0))
+    per_job: dict[str, timedelta] = {}
+    for job_id, start, end in slices:
+        per_job[job_id] = per_job.get(job_id, timedelta(0)) + (end - start)
+    [row] = query(generated, "SELECT sum(period_end_time - period_start_time) AS total, "
+                             "sum(period_end_time - period_start_time) FILTER (WHERE job_id IS NOT NULL) AS filtered "
+                             "FROM system.lakeflow.job_run_timeline")
+    assert row.total == row.filtered == _hive_interval(total)
+    rows = query(generated, "SELECT job_id, sum(period_end_time - period_start_time) AS busy "
+                            "FROM system.lakeflow.job_run_timeline GROUP BY job_id")
+    assert {r.job_id: r.busy for r in rows} == {job: _hive_interval(d) for job, d in per_job.items()}
+
+
+def test_sums_of_decimal_products_over_many_rows_keep_databricks_precision(workspace, generated):
+    """usage_quantity DECIMAL(38,18) times a DECIMAL(38,18) price is DECIMAL(38,6) on Databricks (precision capped at
+    38, scale given up down to 6, each product rounded half-up), and so is its sum; DuckDB's own typing would make
+    the product DECIMAL(38,36) and overflow at 100."""
+    rows = _generated(workspace, """
+        SELECT u.usage_quantity, coalesce(p.pricing.effective_list."default", p.pricing."default")
+        FROM billing.usage u JOIN billing.list_prices p
+          ON p.sku_name = u.sku_name AND p.cloud = u.cloud AND p.usage_unit = u.usage_unit
+         AND u.usage_start_time >= p.price_start_time
+         AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)""")
+    assert len(rows) > 1000
+    micro = Decimal("0.000001")
+    scale = Decimal(1_000_000)
+    products = [(q * price).quantize(micro, rounding=ROUND_HALF_UP) for q, price in rows]
+    scaled = [(p * scale).quantize(micro, rounding=ROUND_HALF_UP) for p in products]
+    assert max(scaled) >= 100, "products past DuckDB's DECIMAL(38,36) range, or the test proves nothing"
+    statement = """
+        SELECT sum(u.usage_quantity * coalesce(p.pricing.effective_list.`default`, p.pricing.`default`)) AS cost,
+               sum(u.usage_quantity * coalesce(p.pricing.effective_list.`default`, p.pricing.`default`) * :scale)
+                 AS micro_cost
+        FROM system.billing.usage u JOIN system.billing.list_prices p
+          ON p.sku_name = u.sku_name AND p.cloud = u.cloud AND p.usage_unit = u.usage_unit
+         AND u.usage_start_time >= p.price_start_time
+         AND (p.price_end_time IS NULL OR u.usage_start_time < p.price_end_time)"""
+    with generated.cursor() as cur:
+        cur.execute(statement, [DecimalParameter(name="scale", value=Decimal("1000000.000000000000000000"))])
+        assert [d[1:6] for d in cur.description] == [("decimal", None, None, 38, 6)] * 2
+        row = cur.fetchone()
+    assert row.cost == sum(products)
+    assert row.micro_cost == sum(scaled)
+
+
+def test_timestamp_columns_compare_with_string_parameters(workspace, generated):
+    start, end = "2026-11-14 06:00:00", "2026-11-16T18:30:00+00:00"
+    expected = _generated(workspace, "SELECT count(*) FROM lakeflow.job_run_timeline WHERE period_start_time >= ? "
+                                     "AND period_start_time < ?",
+                          [datetime(2026, 11, 14, 6, tzinfo=UTC), datetime(2026, 11, 16, 18, 30, tzinfo=UTC)])[0][0]
+    day = _generated(workspace, "SELECT count(*) FROM billing.usage WHERE usage_date = ?", [date(2026, 11, 15)])[0][0]
+    assert expected > 0 and day > 0
+    [row] = query(generated, "SELECT count(*) AS n FROM system.lakeflow.job_run_timeline "
+                             "WHERE period_start_time >= :s AND :e > period_start_time", {"s": start, "e": end})
+    assert row.n == expected
+    [row] = query(generated, "SELECT count(*) AS n FROM system.lakeflow.job_run_timeline "
+                             "WHERE period_start_time BETWEEN :s AND :e AND period_start_time <> :e",
+                  {"s": start, "e": end})
+    assert row.n == expected
+    [row] = query(generated, "SELECT count(*) AS n FROM system.billing.usage WHERE usage_date = :d",
+                  {"d": "2026-11-15"})
+    assert row.n == day
+    with pytest.raises(exc.ServerOperationError, match="CAST_INVALID_INPUT"):
+        query(generated, "SELECT count(*) FROM system.lakeflow.job_run_timeline WHERE period_start_time >= :s",
+              {"s": "last tuesday"})
