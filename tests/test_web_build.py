@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,18 @@ def test_pages_name_the_built_assets_and_nothing_from_elsewhere(page):
     # The CSP allows only same-origin scripts: nothing inline, no CDN.
     assert not re.search(r"<script(?![^>]*\bsrc=\"/assets/)", html)
     assert "http://" not in html and "https://" not in html
+
+
+CODEGEN = WEB / "node_modules" / ".bin" / "graphql-codegen"
+
+
+@pytest.mark.skipif(not CODEGEN.exists(), reason="needs web/node_modules (`npm ci` in web/) to run graphql-codegen")
+def test_the_generated_types_are_what_codegen_makes_of_the_documents_and_the_schema():
+    """web/src/generated/graphql.ts is committed; a document or schema.graphql changed without `npm run codegen`
+    (which `npm run build` runs first) leaves it stale, and `graphql-codegen --check` says so."""
+    result = subprocess.run([CODEGEN, "--config", "codegen.ts", "--check"], cwd=WEB, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, f"run `npm run codegen` in web/ and rebuild:\n{result.stdout[-2000:]}"
 
 
 def test_the_lock_file_is_committed_with_the_sources():

@@ -3,6 +3,7 @@
 // tests/test_web_build.py recomputes so that a change to web/ without a rebuild fails the suite.
 
 import { build, version } from "esbuild";
+import { Kind, parse, stripIgnoredCharacters } from "graphql";
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -35,43 +36,25 @@ async function sourceHash() {
   return { hash: digest.digest("hex"), count: files.length };
 }
 
-// Documents go over the wire with every request, so they ship without comments, commas and indentation. Operations
-// hold no block strings, so a plain string scanner is enough to leave string values untouched.
-function compactGraphql(text) {
-  const word = (c) => /\w/.test(c);
-  let result = "";
-  let gap = false;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      result += c;
-      if (c === "\\") result += text[++i] ?? "";
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === "#") {
-      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
-      gap = true;
-      continue;
-    }
-    if (/[\s,]/.test(c)) {
-      gap = true;
-      continue;
-    }
-    // A separator is needed only where two tokens would otherwise merge: names, numbers, negative numbers, spreads.
-    if (gap && word(result.at(-1) ?? "") && (word(c) || c === "-" || c === "." || c === '"')) result += " ";
-    gap = false;
-    if (c === '"') inString = true;
-    result += c;
-  }
-  return result;
-}
-
-const graphqlText = {
-  name: "graphql-text",
+// The documents are typed strings in src/generated/graphql.ts (graphql-codegen), printed there for reading. They go
+// over the wire with every request, so the bundle holds them as graphql-js's stripIgnoredCharacters leaves them (no
+// comments, commas or indentation). `shipped` keeps each operation's document as sent, for build-info.json.
+const shipped = {};
+const compactDocuments = {
+  name: "compact-documents",
   setup(b) {
-    b.onLoad({ filter: /\.graphql$/ }, async (args) => ({ contents: compactGraphql(await readFile(args.path, "utf8")), loader: "text" }));
+    b.onLoad({ filter: /[\\/]src[\\/]generated[\\/]graphql\.ts$/ }, async (args) => {
+      const generated = await readFile(args.path, "utf8");
+      // Codegen writes each document into a template literal, doubling its backslashes.
+      const contents = generated.replace(/new TypedDocumentString\(`([^`]*)`/g, (_, printed) => {
+        const text = stripIgnoredCharacters(printed.replaceAll("\\\\", "\\"));
+        const operation = parse(text).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+        if (operation) shipped[operation.name.value] = text;
+        return `new TypedDocumentString(${JSON.stringify(text)}`;
+      });
+      if (!Object.keys(shipped).length) throw new Error(`no operation documents found in ${args.path}`);
+      return { contents, loader: "ts" };
+    });
   },
 };
 
@@ -125,7 +108,7 @@ const app = built(await build({
     { in: "src/main.ts", out: "app" },
     { in: "src/styles.css", out: "app" },
   ],
-  plugins: [graphqlText],
+  plugins: [compactDocuments],
 }));
 
 const fonts = await embeddedFonts();
@@ -180,12 +163,9 @@ for (const name of [...outputs, faviconName, ...precompressed].sort()) {
   sizes[`assets/${name}`] = (await readFile(path.join(assets, name))).length;
 }
 for (const [page, html] of Object.entries(pages)) sizes[page] = Buffer.byteLength(html);
-const documents = {};
-for (const name of (await readdir(path.join(web, "src", "graphql"))).filter((n) => n.endsWith(".graphql")).sort()) {
-  documents[name] = compactGraphql(await readFile(path.join(web, "src", "graphql", name), "utf8"));
-}
+const documents = Object.fromEntries(Object.keys(shipped).sort().map((name) => [name, shipped[name]]));
 const source = await sourceHash();
-// `documents` is what the bundle sends, so the tests can check it against the schema and against its source.
+// `documents` is what the bundle sends, by operation, so the tests can check it against the schema and its sources.
 const info = { sourceHash: source.hash, sourceFiles: source.count, esbuild: version, files: sizes, documents };
 await writeFile(path.join(out, "build-info.json"), JSON.stringify(info, null, 2) + "\n");
 

@@ -1,4 +1,8 @@
-// The UI is a client like any other: plain POSTs of the committed .graphql documents to the public endpoint.
+// The UI is a client like any other: plain POSTs of the committed .graphql documents to the public endpoint. Each
+// document comes typed from src/generated/graphql.ts (graphql-codegen), so its variables are checked and its answer
+// has the shape the document selects.
+
+import type { TypedDocumentString } from "./generated/graphql";
 
 export interface GqlError {
   message: string;
@@ -13,13 +17,16 @@ export interface GqlResult<T> {
 
 export const ENDPOINT = "/api/graphql";
 
-export async function query<T>(document: string, variables: Record<string, unknown> = {}): Promise<GqlResult<T>> {
+/** Variables may be left out when the document declares none that are required. */
+type VariablesArgument<V> = {} extends V ? [variables?: V] : [variables: V];
+
+export async function query<T, V>(document: TypedDocumentString<T, V>, ...[variables]: VariablesArgument<NoInfer<V>>): Promise<GqlResult<T>> {
   let response: Response;
   try {
     response = await fetch(ENDPOINT, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ query: document, variables }),
+      body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
       credentials: "same-origin",
     });
   } catch {

@@ -2,7 +2,7 @@
 
 import { svg } from "./dom";
 import { dateTime, day, duration, money } from "./format";
-import type { TrendPoint } from "./types";
+import type { TrendPointFragment } from "./generated/graphql";
 
 const W = 720;
 const H = 220;
@@ -23,7 +23,7 @@ function durationStep(maxSeconds: number): number {
 const STATE_KIND: Record<string, string> = { SUCCEEDED: "ok", FAILED: "bad", ERROR: "bad", TIMED_OUT: "bad" };
 
 /** Durations of finished runs over their start times, with the window's p50 and p95 as reference lines. */
-export function durationTrend(points: TrendPoint[], p50: number | null, p95: number | null, label: string): SVGElement {
+export function durationTrend(points: TrendPointFragment[], p50: number | null, p95: number | null, label: string): SVGElement {
   const finished = points
     .filter((p) => p.durationSeconds !== null && !p.inProgress)
     .map((p) => ({ ...p, t: new Date(p.startTime).getTime(), d: p.durationSeconds as number }))

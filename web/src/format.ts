@@ -1,5 +1,7 @@
 // Everything is shown in UTC: the system tables, the billing day and the API are UTC, and teams sit in many zones.
 
+import type { CostFigureFragment } from "./generated/graphql";
+
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
 export function money(amount: string | number | null | undefined, currency = "USD"): string {
@@ -67,19 +69,12 @@ export function humanize(code: string | null | undefined): string {
 
 const NOT_ATTRIBUTABLE_BECAUSE: Record<string, string> = { ALL_PURPOSE_COMPUTE: "all-purpose compute" };
 
-interface CostFigure {
-  listCost: { amount: string; currency?: string };
-  attribution: string;
-  notAttributableReason: string | null;
-  complete: boolean;
-}
-
 /**
  * A cost in words where an amount would mislead (docs/metrics.md, "Unknown is never zero"): spend that cannot be
  * charged to the subject says why, and nothing billed yet says so; never "$0.00" for either. An amount billing has not
  * caught up with says "so far".
  */
-export function costText(cost: CostFigure): string {
+export function costText(cost: CostFigureFragment): string {
   const reason = cost.notAttributableReason ? NOT_ATTRIBUTABLE_BECAUSE[cost.notAttributableReason] ?? humanize(cost.notAttributableReason).toLowerCase() : null;
   if (cost.attribution === "NOT_ATTRIBUTABLE") return `not attributable (${reason ?? "unknown compute"})`;
   if (!cost.complete && Number(cost.listCost.amount) === 0) return "not billed yet";
@@ -90,7 +85,7 @@ export function costText(cost: CostFigure): string {
 }
 
 /** The hover text of a cost: how far billing has caught up, and where unattributable spend went. */
-export function costTitle(cost: CostFigure & { billedThrough: string | null }): string {
+export function costTitle(cost: CostFigureFragment): string {
   const parts = [cost.billedThrough ? `Billed through ${dateTime(cost.billedThrough)}` : "Nothing billed yet in this window"];
   if (!cost.complete) parts.push("usage after that is not in this figure yet");
   if (cost.notAttributableReason) parts.push("spend on all-purpose clusters carries no job id: it is in the unattributed remainder of Costs");

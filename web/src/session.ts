@@ -3,12 +3,12 @@
 // and a workspace whose tables stopped updating still shows its figures, with the lag said out loud.
 
 import { query, type GqlError } from "./api";
-import FRESHNESS from "./graphql/Freshness.graphql";
-import VIEWER from "./graphql/Viewer.graphql";
-import type { Freshness, TimeWindowInput, Viewer } from "./types";
+import { FreshnessDocument, ViewerDocument, type FreshnessQuery, type TimeWindowInput, type ViewerQuery } from "./generated/graphql";
+
+type Freshness = NonNullable<FreshnessQuery["dataFreshness"]>;
 
 export interface Session {
-  viewer: Viewer | null;
+  viewer: ViewerQuery["viewer"] | null;
   viewerErrors: GqlError[];
   freshness: Freshness | null;
   freshnessErrors: GqlError[];
@@ -32,8 +32,8 @@ export function session(): Promise<Session> {
 
 async function load(): Promise<Session> {
   const [viewer, freshness] = await Promise.all([
-    query<{ viewer: Viewer }>(VIEWER),
-    query<{ dataFreshness: Freshness }>(FRESHNESS),
+    query(ViewerDocument),
+    query(FreshnessDocument),
   ]);
   const fresh = freshness.data?.dataFreshness ?? null;
   return {

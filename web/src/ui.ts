@@ -3,7 +3,7 @@
 import { errorCode, type GqlError } from "./api";
 import { h, safeUrl, type Child } from "./dom";
 import { costText, costTitle } from "./format";
-import type { CostStatus, Money } from "./types";
+import type { CostFigureFragment } from "./generated/graphql";
 import { segment } from "./router";
 
 export function title(text: string, ...after: Child[]): HTMLElement {
@@ -151,7 +151,7 @@ export function windowText(window: { start: string; end: string } | null | undef
 }
 
 /** A cost as a table cell or fact: the amount, or words where an amount would mislead, with billing's horizon on hover. */
-export function costCell(cost: CostStatus & { listCost: Money }): HTMLElement {
+export function costCell(cost: CostFigureFragment): HTMLElement {
   const text = costText(cost);
   const worded = cost.attribution === "NOT_ATTRIBUTABLE" || text === "not billed yet";
   return h("span", { class: worded ? "cost-words" : "cost", title: costTitle(cost), "data-complete": String(cost.complete) }, text);

@@ -6,10 +6,9 @@ import { dailyBars } from "../chart";
 import { toCsv, download } from "../csv";
 import { h } from "../dom";
 import { costTitle, count, dateTime, money, percent, quantity } from "../format";
-import COSTS from "../graphql/Costs.graphql";
+import { CostsDocument, type CostDimension, type CostsQuery } from "../generated/graphql";
 import { navigate, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
-import type { CostBreakdown, CostDimension, CostGroup } from "../types";
 import { empty, errorBox, facts, jobHref, table, title, windowText } from "../ui";
 
 const DIMENSIONS: [CostDimension, string][] = [
@@ -61,7 +60,7 @@ function remainderNote(by: CostDimension): string {
 export async function costs(route: Route): Promise<View> {
   const { by, days, tag } = params(route);
   const s = await session();
-  const r = await query<{ costs: CostBreakdown }>(COSTS, { window: lastDays(s, days), groupBy: by, tagKey: by === "TAG" ? tag : null });
+  const r = await query(CostsDocument, { window: lastDays(s, days), groupBy: by, tagKey: by === "TAG" ? tag : null });
 
   const groupSelect = h("select", { id: "cost-group", name: "by" }, DIMENSIONS.map(([d, label]) => h("option", { value: d, selected: d === by }, label)));
   const daysSelect = h("select", { id: "cost-days", name: "days" }, WINDOWS.map((d) => h("option", { value: d, selected: d === days }, `Last ${d} days`)));
@@ -98,7 +97,7 @@ export async function costs(route: Route): Promise<View> {
   // A key column only where keys say more than labels (job and workspace ids); tags, SKUs and days are their key.
   const showKey = groups.some((g) => g.key && g.key !== g.label);
   const largest = Math.max(0, ...groups.map((g) => Number(g.cost.listCost.amount)));
-  const row = (g: CostGroup) => {
+  const row = (g: NonNullable<CostsQuery["costs"]>["groups"][number]) => {
     const part = share(g.cost.listCost.amount);
     const bar = h("span", { class: `share-bar${g.unattributed ? " unattributed" : ""}`, "aria-hidden": "true" });
     // Bars are scaled to the largest group, so that small differences (day to day) stay visible.

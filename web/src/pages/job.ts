@@ -4,10 +4,9 @@ import { query } from "../api";
 import { dailyBars, durationTrend } from "../chart";
 import { h } from "../dom";
 import { costText, count, dateTime, duration, humanize, money, percent, quantity } from "../format";
-import JOB from "../graphql/Job.graphql";
+import { JobDocument } from "../generated/graphql";
 import { segment, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
-import type { JobDetail } from "../types";
 import { costCell, crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const RUNS_PAGE = 25;
@@ -17,7 +16,7 @@ export async function job(route: Route): Promise<View> {
   const id = route.params[0];
   const after = route.search.get("after");
   const s = await session();
-  const r = await query<{ job: JobDetail | null }>(JOB, { id, window: lastDays(s, WINDOW_DAYS), runsFirst: RUNS_PAGE, runsAfter: after });
+  const r = await query(JobDocument, { id, window: lastDays(s, WINDOW_DAYS), runsFirst: RUNS_PAGE, runsAfter: after });
   const j = r.data?.job;
   if (!j) {
     const problem = errorBox(r.errors);

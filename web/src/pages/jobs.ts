@@ -3,11 +3,10 @@
 import { query } from "../api";
 import { h } from "../dom";
 import { count, dateTime, duration, percent } from "../format";
-import JOBS from "../graphql/Jobs.graphql";
+import { JobsDocument } from "../generated/graphql";
 import type { Route, View } from "../router";
 import { navigate } from "../router";
 import { lastDays, session, type Session } from "../session";
-import type { JobRow, PageInfo } from "../types";
 import { costCell, empty, errorBox, jobLink, loading, pager, runHref, stateBadge, table, title } from "../ui";
 
 const PAGE_SIZE = 25;
@@ -64,7 +63,7 @@ async function load(results: HTMLElement, q: string, after: string | null, from:
   results.dataset.state = "loading";
   results.setAttribute("aria-busy", "true");
   if (!results.firstChild) results.append(loading());
-  const r = await query<{ jobs: { totalCount: number; pageInfo: PageInfo; nodes: JobRow[] } }>(JOBS, {
+  const r = await query(JobsDocument, {
     first: PAGE_SIZE,
     after,
     nameContains: q || null,

@@ -4,17 +4,25 @@
 import { query, type GqlError } from "../api";
 import { h } from "../dom";
 import { count, dateTime, humanize, money, percent, since } from "../format";
-import ACTIVE_RUNS from "../graphql/ActiveRuns.graphql";
-import FAILING_RUNS from "../graphql/FailingRuns.graphql";
-import SPEND_SUMMARY from "../graphql/SpendSummary.graphql";
+import {
+  ActiveRunsDocument,
+  FailingRunsDocument,
+  SpendSummaryDocument,
+  type ActiveRunsQuery,
+  type FailingRunsQuery,
+  type NextPageFragment,
+  type SpendTotalsFragment,
+} from "../generated/graphql";
 import type { View } from "../router";
 import { lastDays, lastHours, session, type Session } from "../session";
-import type { ActiveRun, FailingRun, PageInfo, SpendSummary } from "../types";
 import { databricksLink, empty, errorBox, facts, jobLink, loading, panel, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const FAILING_HOURS = 24;
 const FAILING_SHOWN = 25;
 const SPEND_DAYS = 30;
+
+type ActiveRuns = NonNullable<ActiveRunsQuery["activeRuns"]>;
+type FailingRuns = NonNullable<FailingRunsQuery["runs"]>;
 
 function settle(section: HTMLElement, state: "done" | "error", ...content: (Node | null)[]): void {
   section.querySelector(".body")!.replaceChildren(...content.filter((n): n is Node => n !== null));
@@ -29,13 +37,13 @@ function slot(id: string, heading: string, intro?: string): HTMLElement {
 
 export async function overview(): Promise<View> {
   // Active runs need no window, so they are asked before the session is known.
-  const active = query<{ activeRuns: { nodes: ActiveRun[]; pageInfo: PageInfo } }>(ACTIVE_RUNS);
+  const active = query(ActiveRunsDocument);
   const s = await session();
-  const failing = query<{ runs: { totalCount: number; nodes: FailingRun[] } }>(FAILING_RUNS, {
+  const failing = query(FailingRunsDocument, {
     window: lastHours(s, FAILING_HOURS),
     first: FAILING_SHOWN,
   });
-  const spend = query<{ costs: SpendSummary }>(SPEND_SUMMARY, { window: lastDays(s, SPEND_DAYS) });
+  const spend = query(SpendSummaryDocument, { window: lastDays(s, SPEND_DAYS) });
 
   const tiles = {
     failing: tile("Failed runs, last 24 h", "…", null, "tile-failing"),
@@ -72,7 +80,7 @@ function setTile(el: HTMLElement, value: string, note?: string, kind?: string): 
   if (kind) el.classList.add(kind);
 }
 
-function renderFailing(section: HTMLElement, t: HTMLElement, runs: { totalCount: number; nodes: FailingRun[] } | null, errors: GqlError[], s: Session): void {
+function renderFailing(section: HTMLElement, t: HTMLElement, runs: FailingRuns | null, errors: GqlError[], s: Session): void {
   if (!runs) {
     setTile(t, "–", "unavailable");
     settle(section, "error", errorBox(errors));
@@ -104,7 +112,7 @@ function renderFailing(section: HTMLElement, t: HTMLElement, runs: { totalCount:
 }
 
 /** The failed task's own error says more than the run's state message ("Workload failed, see run output"). */
-function failureMessage(run: FailingRun): HTMLElement {
+function failureMessage(run: FailingRuns["nodes"][number]): HTMLElement {
   const task = run.tasks.find((t) => t.errorMessage);
   const state = run.live?.stateMessage ?? run.live?.terminationMessage ?? null;
   if (!task && !state) return h("span", { class: "sub" }, run.live ? "no message" : "no live data: the Jobs API serves only its own workspace");
@@ -116,7 +124,7 @@ function failureMessage(run: FailingRun): HTMLElement {
   );
 }
 
-function activeRows(nodes: ActiveRun[]) {
+function activeRows(nodes: ActiveRuns["nodes"]) {
   const now = new Date();
   return nodes.map((run) => ({
     cells: [
@@ -130,7 +138,7 @@ function activeRows(nodes: ActiveRun[]) {
   }));
 }
 
-function renderActive(section: HTMLElement, t: HTMLElement, runs: { nodes: ActiveRun[]; pageInfo: PageInfo } | null, errors: GqlError[]): void {
+function renderActive(section: HTMLElement, t: HTMLElement, runs: ActiveRuns | null, errors: GqlError[]): void {
   if (!runs) {
     setTile(t, "–", "unavailable");
     settle(section, "error", errorBox(errors));
@@ -147,28 +155,29 @@ function renderActive(section: HTMLElement, t: HTMLElement, runs: { nodes: Activ
   settle(section, "done", errorBox(errors, true), wrap, more);
 }
 
-function moreButton(wrap: HTMLElement, pageInfo: PageInfo, section: HTMLElement): HTMLElement | null {
+function moreButton(wrap: HTMLElement, pageInfo: NextPageFragment, section: HTMLElement): HTMLElement | null {
   if (!pageInfo.hasNextPage || !pageInfo.endCursor) return null;
   const button = h("button", { type: "button", class: "more" }, "Show more running runs");
   button.addEventListener("click", async () => {
     button.disabled = true;
-    const r = await query<{ activeRuns: { nodes: ActiveRun[]; pageInfo: PageInfo } }>(ACTIVE_RUNS, { after: pageInfo.endCursor });
-    if (!r.data) {
+    const r = await query(ActiveRunsDocument, { after: pageInfo.endCursor });
+    const page = r.data?.activeRuns;
+    if (!page) {
       button.replaceWith(errorBox(r.errors) ?? h("span"));
       return;
     }
     const body = wrap.querySelector("tbody")!;
-    for (const row of activeRows(r.data.activeRuns.nodes)) {
+    for (const row of activeRows(page.nodes)) {
       body.append(h("tr", null, row.cells.map((c) => h("td", null, c))));
     }
-    const next = moreButton(wrap, r.data.activeRuns.pageInfo, section);
+    const next = moreButton(wrap, page.pageInfo, section);
     if (next) button.replaceWith(next);
     else button.remove();
   });
   return button;
 }
 
-function renderSpend(section: HTMLElement, total: HTMLElement, unattributed: HTMLElement, costs: SpendSummary | null, errors: GqlError[]): void {
+function renderSpend(section: HTMLElement, total: HTMLElement, unattributed: HTMLElement, costs: SpendTotalsFragment | null, errors: GqlError[]): void {
   if (!costs) {
     setTile(total, "–", "unavailable");
     setTile(unattributed, "–", "unavailable");

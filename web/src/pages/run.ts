@@ -3,13 +3,14 @@
 import { query, type GqlError } from "../api";
 import { h } from "../dom";
 import { count, dateTime, duration, humanize, money, quantity } from "../format";
-import RUN from "../graphql/Run.graphql";
+import { RunDocument, type RunQuery } from "../generated/graphql";
 import type { Route, View } from "../router";
 import { lastDays, session } from "../session";
-import type { RunDetail } from "../types";
 import { costCell, crumbs, databricksLink, empty, errorBox, facts, jobLink, panel, stateBadge, table, title, windowText } from "../ui";
 
 const TYPICAL_DAYS = 30;
+
+type RunDetail = NonNullable<RunQuery["run"]>;
 
 function under(errors: GqlError[], field: string): GqlError[] {
   return errors.filter((e) => e.path?.[0] === "run" && e.path[1] === field);
@@ -36,7 +37,7 @@ function attemptLabel(number: number | undefined): string {
 export async function run(route: Route): Promise<View> {
   const id = route.params[0];
   const s = await session();
-  const r = await query<{ run: RunDetail | null }>(RUN, { id, window: lastDays(s, TYPICAL_DAYS) });
+  const r = await query(RunDocument, { id, window: lastDays(s, TYPICAL_DAYS) });
   const run = r.data?.run;
   if (!run) {
     const problem = errorBox(r.errors);
