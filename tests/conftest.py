@@ -1,6 +1,10 @@
 """Shared fixtures: one generated small workspace, the stand-in serving it, and the monitor against it.
 
 Everything runs through the real databricks-sql-connector and databricks-sdk over loopback HTTP.
+
+Tests cannot see each other: a test that counts what reached the wire (`warehouseStatements`, `jobsApiCalls`) or
+needs a fault to reach it uses `uncached_monitor`, never the shared `monitor`, whose caches are warm with whatever
+ran before. `pytest --reverse` runs the collected tests in reverse order to check that no test depends on another.
 """
 
 from __future__ import annotations
@@ -23,6 +27,16 @@ from gql_monitor.settings import Settings
 # The generated workspace's "now": fixed, so every test sees the same data.
 NOW = datetime(2026, 11, 20, 12, 7, tzinfo=timezone.utc)
 SEED = 7
+
+
+def pytest_addoption(parser):
+    parser.addoption("--reverse", action="store_true",
+                     help="run the collected tests in reverse order (a test that passes only after another fails)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--reverse"):
+        items.reverse()
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +103,14 @@ class RunningMonitor:
 @pytest.fixture(scope="session")
 def monitor(workspace):
     with RunningMonitor(monitor_settings(workspace)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def uncached_monitor(workspace):
+    """A monitor that caches no answer and no response: every operation sends its statements and Jobs API calls, so
+    counts of them do not depend on which tests ran before."""
+    with RunningMonitor(monitor_settings(workspace, table_cache_seconds=0, live_cache_seconds=0)) as running:
         yield running
 
 

@@ -23,8 +23,6 @@ from databricks import sql as dbsql
 ROOT = Path(__file__).resolve().parent.parent
 # A command that has not answered by then is hung, not slow.
 COMMAND_TIMEOUT = 120
-# The contract for `demo`: healthy within this long after being started.
-DEMO_HEALTHY_WITHIN = 15.0
 # Ctrl-C / SIGTERM must stop a command within "a few seconds" (Databricks Apps kill it 15 s after SIGTERM).
 STOPS_WITHIN = 10.0
 
@@ -54,7 +52,6 @@ class Started:
     """A command running in the background, its output collected line by line as it comes."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.started_at = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gql_monitor", *args], env=env or _clean_env(), cwd=ROOT, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -352,13 +349,13 @@ def test_export_schema_prints_the_committed_schema():
 # -- demo ----------------------------------------------------------------------------------------------------------
 
 
-def test_demo_is_healthy_quickly_and_stops_on_ctrl_c(record_property):
+def test_demo_is_healthy_on_the_small_workspace_and_stops_on_ctrl_c():
     port = _free_port()
     with Started("demo", "--port", str(port)) as demo:
         health = _wait_healthy(f"http://127.0.0.1:{port}/api/health", demo, COMMAND_TIMEOUT)
-        healthy_after = time.monotonic() - demo.started_at
-        record_property("demo_healthy_seconds", round(healthy_after, 2))
-        print(f"demo healthy after {healthy_after:.2f}s")
+        # What keeps the demo quick (healthy within 15 s: timed by bench/demo.py, never here): it generates the
+        # small workspace unless asked for more.
+        assert any(line.startswith("gql-monitor demo: small workspace") for line in demo.stdout), demo.stdout
 
         body = health.json()
         assert body["status"] == "ok"
@@ -377,15 +374,12 @@ def test_demo_is_healthy_quickly_and_stops_on_ctrl_c(record_property):
         assert answer["data"]["viewer"]["userName"] == "analyst@example.com"
 
         code, took = demo.stop(signal.SIGINT)
-    print(f"demo stopped {took:.2f}s after SIGINT")
-    record_property("demo_stop_seconds", round(took, 2))
     # 130 is the shell's "ended by Ctrl-C"; a negative code would mean it died of a signal (e.g. SIGABRT).
     assert code == 130, (code, demo.stderr[-20:])
     assert took < STOPS_WITHIN, f"took {took:.1f}s to stop"
     assert not any("Traceback" in line or "FATAL" in line for line in demo.stderr), demo.stderr[-20:]
     # The stand-in's own request log stays out of the demo's output.
     assert not any("/sql/1.0/warehouses/" in line or "/oidc/" in line for line in demo.stdout + demo.stderr)
-    assert healthy_after < DEMO_HEALTHY_WITHIN, f"healthy after {healthy_after:.1f}s"
 
 
 def test_demo_now_pins_the_data_and_the_monitors_clock():

@@ -2,10 +2,14 @@
 
 Every knob can be set at start-up (CLI flags of `gql-monitor local-workspace`) and changed while running through
 `POST /_local/faults` (loopback only), so a test can turn a fault on, observe the product, and turn it off again.
+
+What was injected is counted (`injected()`), so a test asserts that a fault reached the client, and how often the
+client came back for more, from the stand-in's record instead of from how long the client took.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import random
 import threading
@@ -46,10 +50,22 @@ class Faults:
     _cold_until: float = field(default=0.0, repr=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # What was injected, per kind: "warehouse_503", "jobs_api_429", "jobs_api_500" (answers sent) and
+    # "statement_latency_ms", "jobs_api_latency_ms" (milliseconds waited). Never reset: tests read the difference.
+    _injected: collections.Counter = field(default_factory=collections.Counter, repr=False)
 
     def __post_init__(self) -> None:
         self.session_time_zone = time_zone(self.session_time_zone)
         self.arm_cold_start()
+
+    def note(self, kind: str, amount: int = 1) -> None:
+        with self._lock:
+            self._injected[kind] += amount
+
+    def injected(self) -> collections.Counter:
+        """A copy of the counts so far; subtract an earlier copy to see what one step injected."""
+        with self._lock:
+            return collections.Counter(self._injected)
 
     def arm_cold_start(self) -> None:
         self._cold_until = time.monotonic() + self.warehouse_cold_start_seconds

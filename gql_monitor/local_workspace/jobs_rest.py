@@ -385,7 +385,9 @@ def _endpoint(state: WorkspaceState, version: str, handler: Callable[[_Ctx, Mapp
         # Faults are read per request: tests and the fault switchboard change them while the server runs.
         faults = state.faults
         if faults.jobs_api_latency_ms > 0:
-            await asyncio.sleep(faults.jobs_api_latency_ms / 1000)
+            delay_ms = faults.jobs_api_latency_ms
+            await asyncio.sleep(delay_ms / 1000)
+            faults.note("jobs_api_latency_ms", delay_ms)
         who = authenticate(state, request)
         if who is None:
             return unauthenticated()
@@ -394,8 +396,10 @@ def _endpoint(state: WorkspaceState, version: str, handler: Callable[[_Ctx, Mapp
                 429, "REQUEST_LIMIT_EXCEEDED", "Too many requests to the Jobs API. Please retry after a short wait."
             )
             response.headers["Retry-After"] = "1"
+            faults.note("jobs_api_429")
             return response
         if faults.roll(faults.jobs_api_500_rate):
+            faults.note("jobs_api_500")
             # Worded so that it matches none of the SDK's "transient" substrings: a 500 surfaces at once.
             return databricks_error(500, "INTERNAL_ERROR", "The Jobs service failed to process the request.")
         try:

@@ -689,6 +689,7 @@ def routes(state: WorkspaceState) -> list[Route]:
         # Faults can change between requests (POST /_local/faults), so they are read every time.
         faults = state.faults
         if faults.warehouse_starting():
+            faults.note("warehouse_503")
             return _http_error(503, "TEMPORARILY_UNAVAILABLE: The SQL warehouse is starting, retry later",
                                {"Retry-After": "1"})
         identity = state.tokens.resolve_header(request.headers.get("authorization"))
@@ -699,7 +700,9 @@ def routes(state: WorkspaceState) -> list[Route]:
             return _http_error(404, f"RESOURCE_DOES_NOT_EXIST: SQL warehouse {warehouse_id} does not exist")
         body = await request.body()
         if faults.statement_latency_ms > 0 and _thrift_method(body) == "ExecuteStatement":
-            await asyncio.sleep(faults.statement_latency_ms / 1000)
+            delay_ms = faults.statement_latency_ms
+            await asyncio.sleep(delay_ms / 1000)
+            faults.note("statement_latency_ms", delay_ms)
         payload = await run_in_threadpool(warehouse.process, identity, body)
         return Response(payload, media_type="application/x-thrift")
 

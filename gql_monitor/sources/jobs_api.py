@@ -176,7 +176,8 @@ class JobsApi:
                 except _NotFound:
                     return _NOT_FOUND
 
-        if self._cache is not None and cacheable:
+        # A lifetime of 0 turns caching off (aiocache would read ttl=0 as "never expires").
+        if self._cache is not None and cacheable and self._ttl > 0:
             from gql_monitor.sources.cache import cache_key
 
             result = await self._cache.get_or_compute(

@@ -34,6 +34,17 @@ def test_cached_answers_serve_a_new_question_over_the_same_data(workspace):
     assert other["warehouseStatements"] == 0 and other["cacheHits"] == 2
 
 
+def test_caches_with_a_zero_lifetime_keep_nothing(uncached_monitor, workspace):
+    # `*_CACHE_SECONDS=0` turns a cache off; it must not mean "keep forever" (aiocache's reading of ttl=0).
+    question = """{ jobs(first: 5, filter: {workspaceId: "%s"}) { nodes { lastRun { live { lifeCycleState } } } } }"""
+    with uncached_monitor.client() as client:
+        first, second = (gql(client, question % workspace.state.home_workspace_id)["extensions"]["cost"]
+                         for _ in range(2))
+    assert first["jobsApiCalls"] > 0 and first["warehouseStatements"] > 0
+    assert (second["jobsApiCalls"], second["warehouseStatements"], second["cacheHits"]) == (
+        first["jobsApiCalls"], first["warehouseStatements"], 0)
+
+
 def test_concurrent_misses_for_one_question_make_one_statement(workspace):
     with RunningMonitor(monitor_settings(workspace)) as mon:
         # /api/health's first check (the same question, asked as the app) is done before counting.

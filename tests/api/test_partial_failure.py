@@ -6,10 +6,11 @@ from conftest import RunningMonitor, gql, monitor_settings
 from api.helpers import case, truth
 
 
-def test_jobs_api_failure_nulls_live_fields_only(monitor, workspace, faults):
+def test_jobs_api_failure_nulls_live_fields_only(uncached_monitor, workspace, faults):
     ws, _, run = case(workspace, "repaired_run", home=True)
     faults.update({"jobs_api_500_rate": 1.0})
-    with monitor.client() as client:
+    # Uncached: the shared monitor may hold this run's live answer from an earlier test, and the fault never shows.
+    with uncached_monitor.client() as client:
         body = gql(client, 'query($id: ID!) { run(id: $id) { resultState repairCount live { stateMessage } } }',
                    {"id": f"{ws}:{run}"}, expect_errors=True)
     assert body["data"]["run"]["resultState"] is not None
@@ -38,11 +39,11 @@ def test_warehouse_failure_is_warehouse_unavailable(workspace, faults):
     faults.update({"warehouse_cold_start_seconds": 0})
 
 
-def test_runs_of_other_workspaces_have_no_live_fields_and_cost_no_call(monitor, workspace):
+def test_runs_of_other_workspaces_have_no_live_fields_and_cost_no_call(uncached_monitor, workspace):
     ws, run = truth(workspace, "SELECT workspace_id, run_id FROM lakeflow.job_run_timeline WHERE workspace_id <> "
                                "(SELECT value FROM workspace_state.meta WHERE key = 'home_workspace_id') "
                                "ORDER BY run_id LIMIT 1")[0]
-    with monitor.client() as client:
+    with uncached_monitor.client() as client:
         body = gql(client, 'query($id: ID!) { run(id: $id) { runId live { stateMessage } } }', {"id": f"{ws}:{run}"})
     assert body["data"]["run"] == {"runId": run, "live": None}
     assert body["extensions"]["cost"]["jobsApiCalls"] == 0

@@ -22,7 +22,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
+def redis_server(tmp_path_factory):
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (scripts/test installs it when run as root)")
@@ -42,6 +42,16 @@ def redis_url(tmp_path_factory):
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The shared server, emptied: what one test cached must not turn another's cold answer warm."""
+    import redis
+
+    with redis.Redis.from_url(redis_server) as client:
+        client.flushall()
+    return redis_server
 
 
 def test_a_second_replica_serves_the_first_replicas_answer(workspace, redis_url):

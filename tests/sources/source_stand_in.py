@@ -2,74 +2,29 @@
 the root one for `from conftest import ...`).
 
 A stand-in of our own: the shared generated workspace file, served by a second LocalWorkspace whose HTTP traffic is
-counted (calls per path, and the most requests in flight at once), so tests can see what reached the wire and whether
-calls overlapped, without timing anything. Its faults are its own: a test may change them freely; `traffic` restores
-them and zeroes the counters.
+counted (`stand_in_traffic.Traffic`: calls and statuses per path, and the most requests in flight at once), so tests
+can see what reached the wire and whether calls overlapped, without timing anything. Its faults are its own: a test
+may change them freely; `traffic` restores them and zeroes the counters.
 """
 
 from __future__ import annotations
 
-import collections
 import threading
 
 import pytest
 
 from gql_monitor.local_workspace.server import LocalWorkspace
 from gql_monitor.principal import Principal
+from stand_in_traffic import Traffic, count_traffic
 
 ADMIN = Principal("admin@example.com", "local-admin")
 ANALYST = Principal("analyst@example.com", "local-analyst")
 
 
-class Traffic:
-    """What the stand-in received, per request path."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls: collections.Counter[str] = collections.Counter()
-        self.in_flight: collections.Counter[str] = collections.Counter()
-        self.peak: collections.Counter[str] = collections.Counter()
-
-    def enter(self, path: str) -> None:
-        with self._lock:
-            self.calls[path] += 1
-            self.in_flight[path] += 1
-            self.peak[path] = max(self.peak[path], self.in_flight[path])
-
-    def leave(self, path: str) -> None:
-        with self._lock:
-            self.in_flight[path] -= 1
-
-    def reset(self) -> None:
-        with self._lock:
-            self.calls.clear()
-            self.peak.clear()
-
-
-class _Counting:
-    """Pure ASGI middleware: a request is in flight from its arrival until its response is sent."""
-
-    def __init__(self, app, traffic: Traffic) -> None:
-        self.app = app
-        self.traffic = traffic
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        path = scope["path"]
-        self.traffic.enter(path)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.traffic.leave(path)
-
-
 @pytest.fixture(scope="session")
 def counted_workspace(workspace_db):
-    traffic = Traffic()
     ws = LocalWorkspace(db_path=workspace_db, port=0)
-    ws.app.add_middleware(_Counting, traffic=traffic)
-    ws.traffic = traffic
+    count_traffic(ws)
     with ws:
         yield ws
         # The stand-in's worker threads are daemons that close DuckDB cursors as they end; one still doing so when
