@@ -176,7 +176,7 @@ class JobsApi:
                 except _NotFound:
                     return _NOT_FOUND
 
-        # A lifetime of 0 turns caching off (aiocache would read ttl=0 as "never expires").
+        # A lifetime of 0 turns caching off (a store may read ttl=0 as "never expires", as aiocache's Redis does).
         if self._cache is not None and cacheable and self._ttl > 0:
             from gql_monitor.sources.cache import cache_key
 

@@ -35,7 +35,7 @@ def test_cached_answers_serve_a_new_question_over_the_same_data(workspace):
 
 
 def test_caches_with_a_zero_lifetime_keep_nothing(uncached_monitor, workspace):
-    # `*_CACHE_SECONDS=0` turns a cache off; it must not mean "keep forever" (aiocache's reading of ttl=0).
+    # `*_CACHE_SECONDS=0` turns a cache off; it must not mean "keep forever" (how a store may read ttl=0).
     question = """{ jobs(first: 5, filter: {workspaceId: "%s"}) { nodes { lastRun { live { lifeCycleState } } } } }"""
     with uncached_monitor.client() as client:
         first, second = (gql(client, question % workspace.state.home_workspace_id)["extensions"]["cost"]
