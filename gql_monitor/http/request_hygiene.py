@@ -4,6 +4,7 @@ requires. Anything else is refused here with a GraphQL-shaped error and a code, 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping
 
 import orjson
@@ -16,7 +17,7 @@ DEFAULT_MAX_BODY_BYTES = 256 * 1024
 # recursively, so unbounded nesting would reach Python's recursion limit.
 MAX_JSON_DEPTH = 32
 # Every list argument takes at most 50 values; this bounds the work of coercing variables before those checks run.
-MAX_JSON_VALUES = 10_000
+MAX_JSON_VALUES = 5_000
 ALLOWED_METHODS = ("GET", "POST")
 GRAPHQL_PATH = "/api/graphql"
 
@@ -114,32 +115,49 @@ def _content_length(scope: Scope) -> int | None:
 # -- the GraphQL request ------------------------------------------------------------------------------------------
 
 
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _check_containers(raw: bytes, what: str) -> None:
+    """Refuses JSON text with more than MAX_JSON_VALUES arrays and objects before it is parsed: building (and
+    freeing) 100,000 nested lists costs the parser a tenth of a second of the event loop, while a few thousand
+    containers, however nested, cost it a millisecond or two. Brackets are counted at C speed; only when there are
+    many are brackets inside strings told apart."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_VALUES:
+        return
+    outside_strings = _STRING.sub(b"", raw)
+    if outside_strings.count(b"[") + outside_strings.count(b"{") > MAX_JSON_VALUES:
+        raise RequestRefused(BadUserInput(f"{what} holds more than {MAX_JSON_VALUES} values."))
+
+
 def decode_json(raw: bytes | str, what: str) -> Any:
     """Strict JSON (UTF-8, no lone surrogates, no NaN) within the depth and size bounds."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    _check_containers(raw, what)
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         reason = str(exc).split(":", 1)[0]
         raise RequestRefused(BadUserInput(f"{what} is not valid UTF-8 JSON ({reason}).")) from None
-    _check_shape(value, what)
+    if isinstance(value, (dict, list)):
+        _check_shape(value, what)
     return value
 
 
 def _check_shape(value: Any, what: str) -> None:
-    # Iterative, and stops at the first bound crossed: a hostile body costs at most MAX_JSON_VALUES steps.
+    # Iterative, counting children before walking them: a hostile body costs at most MAX_JSON_VALUES steps.
     stack = [(value, 1)]
-    seen = 0
+    seen = 1
     while stack:
         item, depth = stack.pop()
-        seen += 1
-        if seen > MAX_JSON_VALUES:
-            raise RequestRefused(BadUserInput(f"{what} holds more than {MAX_JSON_VALUES} values."))
+        children = item.values() if isinstance(item, dict) else item
         if depth > MAX_JSON_DEPTH:
             raise RequestRefused(BadUserInput(f"{what} nests deeper than {MAX_JSON_DEPTH} levels."))
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+        seen += len(children)
+        if seen > MAX_JSON_VALUES:
+            raise RequestRefused(BadUserInput(f"{what} holds more than {MAX_JSON_VALUES} values."))
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
 def graphql_params(data: Any) -> dict[str, Any]:
