@@ -19,7 +19,8 @@ import uvicorn
 
 from gql_monitor.clock import FixedClock
 from gql_monitor.http.app import create_app
-from gql_monitor.local_workspace.server import LocalWorkspace, _bind
+from gql_monitor.http.listening_socket import listening_socket
+from gql_monitor.local_workspace.server import LocalWorkspace
 from gql_monitor.local_workspace.state import open_database
 from gql_monitor.services import Services
 from gql_monitor.settings import Settings
@@ -74,7 +75,7 @@ class RunningMonitor:
         self.settings = settings
         self.services = Services.build(settings)
         self.app = create_app(settings, self.services)
-        self._sock = _bind("127.0.0.1", 0)
+        self._sock = listening_socket("127.0.0.1", 0)
         self.base_url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", access_log=False))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)

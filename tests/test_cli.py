@@ -4,6 +4,7 @@ and the process always ended (by its own pid) when a test finishes.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -25,6 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMAND_TIMEOUT = 120
 # Ctrl-C / SIGTERM must stop a command within "a few seconds" (Databricks Apps kill it 15 s after SIGTERM).
 STOPS_WITHIN = 10.0
+# `gql-monitor` as usual, and run through tests/cli_probe.py, which reports what it imported (and can make modules
+# behave as not installed).
+CLI = ("-m", "gql_monitor")
+PROBE = (str(ROOT / "tests" / "cli_probe.py"),)
+# The stand-in, and what only it needs (the `demo` extra): a Databricks App installs neither, so `serve` never loads
+# them. (numpy is in the extra too, but the SQL connector loads it as well: see test_serve_never_loads_the_stand_in.)
+STAND_IN_MODULES = ("gql_monitor.local_workspace", "duckdb", "sqlglot")
 
 
 def _clean_env(**values: str) -> dict[str, str]:
@@ -35,9 +43,9 @@ def _clean_env(**values: str) -> dict[str, str]:
     return env
 
 
-def _run(*args: str, env: dict[str, str] | None = None, timeout: float = COMMAND_TIMEOUT):
+def _run(*args: str, env: dict[str, str] | None = None, timeout: float = COMMAND_TIMEOUT, program=CLI):
     return subprocess.run(
-        [sys.executable, "-m", "gql_monitor", *args], env=env or _clean_env(), capture_output=True, text=True,
+        [sys.executable, *program, *args], env=env or _clean_env(), capture_output=True, text=True,
         timeout=timeout, cwd=ROOT,
     )
 
@@ -51,9 +59,9 @@ def _free_port() -> int:
 class Started:
     """A command running in the background, its output collected line by line as it comes."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, program=CLI) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gql_monitor", *args], env=env or _clean_env(), cwd=ROOT, text=True,
+            [sys.executable, *program, *args], env=env or _clean_env(), cwd=ROOT, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         self.stdout: list[str] = []
@@ -70,10 +78,10 @@ class Started:
         for line in stream:
             lines.append(line.rstrip("\n"))
 
-    def wait_for_line(self, pattern: str, timeout: float = COMMAND_TIMEOUT) -> re.Match:
+    def wait_for_line(self, pattern: str, timeout: float = COMMAND_TIMEOUT, stderr: bool = False) -> re.Match:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for line in list(self.stdout):
+            for line in list(self.stderr if stderr else self.stdout):
                 match = re.search(pattern, line)
                 if match:
                     return match
@@ -223,6 +231,97 @@ def test_serve_never_lets_a_tokenless_loopback_caller_in(workspace):
         serve.stop(signal.SIGTERM)
     assert anonymous.status_code == 401
     assert with_token.json()["data"]["viewer"]["userName"] == "analyst@example.com"
+
+
+def _probe_env(**values: str) -> dict[str, str]:
+    # The probe is a script in tests/, so this checkout goes on the path as `-m gql_monitor` would put it (cwd).
+    env = _clean_env(**values)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _modules_loaded_now(started: Started, modules_file: Path) -> set[str]:
+    """What the probed process has imported so far (it writes the list on SIGUSR1)."""
+    modules_file.unlink(missing_ok=True)
+    started.proc.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + COMMAND_TIMEOUT
+    while not modules_file.exists():
+        assert started.proc.poll() is None and time.monotonic() < deadline, started.stderr[-20:]
+        time.sleep(0.05)
+    return set(json.loads(modules_file.read_text()))
+
+
+def _stand_in_modules(modules: set[str]) -> set[str]:
+    return {m for m in modules if any(m == name or m.startswith(name + ".") for name in STAND_IN_MODULES)}
+
+
+def test_serve_never_loads_the_stand_in(workspace, tmp_path):
+    """A Databricks App installs the runtime dependencies only: `serve` starts, and answers through the real
+    connector and SDK, without importing the stand-in or anything of the `demo` extra."""
+    port = _free_port()
+    modules_file = tmp_path / "modules.json"
+    env = _probe_env(
+        DATABRICKS_APP_PORT=str(port), DATABRICKS_HOST=workspace.base_url, DATABRICKS_WAREHOUSE_ID="local",
+        DATABRICKS_CLIENT_ID="local-sp", DATABRICKS_CLIENT_SECRET="local-sp-secret",
+    )
+    with Started(str(modules_file), "serve", env=env, program=PROBE) as serve:
+        serve.wait_for_line("Application startup complete", stderr=True)
+        started = _modules_loaded_now(serve, modules_file)
+        _wait_healthy(f"http://127.0.0.1:{port}/api/health", serve, COMMAND_TIMEOUT)
+        query = "{ jobs(first: 3) { nodes { id lastRun { resultState live { stateMessage } } } } }"
+        answer = httpx.post(f"http://127.0.0.1:{port}/api/graphql", json={"query": query}, timeout=60,
+                            headers={"Authorization": "Bearer local-admin"}).json()
+        answered = _modules_loaded_now(serve, modules_file)
+        serve.stop(signal.SIGTERM)
+    assert "errors" not in answer and len(answer["data"]["jobs"]["nodes"]) == 3, answer
+    # The probe sees what the process loaded: the app once started, the SQL connector's client once it answered.
+    assert "gql_monitor.http.app" in started and "databricks.sql.client" in answered
+    assert not _stand_in_modules(started), sorted(_stand_in_modules(started))
+    assert not _stand_in_modules(answered), sorted(_stand_in_modules(answered))
+    # numpy is not asserted here: the first statement (the health refresh the app starts with) loads the connector's
+    # client module, which imports pandas (a dependency of databricks-sql-connector), which imports numpy. Not the
+    # monitor's to avoid; what it decides is that nothing of the stand-in is installed in the App or loaded by `serve`.
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["export-schema"]])
+def test_commands_that_do_not_run_the_stand_in_do_not_load_it(args, tmp_path):
+    modules_file = tmp_path / "modules.json"
+    result = _run(str(modules_file), *args, env=_probe_env(), program=PROBE)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(modules_file.read_text()))
+    assert "gql_monitor.cli" in loaded
+    assert not _stand_in_modules(loaded) and "numpy" not in loaded, sorted(_stand_in_modules(loaded) | {"numpy"} & loaded)
+
+
+@pytest.mark.parametrize(
+    ("args", "missing"),
+    [
+        (["demo", "--port", "0"], "duckdb"),
+        (["demo", "--port", "0"], "sqlglot"),
+        (["demo", "--port", "0"], "numpy"),
+        (["local-workspace", "--port", "0"], "duckdb"),
+    ],
+)
+def test_the_stand_in_without_the_demo_extra_says_how_to_install_it(args, missing, tmp_path):
+    env = _probe_env(GQL_MONITOR_PROBE_BLOCK=missing)
+    result = _run(str(tmp_path / "modules.json"), *args, env=env, program=PROBE)
+    line = _assert_one_line_error(result, missing, "python -m pip install -e '.[demo]'")
+    assert result.returncode == 1, line
+    assert "workspace (seed" not in result.stdout and "local workspace on" not in result.stdout
+
+
+def test_demo_help_needs_no_demo_extra(tmp_path):
+    env = _probe_env(GQL_MONITOR_PROBE_BLOCK="duckdb,sqlglot,numpy")
+    result = _run(str(tmp_path / "modules.json"), "demo", "--help", env=env, program=PROBE)
+    assert result.returncode == 0, result.stderr
+    assert "small" in result.stdout and "large" in result.stdout
+
+
+def test_readmes_first_command_installs_what_the_demo_needs():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    first = next(line for line in block.splitlines() if line.strip() and not line.startswith("#"))
+    assert first.startswith("python -m pip install -e '.[demo]'") and "gql-monitor demo" in first, first
 
 
 # -- local-workspace -----------------------------------------------------------------------------------------------

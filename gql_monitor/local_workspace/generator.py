@@ -12,7 +12,6 @@ import logging
 import random
 import resource
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
@@ -24,6 +23,7 @@ from gql_monitor.local_workspace.gen_common import (
     ACCOUNT_ID, HOME_WORKSPACE_ID, HOUR, LAG_MINUTES, T_RETRY, Clock, insert_arrow,
 )
 from gql_monitor.local_workspace.gen_world import World, build_world
+from gql_monitor.local_workspace.scales import SCALES, Scale
 
 
 log = logging.getLogger(__name__)
@@ -36,19 +36,6 @@ def _stage(name: str):
     yield
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     log.info("generator %s: %.1fs (peak RSS %d MB)", name, time.perf_counter() - started, peak_mb)
-
-
-@dataclass(frozen=True)
-class Scale:
-    jobs: int
-    days: int
-
-
-SCALES: dict[str, Scale] = {
-    "small": Scale(jobs=150, days=30),
-    "medium": Scale(jobs=1_500, days=90),
-    "large": Scale(jobs=10_000, days=365),
-}
 
 
 def generate(con: duckdb.DuckDBPyConnection, *, scale: str, seed: int, now: datetime) -> None:

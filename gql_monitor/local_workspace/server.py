@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from datetime import datetime
 
 import uvicorn
 
+from gql_monitor.http.listening_socket import listening_socket
 from gql_monitor.local_workspace.app import build_app
 from gql_monitor.local_workspace.faults import Faults
 from gql_monitor.local_workspace.state import WorkspaceState, open_database
 
 WAREHOUSE_ID = "local"
 WAREHOUSE_HTTP_PATH = f"/sql/1.0/warehouses/{WAREHOUSE_ID}"
-
-
-class PortInUseError(Exception):
-    pass
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    # asyncio sets TCP_NODELAY only on IPPROTO_TCP sockets; without it every response stalls ~40 ms (delayed ACK).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise PortInUseError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
 
 
 class LocalWorkspace:
@@ -49,7 +31,7 @@ class LocalWorkspace:
         faults: Faults | None = None,
         now: datetime | None = None,
     ) -> None:
-        self._sock = _bind(host, port)
+        self._sock = listening_socket(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
         con = open_database(db_path, scale=scale, seed=seed, now=now)
         self.state = WorkspaceState(db=con, faults=faults or Faults())

@@ -28,7 +28,7 @@ def counted_workspace(workspace_db):
     with ws:
         yield ws
         # The stand-in's worker threads are daemons that close DuckDB cursors as they end; one still doing so when
-        # the interpreter exits aborts the process (see cli._stop_stand_in). Collected before stopping, because a
+        # the interpreter exits aborts the process (see demo._stop_stand_in). Collected before stopping, because a
         # thread leaves enumerate() before its cursors are gone; only ours end, since only our server's loop closes.
         workers = [t for t in threading.enumerate() if t.daemon and hasattr(getattr(t, "loop", None), "is_closed")]
     for worker in workers:

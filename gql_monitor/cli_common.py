@@ -1,0 +1,93 @@
+"""What the `gql-monitor` commands share: argument types, one-line failures, serving an app on a bound socket."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+import threading
+from datetime import datetime
+
+# Databricks Apps kill an app 15 s after SIGTERM; requests still running get most of that, then are cut.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
+def port_number(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {port}")
+    return port
+
+
+def fraction(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {rate}")
+    return rate
+
+
+def non_negative(kind):
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        # float("nan") compares false with everything, so it would pass a `< 0` check and silently disable a fault.
+        if isinstance(number, float) and not math.isfinite(number):
+            raise argparse.ArgumentTypeError(f"must be a finite number: {value!r}")
+        if number < 0:
+            raise argparse.ArgumentTypeError(f"must not be negative: {number}")
+        return number
+
+    return parse
+
+
+def instant(value: str) -> datetime:
+    from gql_monitor.clock import parse_instant
+
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"gql-monitor: {message}", file=sys.stderr)
+    return code
+
+
+class _OnlyThread(logging.Filter):
+    """Drops uvicorn's info records logged on other threads.
+
+    `demo` runs two uvicorn servers in one process and uvicorn's loggers are global: the monitor's access log would
+    also show every request the monitor itself makes to the stand-in, and every start/stop message twice.
+    """
+
+    def __init__(self, thread_id: int | None) -> None:
+        super().__init__()
+        self._thread_id = thread_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread == self._thread_id or record.levelno >= logging.WARNING
+
+
+def run_uvicorn(app, sock, *, quiet_other_threads: bool = False) -> int:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, log_level="info", proxy_headers=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
+    )
+    if quiet_other_threads:
+        # After uvicorn.Config: constructing it (re)configures these loggers.
+        only_here = _OnlyThread(threading.get_ident())
+        for name in ("uvicorn.error", "uvicorn.access"):
+            logging.getLogger(name).addFilter(only_here)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
