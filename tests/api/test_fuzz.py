@@ -1,7 +1,7 @@
 """Property-based fuzzing of the running monitor: queries generated from the schema (hypothesis-graphql), valid and
 invalid, and arbitrary JSON request objects. Whatever is sent: no 5xx, and every error carries a documented code.
 
-The default suite runs a short, derandomized pass; the long one is `python -m pytest -m slow tests/api/test_fuzz.py`
+The default suite runs a short, derandomized pass; the long one is `python -m pytest -p no:cacheprovider -m slow tests/api/test_fuzz.py`
 (`GQL_MONITOR_FUZZ_EXAMPLES` sets its size)."""
 
 from __future__ import annotations
