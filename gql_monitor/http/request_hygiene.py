@@ -69,7 +69,8 @@ class RequestLimits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != GRAPHQL_PATH:
             return await self.app(scope, receive, send)
-        if scope["method"] not in ALLOWED_METHODS and scope["method"] != "OPTIONS":  # OPTIONS: CORS preflight
+        # (A CORS preflight never gets here: the CORS middleware, outside this one, answers it when origins are set.)
+        if scope["method"] not in ALLOWED_METHODS:
             return await send_refusal(send, RequestRefused(
                 BadUserInput(f"GraphQL is served over GET and POST, not {scope['method'][:16]!r}."),
                 status=405, headers={"Allow": ", ".join(ALLOWED_METHODS)}))

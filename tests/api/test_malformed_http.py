@@ -44,6 +44,7 @@ CORPUS = [
     ("PATCH", post(QUERY).replace(b"POST", b"PATCH", 1), "app"),
     ("unknown method", post(QUERY).replace(b"POST", b"BREW", 1), "app"),
     ("TRACE", b"TRACE /api/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "app"),
+    ("OPTIONS", b"OPTIONS /api/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "app"),
     ("text/plain", post(QUERY, b"text/plain"), "app"),
     ("form", post(b"query=%7B+viewer+%7B+userName+%7D+%7D", b"application/x-www-form-urlencoded"), "app"),
     ("multipart", post(b"--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + QUERY + b"\r\n--b--\r\n",

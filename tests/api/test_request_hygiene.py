@@ -298,7 +298,7 @@ def test_a_configured_limit_applies(workspace):
                 "REQUEST_TOO_LARGE")
 
 
-@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE", "FOO"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE", "FOO", "OPTIONS"])
 def test_other_methods_are_405_with_a_code(client, method):
     response = client.request(method, "/api/graphql", json={"query": VIEWER})
     refused(response, 405)
