@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from typing import Sequence
 
 from gql_monitor import demo
 from gql_monitor.cli_common import fail, port_number, run_uvicorn
+from gql_monitor.sources.error_text import without_sdk_config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def _reason(exc: BaseException) -> str:
     """The first line of an error, without the configuration dump the SDK appends (". Config: host=..., Env: ...")."""
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
-    return re.sub(r"\.? (Config|Env): .*$", "", line)
+    return without_sdk_config(line)
 
 
 def cmd_serve(args) -> int:

@@ -13,21 +13,22 @@ from datetime import datetime
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
-def port_number(value: str) -> int:
+def _parsed(kind, value: str, what: str = "a number"):
     try:
-        port = int(value)
+        return kind(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+        raise argparse.ArgumentTypeError(f"not {what}: {value!r}") from None
+
+
+def port_number(value: str) -> int:
+    port = _parsed(int, value, "a port number")
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range: {port}")
     return port
 
 
 def fraction(value: str) -> float:
-    try:
-        rate = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    rate = _parsed(float, value)
     if not 0.0 <= rate <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1: {rate}")
     return rate
@@ -35,10 +36,7 @@ def fraction(value: str) -> float:
 
 def non_negative(kind):
     def parse(value: str):
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        number = _parsed(kind, value)
         # float("nan") compares false with everything, so it would pass a `< 0` check and silently disable a fault.
         if isinstance(number, float) and not math.isfinite(number):
             raise argparse.ArgumentTypeError(f"must be a finite number: {value!r}")

@@ -171,7 +171,7 @@ def cmd_local_workspace(args) -> int:
         return status
     from gql_monitor.http.listening_socket import PortInUseError
     from gql_monitor.local_workspace.faults import Faults
-    from gql_monitor.local_workspace.server import WAREHOUSE_HTTP_PATH, LocalWorkspace
+    from gql_monitor.local_workspace.server import WAREHOUSE_HTTP_PATH, WAREHOUSE_ID, LocalWorkspace
     from gql_monitor.local_workspace.state import WorkspaceDataError
 
     faults = Faults(
@@ -198,7 +198,7 @@ def cmd_local_workspace(args) -> int:
     print(f"local workspace on {workspace.base_url}")
     print(f"  data           scale {meta.get('scale')}, seed {meta.get('seed')}, now {_meta_now(meta)}"
           + (f", in {args.db}" if args.db else ""))
-    print(f"  SQL warehouse  id local, HTTP path {WAREHOUSE_HTTP_PATH}")
+    print(f"  SQL warehouse  id {WAREHOUSE_ID}, HTTP path {WAREHOUSE_HTTP_PATH}")
     for token, reach in DEMO_TOKENS.items():
         print(f"  token          {token}: {reach}")
     print("  OAuth M2M      client id local-sp, secret local-sp-secret", flush=True)

@@ -48,14 +48,9 @@ class RequestTooLarge(MonitorError):
     code = "REQUEST_TOO_LARGE"
 
 
-ERROR_CODES = (
-    "BAD_USER_INPUT",
-    "UNAUTHENTICATED",
-    "FORBIDDEN",
-    "QUERY_TOO_COMPLEX",
-    "WAREHOUSE_UNAVAILABLE",
-    "JOBS_API_UNAVAILABLE",
-    "RATE_LIMITED",
-    "REQUEST_TOO_LARGE",
-    "INTERNAL",
+# Every code a caller can see, INTERNAL last.
+ERROR_CODES = tuple(
+    error.code
+    for error in (BadUserInput, Unauthenticated, Forbidden, QueryTooComplex, WarehouseUnavailable, JobsApiUnavailable,
+                  RateLimited, RequestTooLarge, MonitorError)
 )

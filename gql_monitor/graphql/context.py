@@ -10,6 +10,7 @@ import strawberry
 from strawberry.fastapi import BaseContext
 
 from gql_monitor.loaders import Loaders, build_loaders
+from gql_monitor.loaders.batching import Fetch
 from gql_monitor.principal import Principal
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.services import Services
@@ -24,12 +25,12 @@ class Context(BaseContext):
     # Where default windows end: one reading per operation, rounded down to WINDOW_GRANULARITY so that the same
     # question asked a minute later is the same cache key (the tables lag by more than that anyway).
     now: datetime
+    # The warehouse's answers, as the caller, counted in this operation's stats: what loaders and pages fetch with.
+    fetch: Fetch
 
     def __post_init__(self) -> None:
         super().__init__()
 
-    async def fetch(self, name: str, params: dict) -> list[dict]:
-        return await self.services.answers.fetch(name, params, self.principal, self.stats)
 
 
 WINDOW_GRANULARITY_SECONDS = 300
@@ -43,13 +44,9 @@ def window_clock(at: datetime) -> datetime:
 def build_context(services: Services, principal: Principal) -> Context:
     stats = RequestStats()
     now = window_clock(services.clock())
-    fetch = partial(_fetch, services, principal, stats)
+    fetch = partial(services.answers.fetch, principal=principal, stats=stats)
     loaders = build_loaders(fetch, services.jobs_api, principal, stats, now)
-    return Context(services=services, principal=principal, stats=stats, loaders=loaders, now=now)
-
-
-async def _fetch(services: Services, principal: Principal, stats: RequestStats, name: str, params: dict):
-    return await services.answers.fetch(name, params, principal, stats)
+    return Context(services=services, principal=principal, stats=stats, loaders=loaders, now=now, fetch=fetch)
 
 
 Info = strawberry.Info[Context, None]

@@ -169,7 +169,7 @@ def cost_limit(max_cost: int):
                     errors=[
                         GraphQLError(
                             message,
-                            original_error=_TooComplex(message),
+                            original_error=QueryTooComplex(message),
                         )
                     ],
                 )
@@ -192,7 +192,3 @@ def cost_limit(max_cost: int):
             }
 
     return CostReport
-
-
-class _TooComplex(MonitorError):
-    code = "QUERY_TOO_COMPLEX"

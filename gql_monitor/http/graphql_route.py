@@ -18,7 +18,7 @@ from gql_monitor.graphql.context import Context, build_context
 from gql_monitor.graphql.schema import schema as default_schema
 from gql_monitor.http import request_hygiene
 from gql_monitor.http.graphiql import graphiql_page
-from gql_monitor.http.identity import TokenMemory, identify, principal_for
+from gql_monitor.http.identity import identify, principal_for, token_memory
 from gql_monitor.http.request_hygiene import RequestRefused
 from gql_monitor.services import Services
 
@@ -54,7 +54,7 @@ class _Router(GraphQLRouter):
 
 
 def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> None:
-    memory = TokenMemory()
+    memory = token_memory()
 
     async def get_context(request: Request) -> Context:
         try:

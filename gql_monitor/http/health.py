@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from functools import partial
 from typing import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gql_monitor.errors import MonitorError, Unauthenticated
+from gql_monitor.loaders.reference import fetch_freshness
 from gql_monitor.principal import APP
 from gql_monitor.services import Services
+from gql_monitor.sources.error_text import is_oauth_refusal
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-FRESHNESS_LOOKBACK = timedelta(days=31)
 # While a source fails, a call looks again after this long rather than the interval, so recovery shows within seconds.
 DEGRADED_REFRESH_SECONDS = 5
 CREDENTIALS_REJECTED = "credentials rejected"
@@ -38,8 +39,6 @@ PUBLIC_MESSAGES = {
     "JOBS_API_UNAVAILABLE": "not answering",
     "RATE_LIMITED": "rate limited",
 }
-# The OAuth token endpoint's refusal of the app's client id/secret (RFC 6749 5.2), as the connector and SDK word it.
-_OAUTH_REFUSAL = re.compile(r"\b(invalid_client|invalid_grant|unauthorized_client|invalid_scope)\b")
 
 Snapshot = tuple[dict, int]
 
@@ -114,7 +113,7 @@ def _credentials_rejected(exc: BaseException) -> bool:
     for _ in range(8):  # the chain from our error through the connector's or SDK's to the HTTP client's
         if seen is None:
             return False
-        if isinstance(seen, Unauthenticated) or _OAUTH_REFUSAL.search(str(seen)):
+        if isinstance(seen, Unauthenticated) or is_oauth_refusal(str(seen)):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -139,11 +138,11 @@ def _source_state(name: str, outcome: object, logged: dict[str, str]) -> dict:
 async def probe_sources(services: Services, logged: dict[str, str]) -> Snapshot:
     checked_at = services.clock()
     freshness, jobs = await asyncio.gather(
-        services.warehouse.fetch("data_freshness", {"since": checked_at - FRESHNESS_LOOKBACK}, APP),
+        fetch_freshness(partial(services.warehouse.fetch, principal=APP), checked_at),
         services.jobs_api.list_jobs_page(APP, limit=1),
         return_exceptions=True,
     )
-    row = freshness[0] if isinstance(freshness, list) and freshness else {}
+    row = freshness if isinstance(freshness, dict) else {}
     healthy = not isinstance(freshness, BaseException) and not isinstance(jobs, BaseException)
     body = {
         "status": "ok" if healthy else "degraded",

@@ -9,9 +9,9 @@ against the workspace (SCIM Me) and remembered briefly.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from fastapi import Request
 
 from gql_monitor.errors import Forbidden, MonitorError, Unauthenticated
@@ -41,29 +41,17 @@ class TokenOwner:
         return name.strip().lower() in self.names
 
 
-class TokenMemory:
-    """Validated tokens → their owners, for a few minutes, keyed by a hash (tokens themselves are not kept)."""
+# Validated tokens → their owners for a few minutes, keyed by the token's hash (tokens themselves are not kept). Only
+# the event loop's thread reads and writes it, with no await between a read and a write, so it needs no lock.
+TokenMemory = TTLCache[str, TokenOwner]
 
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[TokenOwner, float]] = {}
 
-    def get(self, token: str) -> TokenOwner | None:
-        entry = self._entries.get(self._key(token))
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
+def token_memory() -> TokenMemory:
+    return TTLCache(maxsize=TOKEN_MEMORY_SIZE, ttl=TOKEN_MEMORY_SECONDS)
 
-    def put(self, token: str, owner: TokenOwner) -> None:
-        if len(self._entries) >= TOKEN_MEMORY_SIZE:
-            now = time.monotonic()
-            self._entries = {k: v for k, v in self._entries.items() if v[1] >= now}
-            if len(self._entries) >= TOKEN_MEMORY_SIZE:
-                self._entries.clear()
-        self._entries[self._key(token)] = (owner, time.monotonic() + TOKEN_MEMORY_SECONDS)
 
-    @staticmethod
-    def _key(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _bearer(request: Request) -> str | None:
@@ -109,7 +97,8 @@ async def _behind_the_apps_proxy(request: Request, services: Services, memory: T
 
 async def token_owner(token: str, services: Services, memory: TokenMemory) -> TokenOwner:
     """Whom the workspace says the token belongs to (SCIM Me), checked once and remembered by the token's hash."""
-    owner = memory.get(token)
+    key = _token_hash(token)
+    owner = memory.get(key)
     if owner is not None:
         return owner
     try:
@@ -123,7 +112,7 @@ async def token_owner(token: str, services: Services, memory: TokenMemory) -> To
         raise Unauthenticated("The workspace did not say whom the token belongs to.")
     emails = [e.get("value") for e in me.get("emails") or () if isinstance(e, dict) and isinstance(e.get("value"), str)]
     owner = TokenOwner(user_name=user, names=frozenset(n.strip().lower() for n in [str(user), *emails]))
-    memory.put(token, owner)
+    memory[key] = owner
     return owner
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, job_key
-from gql_monitor.loaders.params import JOB_FILTER_DEFAULTS
-
-# How far back the catalog looks for jobs that ran but left the jobs table: the system tables' retention.
-RETENTION = timedelta(days=365)
+from gql_monitor.loaders.params import JOB_FILTER_DEFAULTS, RETENTION
 
 
 async def fetch_jobs_page(fetch: Fetch, now: datetime, filters: dict, limit: int) -> list[dict]:

@@ -14,7 +14,8 @@ Get = Callable[[int], Awaitable[JsonObject | None]]
 
 def _per_id_loader(get: Get) -> SharedLoader:
     async def load(ids: list[int]) -> list[JsonObject | None | BaseException]:
-        # One failing call fails only its own key: the other runs keep their live fields.
+        # One failing call fails only its own key (the DataLoader raises a returned exception from that key's load):
+        # the other runs keep their live fields.
         return list(await asyncio.gather(*(get(run_id) for run_id in ids), return_exceptions=True))
 
     return SharedLoader(load_fn=load)

@@ -11,6 +11,11 @@ from typing import Any
 # more than this long after its run's previous attempt ended is taken for a run that starts at the repair. Only key
 # columns are read in the lookback, so it costs far less than the window itself.
 RUN_LOOKBACK = timedelta(days=7)
+# How far back the system tables keep runs: the catalog's look-back for jobs that ran but left the jobs table, and
+# the window in which runs are found by id or as a job's latest.
+RETENTION = timedelta(days=365)
+# How far back the freshness probe looks for the tables' latest rows.
+FRESHNESS_LOOKBACK = timedelta(days=31)
 
 # Parameters of runs.sql, each defaulting to "not filtered".
 RUN_FILTER_DEFAULTS: dict[str, Any] = {

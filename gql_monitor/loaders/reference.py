@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
+from datetime import datetime
 
 from gql_monitor.loaders.batching import Fetch, SharedLoader
+from gql_monitor.loaders.params import FRESHNESS_LOOKBACK
 
 
 def workspaces_loader(fetch: Fetch) -> SharedLoader:
@@ -17,5 +17,5 @@ def workspaces_loader(fetch: Fetch) -> SharedLoader:
 
 
 async def fetch_freshness(fetch: Fetch, now: datetime) -> dict:
-    rows = await fetch("data_freshness", {"since": now - timedelta(days=31)})
+    rows = await fetch("data_freshness", {"since": now - FRESHNESS_LOOKBACK})
     return rows[0] if rows else {}

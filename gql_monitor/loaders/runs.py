@@ -7,9 +7,7 @@ from datetime import datetime, timedelta
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows, run_key
 from gql_monitor.costing import SubjectCosts
 from gql_monitor.loaders.costs import run_usage_window
-from gql_monitor.loaders.params import RUN_FILTER_DEFAULTS, window
-
-RETENTION = timedelta(days=365)
+from gql_monitor.loaders.params import RETENTION, RUN_FILTER_DEFAULTS, window
 
 
 async def fetch_runs_page(fetch: Fetch, filters: dict, start: datetime, end: datetime, limit: int) -> list[dict]:

@@ -12,8 +12,8 @@ from gql_monitor.http.listening_socket import listening_socket
 from gql_monitor.local_workspace.app import build_app
 from gql_monitor.local_workspace.faults import Faults
 from gql_monitor.local_workspace.state import WorkspaceState, open_database
+from gql_monitor.local_workspace.warehouse import WAREHOUSE_ID
 
-WAREHOUSE_ID = "local"
 WAREHOUSE_HTTP_PATH = f"/sql/1.0/warehouses/{WAREHOUSE_ID}"
 
 

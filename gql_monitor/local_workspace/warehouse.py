@@ -96,6 +96,7 @@ from gql_monitor.local_workspace.thrift_results import ResultSet
 
 log = logging.getLogger(__name__)
 
+# The one warehouse the stand-in serves (its HTTP path is /sql/1.0/warehouses/local).
 WAREHOUSE_ID = "local"
 THRIFT_ERROR_HEADER = "x-thriftserver-error-message"
 # Results nobody fetched or closed (a client that died) are dropped after this long.

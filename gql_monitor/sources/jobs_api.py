@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from gql_monitor.principal import Principal
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.settings import Settings
 from gql_monitor.sources.credentials import user_config
+from gql_monitor.sources.error_text import is_oauth_refusal, without_sdk_config
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,6 @@ JsonObject = dict[str, Any]
 USER_CLIENTS = 64
 RUNS_PAGE_LIMIT = 25
 JOBS_PAGE_LIMIT = 100
-# The SDK raises the OAuth token endpoint's error (RFC 6749 5.2) as a plain ValueError "<error>: <description>".
-_OAUTH_ERROR = re.compile(r"^(invalid_request|invalid_client|invalid_grant|unauthorized_client|unsupported_grant_type"
-                          r"|invalid_scope)\b")
 
 
 class JobsApiRequestRefused(MonitorError):
@@ -46,13 +43,8 @@ class JobsApiRequestRefused(MonitorError):
     code = "INTERNAL"
 
 
-# The SDK appends its configuration (host, account id, auth type, environment variable names) to 401/403 messages;
-# useful in the app's log, not in what the caller is shown.
-_SDK_DEBUG_SUFFIX = re.compile(r"\.? (Config|Env): .*$", re.S)
-
-
 def _api_message(exc: Exception) -> str:
-    return _SDK_DEBUG_SUFFIX.sub("", str(exc)).strip()
+    return without_sdk_config(str(exc)).strip()
 
 
 def _map_error(exc: Exception, principal: Principal) -> Exception:
@@ -64,7 +56,8 @@ def _map_error(exc: Exception, principal: Principal) -> Exception:
         isinstance(exc, TimeoutError) and isinstance(exc.__cause__, sdk_errors.TooManyRequests)
     ):
         return RateLimited("The Jobs API is rate limiting the monitor; live fields are unavailable for now.")
-    if principal.token is None and isinstance(exc, ValueError) and _OAUTH_ERROR.match(str(exc)):
+    if principal.token is None and isinstance(exc, ValueError) and is_oauth_refusal(str(exc)):
+        # The SDK raises the token endpoint's refusal as a plain ValueError "<error>: <description>".
         # The app's own client id/secret were refused: a deployment problem, not a Jobs API outage.
         return JobsApiUnavailable(f"The workspace did not accept the app's credentials ({str(exc).strip()}).")
     return JobsApiUnavailable("The Jobs API is not answering; live fields are unavailable for now.")

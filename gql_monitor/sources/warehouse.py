@@ -23,6 +23,7 @@ from gql_monitor.principal import Principal
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.settings import Settings
 from gql_monitor.sources import sql_files
+from gql_monitor.sources.error_text import is_oauth_refusal
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ CONNECTIONS_PER_THREAD = 16
 # The grants docs/deployment.md asks for; named in FORBIDDEN messages so whoever reads one knows what to ask for.
 SYSTEM_SCHEMAS = ("system.billing", "system.lakeflow", "system.compute", "system.access")
 UNAVAILABLE = "The SQL warehouse is not answering (it may be starting); try again shortly."
-# The connector wraps the OAuth token endpoint's refusal (RFC 6749 5.2) of the app's client id/secret.
-_OAUTH_ERRORS = ("invalid_client", "invalid_grant", "unauthorized_client", "invalid_scope")
 
 
 class StatementFailed(Exception):
@@ -47,7 +46,7 @@ def _map_error(exc: Exception, principal: Principal) -> Exception:
         return Forbidden(f"The warehouse refused the statement: {detail}. Ask an admin for USE CATALOG on system, "
                          f"and USE SCHEMA and SELECT on the system schemas the monitor uses "
                          f"({', '.join(SYSTEM_SCHEMAS)}).")
-    if principal.token is None and any(code in message for code in _OAUTH_ERRORS):
+    if principal.token is None and is_oauth_refusal(message):
         # The app's own client id/secret were refused: a deployment problem, not a warehouse that is starting.
         return WarehouseUnavailable(f"The workspace did not accept the app's credentials ({message.strip()}).")
     if isinstance(exc, dbexc.RequestError) and ("401" in message or "Invalid access token" in message

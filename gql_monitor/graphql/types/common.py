@@ -13,6 +13,9 @@ from gql_monitor.costing import CostSummary, quantize
 
 T = TypeVar("T")
 
+# The result states, in the system tables' vocabulary, that count as a failure.
+FAILED_STATES = frozenset({"FAILED", "ERROR", "TIMED_OUT"})
+
 
 @strawberry.type(description="An amount of money at list price.")
 class Money:

@@ -195,7 +195,7 @@ class Job:
         self, info: Info
     ) -> Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")] | None:
         from gql_monitor.graphql.types.run import Run
-        from gql_monitor.loaders.runs import RETENTION
+        from gql_monitor.loaders.params import RETENTION
 
         now = info.context.now
         rows = await info.context.loaders.runs_by_job.load((str(self.id), (1, now - RETENTION, now, ())))

@@ -236,6 +236,4 @@ class Run:
         if self.workspace_id != await info.context.services.jobs_api.home_workspace_id():
             return None
         details = await info.context.loaders.run_details.load(int(self.run_id))
-        if isinstance(details, BaseException):
-            raise details
         return RunLive.from_api(details) if details else None

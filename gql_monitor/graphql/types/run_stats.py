@@ -6,9 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from gql_monitor.graphql.types.common import TimeWindow
-
-FAILED_STATES = ("FAILED", "ERROR", "TIMED_OUT")
+from gql_monitor.graphql.types.common import FAILED_STATES, TimeWindow
 
 
 @strawberry.type(description="Runs with one result state.")

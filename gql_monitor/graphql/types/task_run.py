@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.types.common import OPEN, Cost, CostAttribution, cost_from_summary
+from gql_monitor.graphql.types.common import FAILED_STATES, OPEN, Cost, CostAttribution, cost_from_summary
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
-
-FAILED_STATES = {"FAILED", "ERROR", "TIMED_OUT"}
 
 
 @strawberry.type(description="A task run, from system.lakeflow.job_task_run_timeline.")
@@ -99,6 +97,4 @@ class TaskRun:
         if self.workspace_id != await info.context.services.jobs_api.home_workspace_id():
             return None
         output = await info.context.loaders.run_output.load(int(self.run_id))
-        if isinstance(output, BaseException):
-            raise output
         return (output or {}).get("error") or None
