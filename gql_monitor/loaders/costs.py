@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from gql_monitor.costing import CostSummary, SubjectCosts
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows
-from gql_monitor.loaders.params import hour_floor, list_or_none, usage_window, window
+from gql_monitor.loaders.params import list_or_none, run_usage_span, usage_window, window
 
 
 def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
@@ -22,7 +22,7 @@ def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
 
 def run_usage_window(earliest_run_start: datetime, now: datetime) -> dict:
     """Usage of runs: from the hour the earliest run started (no usage precedes it) up to the current hour."""
-    return usage_window(hour_floor(earliest_run_start), now + timedelta(hours=1))
+    return usage_window(*run_usage_span(earliest_run_start, now))
 
 
 def _run_window(items: list[tuple[str, datetime]], now: datetime) -> dict:

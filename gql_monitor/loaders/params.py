@@ -40,12 +40,9 @@ JOB_FILTER_DEFAULTS: dict[str, Any] = {
     "name_search": None,
     "run_as": None,
     "creator": None,
-    "tag1_key": None,
-    "tag1_value": None,
-    "tag2_key": None,
-    "tag2_value": None,
-    "tag3_key": None,
-    "tag3_value": None,
+    "tag_keys": None,
+    "tag_value_keys": None,
+    "tag_values": None,
     "in_jobs_table": None,
     "order_by": "NAME",
     "after_sort": None,
@@ -65,6 +62,11 @@ def usage_window(start: datetime, end: datetime) -> dict[str, Any]:
 
 def hour_floor(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
+
+
+def run_usage_span(earliest_run_start: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """Where runs' usage lies: from the hour the earliest run started (no usage precedes it) to the current hour's end."""
+    return hour_floor(earliest_run_start), now + timedelta(hours=1)
 
 
 def list_or_none(values) -> list | None:

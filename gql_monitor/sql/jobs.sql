@@ -16,9 +16,11 @@ WITH
     AND (:name_search IS NULL OR instr(lower(coalesce(name, '')), lower(:name_search)) > 0)
     AND (:run_as IS NULL OR run_as = :run_as)
     AND (:creator IS NULL OR creator = :creator)
-    AND (:tag1_key IS NULL OR (tags[:tag1_key] IS NOT NULL AND (:tag1_value IS NULL OR tags[:tag1_key] = :tag1_value)))
-    AND (:tag2_key IS NULL OR (tags[:tag2_key] IS NOT NULL AND (:tag2_value IS NULL OR tags[:tag2_key] = :tag2_value)))
-    AND (:tag3_key IS NULL OR (tags[:tag3_key] IS NOT NULL AND (:tag3_value IS NULL OR tags[:tag3_key] = :tag3_value)))
+    -- Tag filters, all must match: every key in :tag_keys carries a value, and the i-th key of :tag_value_keys the
+    -- i-th value of :tag_values.
+    AND (:tag_keys IS NULL OR forall(:tag_keys, tag_key -> tags[tag_key] IS NOT NULL))
+    AND (:tag_values IS NULL OR forall(sequence(1, size(:tag_values)),
+                                       i -> tags[element_at(:tag_value_keys, i)] = element_at(:tag_values, i)))
     AND (:in_jobs_table IS NULL OR in_jobs_table = :in_jobs_table)
 ),
 counted AS (

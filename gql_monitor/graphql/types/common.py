@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from gql_monitor.costing import CostSummary, quantize
+from gql_monitor.loaders.params import run_usage_span
 
 T = TypeVar("T")
 
@@ -133,6 +134,13 @@ class Cost:
 
 # The billing horizon of a subject still running: billing never covers it.
 OPEN = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def run_cost(summary: CostSummary, attribution: CostAttribution, run_part_start: datetime,
+             run_part_end: datetime | None, now: datetime) -> Cost:
+    """Spend of a run, an attempt or a task run, over the span its run's usage is read in; whole once billing reaches
+    its end (or, while it runs, never)."""
+    return cost_from_summary(summary, *run_usage_span(run_part_start, now), attribution, run_part_end or OPEN)
 
 
 def cost_from_summary(

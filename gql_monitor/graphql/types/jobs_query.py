@@ -8,6 +8,7 @@ from gql_monitor.graphql.inputs import JobFilter, JobOrder, cursor_text, decode_
 from gql_monitor.graphql.types.common import Connection, connection
 from gql_monitor.graphql.types.job import Job, load_job
 from gql_monitor.loaders.jobs import fetch_jobs_page
+from gql_monitor.loaders.params import list_or_none
 
 MAX_TAG_FILTERS = 3
 
@@ -26,9 +27,11 @@ def job_filter_params(filter: JobFilter | None) -> dict:
     tags = filter.tags or []
     if len(tags) > MAX_TAG_FILTERS:
         raise BadUserInput(f"At most {MAX_TAG_FILTERS} tag filters.")
-    for slot, tag in enumerate(tags, start=1):
-        params[f"tag{slot}_key"] = text(tag.key, "A tag key")
-        params[f"tag{slot}_value"] = text(tag.value, "A tag value")
+    pairs = [(text(tag.key, "A tag key"), text(tag.value, "A tag value")) for tag in tags]
+    valued = [(key, value) for key, value in pairs if value is not None]
+    params["tag_keys"] = list_or_none(key for key, _ in pairs)
+    params["tag_value_keys"] = list_or_none(key for key, _ in valued)
+    params["tag_values"] = list_or_none(value for _, value in valued)
     return params
 
 

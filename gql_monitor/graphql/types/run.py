@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -10,12 +10,11 @@ import strawberry
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
 from gql_monitor.graphql.types.common import (
-    OPEN,
     Cost,
     CostAttribution,
     Tag,
-    cost_from_summary,
     from_epoch_ms,
+    run_cost,
     tags_from_map,
 )
 
@@ -226,9 +225,7 @@ class Run:
             summary = (await self.prefetched_cost).of(str(self.id))
         else:
             summary = await info.context.loaders.cost_by_run.load(self._start_key)
-        start = self.start_time.replace(minute=0, second=0, microsecond=0)
-        return cost_from_summary(summary, start, info.context.now + timedelta(hours=1), CostAttribution.JOB_RUN_USAGE,
-                                 self.end_time or OPEN)
+        return run_cost(summary, CostAttribution.JOB_RUN_USAGE, self.start_time, self.end_time, info.context.now)
 
     @strawberry.field(description="Live state, error message, run page and repair history from the Jobs API. Null "
                                   "when the run is not in this workspace or the Jobs API no longer holds it.")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.types.common import OPEN, Cost, CostAttribution, cost_from_summary
+from gql_monitor.graphql.types.common import Cost, CostAttribution, run_cost
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
@@ -73,6 +73,4 @@ class RunAttempt:
         summary = (await info.context.loaders.cost_by_run_attempt.load(self.run._start_key)).of(self.number)
         if summary is None:
             return None
-        start = self.start_time.replace(minute=0, second=0, microsecond=0)
-        return cost_from_summary(summary, start, info.context.now + timedelta(hours=1),
-                                 CostAttribution.JOB_RUN_USAGE, self.end_time or OPEN)
+        return run_cost(summary, CostAttribution.JOB_RUN_USAGE, self.start_time, self.end_time, info.context.now)

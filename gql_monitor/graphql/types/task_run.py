@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.types.common import FAILED_STATES, OPEN, Cost, CostAttribution, cost_from_summary
+from gql_monitor.graphql.types.common import FAILED_STATES, Cost, CostAttribution, run_cost
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
@@ -85,9 +85,7 @@ class TaskRun:
         summary = per_task.of(self.run_id)
         if not (summary.exclusive_clusters or summary.all_purpose_task_runs or summary.by_sku):
             return None
-        start = self.start_time.replace(minute=0, second=0, microsecond=0)
-        return cost_from_summary(summary, start, info.context.now + timedelta(hours=1),
-                                 CostAttribution.EXCLUSIVE_CLUSTER, self.end_time or OPEN)
+        return run_cost(summary, CostAttribution.EXCLUSIVE_CLUSTER, self.start_time, self.end_time, info.context.now)
 
     @strawberry.field(description="The error of a failed task run, from the Jobs API's run output. Null for runs "
                                   "that did not fail or are outside this workspace.")
