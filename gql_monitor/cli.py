@@ -1,4 +1,4 @@
-"""The `gql-monitor` command: serve · demo · local-workspace · export-schema."""
+"""The `gql-monitor` command: serve · demo · local-workspace · export-schema · settings."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=cmd_export_schema)
+
+    listing = commands.add_parser("settings", help="print the environment variables serve reads (Markdown table)")
+    listing.set_defaults(handler=cmd_settings)
     return parser
 
 
@@ -77,6 +80,13 @@ def cmd_export_schema(args) -> int:
     from gql_monitor.graphql.schema import schema
 
     sys.stdout.write(schema.as_str() + "\n")
+    return 0
+
+
+def cmd_settings(args) -> int:
+    from gql_monitor.settings import markdown_table
+
+    sys.stdout.write(markdown_table())
     return 0
 
 

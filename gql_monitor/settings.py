@@ -1,12 +1,21 @@
-"""One typed settings object for the monitor, read from the standard Databricks environment and GQL_MONITOR_*."""
+"""One typed settings object for the monitor, read from the standard Databricks environment and GQL_MONITOR_*.
+
+Each setting is declared once below: its type, default, bounds and a one-line description. The environment name is
+the field's alias (`GQL_MONITOR_` + the field name, or a standard `DATABRICKS_*` name); `from_env` reads exactly those
+names, and `markdown_table` documents them (README.md's table is checked against it). Fields without an alias (the
+clock, the demo's token) are set by code only.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from datetime import datetime
+from typing import Any, Literal, Mapping
 from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from gql_monitor.clock import Clock, FixedClock, parse_instant, system_clock
 
@@ -14,79 +23,134 @@ DataAccess = Literal["obo", "service-principal"]
 PREFIX = "GQL_MONITOR_"
 # The id is spliced into the warehouse's HTTP path, so only what real ids use (hex, sometimes dashes) is let through.
 _WAREHOUSE_ID = re.compile(r"[A-Za-z0-9-]+")
+MiB = 1024 * 1024
 
 
 class ConfigError(Exception):
     """The configuration is incomplete or invalid; the message names what to set."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(PREFIX + name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{PREFIX}{name} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{PREFIX}{name} must be between {low} and {high}, got {value}")
-    return value
+def _env(name: str, default: Any = None, description: str = "", **bounds: Any) -> Any:
+    """A setting read from the environment variable `name` (a GQL_MONITOR_ name when it has no prefix)."""
+    alias = name if name.startswith("DATABRICKS_") else PREFIX + name
+    return Field(default=default, alias=alias, description=description, **bounds)
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (env.get(PREFIX + name) or "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{PREFIX}{name} must be true or false, got {raw!r}")
+def _comma_list(value: Any) -> Any:
+    return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
 
-@dataclass(frozen=True)
-class Settings:
-    host: str
-    warehouse_id: str
-    token: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    data_access: DataAccess = "service-principal"
-    # Server-side limit on one warehouse statement, sent as the session's STATEMENT_TIMEOUT.
-    statement_timeout_seconds: int = 120
-    # Worker threads that run blocking connector and SDK calls, i.e. statements in flight at once.
-    warehouse_concurrency: int = 8
-    jobs_api_concurrency: int = 8
-    # How long the SDK keeps retrying 429/503 before giving up; short, because a user is waiting.
-    jobs_api_retry_seconds: int = 10
-    # How long the connector keeps retrying a warehouse that answers 503 (starting up) before giving up.
-    warehouse_retry_seconds: int = 30
-    in_databricks_app: bool = False
-    # System-table answers are cached for minutes (the tables lag by minutes anyway); Jobs API answers for seconds.
-    table_cache_seconds: int = 300
-    live_cache_seconds: int = 10
-    cache_max_entries: int = 5000
-    # Memory the in-process caches (answers and whole responses, stored encoded) may take, in bytes.
-    cache_max_bytes: int = 256 * 1024 * 1024
-    # Share the cache between replicas: redis://host:port/db
-    redis_url: str | None = None
-    # Browser origins allowed to call the API cross-origin; none by default.
-    cors_origins: tuple[str, ...] = ()
-    # Schema introspection (GraphiQL needs it); turn off for deployments that publish schema.graphql instead.
-    introspection: bool = True
-    max_query_cost: int = 20000
-    # Largest HTTP request body accepted on /api/graphql; larger ones get 413 REQUEST_TOO_LARGE before being read.
-    max_body_bytes: int = 256 * 1024
-    # service-principal mode only: when set, only these user names may use the monitor.
-    allowed_users: frozenset[str] = frozenset()
-    # How often /api/health checks the sources: in the background, and at most this often on demand.
-    health_refresh_seconds: int = 30
-    # The demo's stand-in token used for browsers on loopback that send none; never set outside the demo.
-    demo_default_token: str | None = None
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True,
+                              arbitrary_types_allowed=True)
+
+    host: str = _env("DATABRICKS_HOST", ..., "the workspace URL; `https://` is assumed without a scheme, and a path "
+                     "or `?o=...` is dropped")
+    warehouse_id: str = _env("DATABRICKS_WAREHOUSE_ID", ..., "the SQL warehouse's id (letters, digits, dashes)")
+    token: str | None = _env("DATABRICKS_TOKEN", None, "a token to call the workspace with; or the two below")
+    client_id: str | None = _env("DATABRICKS_CLIENT_ID", None, "the app's service principal (OAuth M2M; injected "
+                                 "inside an App)")
+    client_secret: str | None = _env("DATABRICKS_CLIENT_SECRET", None, "its secret (injected inside an App)")
+    in_databricks_app: bool = _env("DATABRICKS_APP_NAME", False, "set by the Apps runtime: trust the Apps proxy's "
+                                   "identity headers and listen on `0.0.0.0`")
+    data_access: DataAccess = _env("DATA_ACCESS", "service-principal", "`obo`: statements and Jobs API calls carry "
+                                   "the caller's token, so their grants and job ACLs apply; `service-principal`: the "
+                                   "app's own credentials")
+    allowed_users: frozenset[str] = _env("ALLOWED_USERS", frozenset(), "service-principal mode: comma-separated "
+                                         "user names allowed to use the monitor; not set: everyone")
+    statement_timeout_seconds: int = _env("STATEMENT_TIMEOUT_SECONDS", 120, "the warehouse session's "
+                                          "`STATEMENT_TIMEOUT`; inside an App, keep it under the proxy's 120 s "
+                                          "(docs/deployment.md)", ge=5, le=3600)
+    # Worker threads that run blocking connector and SDK calls, i.e. calls in flight at once.
+    warehouse_concurrency: int = _env("WAREHOUSE_CONCURRENCY", 8, "statements in flight at once", ge=1, le=64)
+    jobs_api_concurrency: int = _env("JOBS_API_CONCURRENCY", 8, "Jobs API calls in flight at once", ge=1, le=64)
+    # Short, because a user is waiting.
+    jobs_api_retry_seconds: int = _env("JOBS_API_RETRY_SECONDS", 10, "how long Jobs API 429/503 answers are retried",
+                                       ge=1, le=300)
+    warehouse_retry_seconds: int = _env("WAREHOUSE_RETRY_SECONDS", 30, "how long a starting warehouse (503) is "
+                                        "retried", ge=1, le=900)
+    table_cache_seconds: int = _env("TABLE_CACHE_SECONDS", 300, "how long system-table answers are reused (the "
+                                    "tables lag by minutes anyway); 0 turns the cache off", ge=0, le=86400)
+    live_cache_seconds: int = _env("LIVE_CACHE_SECONDS", 10, "how long Jobs API answers are reused; 0 turns the "
+                                   "cache off", ge=0, le=3600)
+    cache_max_bytes: int = _env("CACHE_MAX_BYTES", 256 * MiB, "memory the in-process caches (answers and whole "
+                                "responses, stored encoded) may take, in bytes (256 MiB by default); least recently "
+                                "used entries go first, and one entry may take at most an eighth",
+                                ge=MiB, le=1 << 40)
+    cache_max_entries: int = _env("CACHE_MAX_ENTRIES", 5000, "bound on the number of cached entries (answers and "
+                                  "responses)", ge=10, le=10_000_000)
+    health_refresh_seconds: int = _env("HEALTH_REFRESH_SECONDS", 30, "how often `/api/health` checks the sources, in "
+                                       "the background (while one fails, calls re-check after 5 s); calls are "
+                                       "answered from the last check", ge=1, le=3600)
+    redis_url: str | None = _env("REDIS_URL", None, "`redis://host:port/db`: share answers between replicas (needs "
+                                 "the `redis` package); not set: in memory")
+    max_query_cost: int = _env("MAX_QUERY_COST", 20000, "queries whose computed cost is higher are refused "
+                               "(`QUERY_TOO_COMPLEX`)", ge=100, le=10_000_000)
+    max_body_bytes: int = _env("MAX_BODY_BYTES", 256 * 1024, "largest request body on `/api/graphql`; larger ones "
+                               "get 413 (`REQUEST_TOO_LARGE`) before being read", ge=1024, le=64 * MiB)
+    introspection: bool = _env("INTROSPECTION", True, "schema introspection and GraphiQL; turn it off for "
+                               "deployments that publish `schema.graphql` instead")
+    cors_origins: tuple[str, ...] = _env("CORS_ORIGINS", (), "comma-separated browser origins allowed to call the "
+                                         "API cross-origin; not set: none")
+    now: datetime | None = _env("NOW", None, "an ISO-8601 instant (`2026-11-20T12:07:00Z`; no offset means UTC) that "
+                                "pins the monitor's clock: default windows, `checkedAt` and cache stamps read it. For "
+                                "replaying a moment against a stand-in; never set it in production")
     # Where "now" comes from for everything the monitor reports or windows by (gql_monitor/clock.py). The system
     # clock unless pinned: by tests, by `gql-monitor demo --now`, or by GQL_MONITOR_NOW to replay a moment.
-    clock: Clock = field(default=system_clock, compare=False, repr=False)
-    extra: dict = field(default_factory=dict, compare=False)
+    clock: Clock = Field(default=system_clock, repr=False)
+    # The demo's stand-in token used for browsers on loopback that send none; never set outside the demo.
+    demo_default_token: str | None = None
+
+    @field_validator("host")
+    @classmethod
+    def _origin(cls, host: str) -> str:
+        host = host.strip().rstrip("/")
+        if "://" not in host:
+            # Apps may inject the workspace host without a scheme.
+            host = "https://" + host
+        try:
+            parsed = urlparse(host)
+            parsed.port  # raises on a port that is not a number
+        except ValueError:
+            raise ValueError(f"is not a URL: {host!r}") from None
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"is not a URL: {host!r}")
+        # A workspace URL copied from the browser carries a path or `?o=<workspace id>`; the SDK and the connector
+        # want the bare origin.
+        return f"{parsed.scheme}://{parsed.netloc}"
+
+    @field_validator("warehouse_id")
+    @classmethod
+    def _warehouse_id(cls, value: str) -> str:
+        if not _WAREHOUSE_ID.fullmatch(value):
+            raise ValueError(f"is not a warehouse id: {value!r}")
+        return value
+
+    @field_validator("in_databricks_app", mode="before")
+    @classmethod
+    def _set_means_true(cls, value: Any) -> Any:
+        return bool(value) if isinstance(value, str) else value
+
+    @field_validator("data_access", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("allowed_users", "cors_origins", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _comma_list(value)
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _instant(cls, value: Any) -> Any:
+        return parse_instant(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _pinned_clock(self) -> "Settings":
+        if self.now is not None and self.clock is system_clock:
+            object.__setattr__(self, "clock", FixedClock(self.now))
+        return self
 
     @property
     def is_local(self) -> bool:
@@ -117,72 +181,84 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
-        missing = []
-        host = (env.get("DATABRICKS_HOST") or "").strip().rstrip("/")
-        if not host:
-            missing.append("DATABRICKS_HOST")
-        warehouse_id = (env.get("DATABRICKS_WAREHOUSE_ID") or "").strip()
-        if not warehouse_id:
-            missing.append("DATABRICKS_WAREHOUSE_ID")
-        token = (env.get("DATABRICKS_TOKEN") or "").strip() or None
-        client_id = (env.get("DATABRICKS_CLIENT_ID") or "").strip() or None
-        client_secret = (env.get("DATABRICKS_CLIENT_SECRET") or "").strip() or None
-        if not token and client_id and not client_secret:
-            missing.append("DATABRICKS_CLIENT_SECRET (DATABRICKS_CLIENT_ID is set)")
-        elif not token and client_secret and not client_id:
-            missing.append("DATABRICKS_CLIENT_ID (DATABRICKS_CLIENT_SECRET is set)")
-        elif not token and not (client_id and client_secret):
-            missing.append("DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)")
-        if missing:
-            raise ConfigError("missing configuration: " + ", ".join(missing))
-        if "://" not in host:
-            # Apps may inject the workspace host without a scheme.
-            host = "https://" + host
+        # An empty variable counts as unset, as most deployment tools cannot unset one.
+        given = {name: value.strip() for name in env_names() if (value := env.get(name)) and value.strip()}
+        _require_credentials(given)
         try:
-            parsed = urlparse(host)
-            parsed.port  # raises on a port that is not a number
-        except ValueError:
-            raise ConfigError(f"DATABRICKS_HOST is not a URL: {host!r}") from None
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigError(f"DATABRICKS_HOST is not a URL: {host!r}")
-        # A workspace URL copied from the browser carries a path or `?o=<workspace id>`; the SDK and the connector
-        # want the bare origin.
-        host = f"{parsed.scheme}://{parsed.netloc}"
-        if not _WAREHOUSE_ID.fullmatch(warehouse_id):
-            raise ConfigError(f"DATABRICKS_WAREHOUSE_ID is not a warehouse id: {warehouse_id!r}")
-        data_access = (env.get(PREFIX + "DATA_ACCESS") or "service-principal").strip().lower()
-        if data_access not in ("obo", "service-principal"):
-            raise ConfigError(f"{PREFIX}DATA_ACCESS must be 'obo' or 'service-principal', got {data_access!r}")
-        now = (env.get(PREFIX + "NOW") or "").strip()
-        try:
-            clock: Clock = FixedClock(parse_instant(now)) if now else system_clock
-        except ValueError as exc:
-            raise ConfigError(f"{PREFIX}NOW: {exc}") from None
-        return cls(
-            host=host,
-            warehouse_id=warehouse_id,
-            token=token,
-            client_id=client_id,
-            client_secret=client_secret,
-            data_access=data_access,  # type: ignore[arg-type]
-            statement_timeout_seconds=_int(env, "STATEMENT_TIMEOUT_SECONDS", 120, 5, 3600),
-            warehouse_concurrency=_int(env, "WAREHOUSE_CONCURRENCY", 8, 1, 64),
-            jobs_api_concurrency=_int(env, "JOBS_API_CONCURRENCY", 8, 1, 64),
-            jobs_api_retry_seconds=_int(env, "JOBS_API_RETRY_SECONDS", 10, 1, 300),
-            warehouse_retry_seconds=_int(env, "WAREHOUSE_RETRY_SECONDS", 30, 1, 900),
-            in_databricks_app=bool(env.get("DATABRICKS_APP_NAME")),
-            table_cache_seconds=_int(env, "TABLE_CACHE_SECONDS", 300, 0, 86400),
-            live_cache_seconds=_int(env, "LIVE_CACHE_SECONDS", 10, 0, 3600),
-            cache_max_entries=_int(env, "CACHE_MAX_ENTRIES", 5000, 10, 10_000_000),
-            cache_max_bytes=_int(env, "CACHE_MAX_BYTES", 256 * 1024 * 1024, 1024 * 1024, 1 << 40),
-            health_refresh_seconds=_int(env, "HEALTH_REFRESH_SECONDS", 30, 1, 3600),
-            redis_url=env.get(PREFIX + "REDIS_URL") or None,
-            cors_origins=tuple(o.strip() for o in (env.get(PREFIX + "CORS_ORIGINS") or "").split(",") if o.strip()),
-            introspection=_bool(env, "INTROSPECTION", True),
-            max_query_cost=_int(env, "MAX_QUERY_COST", 20000, 100, 10_000_000),
-            max_body_bytes=_int(env, "MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024),
-            allowed_users=frozenset(
-                u.strip() for u in (env.get(PREFIX + "ALLOWED_USERS") or "").split(",") if u.strip()
-            ),
-            clock=clock,
-        )
+            return cls.model_validate(given)
+        except ValidationError as exc:
+            raise ConfigError("; ".join(_reason(error) for error in exc.errors())) from None
+
+
+def env_names() -> list[str]:
+    """Every environment variable the settings read, in declaration order."""
+    return [info.alias for info in Settings.model_fields.values() if info.alias]
+
+
+def _require_credentials(given: Mapping[str, str]) -> None:
+    missing = [name for name in ("DATABRICKS_HOST", "DATABRICKS_WAREHOUSE_ID") if name not in given]
+    token, client_id, secret = (name in given for name in
+                                ("DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET"))
+    if not token and client_id and not secret:
+        missing.append("DATABRICKS_CLIENT_SECRET (DATABRICKS_CLIENT_ID is set)")
+    elif not token and secret and not client_id:
+        missing.append("DATABRICKS_CLIENT_ID (DATABRICKS_CLIENT_SECRET is set)")
+    elif not token and not (client_id and secret):
+        missing.append("DATABRICKS_TOKEN (or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)")
+    if missing:
+        raise ConfigError("missing configuration: " + ", ".join(missing))
+
+
+def _bounds(info: FieldInfo) -> tuple[Any, Any]:
+    low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+    return low, high
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    """One pydantic error as one clause naming the variable, e.g. `GQL_MONITOR_X must be between 1 and 64, got 99`."""
+    # from_env validates by alias, so the location is the variable's name.
+    name = str(error["loc"][0]) if error["loc"] else ""
+    info = next((i for f, i in Settings.model_fields.items() if name in (f, i.alias)), None)
+    kind, given = error["type"], error.get("input")
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"{name} must be a whole number, got {given!r}"
+    if kind in ("greater_than_equal", "less_than_equal") and info:
+        low, high = _bounds(info)
+        return f"{name} must be between {low} and {high}, got {given}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{name} must be true or false, got {given!r}"
+    if kind == "literal_error":
+        return f"{name} must be {error['ctx']['expected']}, got {given!r}"
+    if kind == "value_error":
+        reason = str(error["ctx"]["error"])
+        # A reason that names the value reads after the name ("is not a URL: ..."); a parser's sentence after a colon.
+        return f"{name} {reason}" if reason.startswith("is ") else f"{name}: {reason}"
+    return f"{name}: {error['msg']}"
+
+
+def _shown_default(info: FieldInfo) -> str:
+    if info.is_required():
+        return "(required)"
+    default = info.default
+    if default is None or default == () or default == frozenset() or default is False:
+        return "(not set)"
+    if default is True:
+        return "`true`"
+    return f"`{default}`"
+
+
+def markdown_table() -> str:
+    """The settings as a Markdown table: variable, default, allowed values, meaning (README.md holds a copy)."""
+    rows = ["| variable | default | allowed | meaning |", "|---|---|---|---|"]
+    for info in Settings.model_fields.values():
+        if not info.alias:
+            continue
+        low, high = _bounds(info)
+        allowed = f"{low:_}..{high:_}".replace("_", ",") if low is not None else ""
+        if info.annotation is bool and info.alias.startswith(PREFIX):
+            allowed = "`true`, `false`"
+        elif info.annotation == DataAccess:
+            allowed = "`obo`, `service-principal`"
+        rows.append(f"| `{info.alias}` | {_shown_default(info)} | {allowed} | {info.description} |")
+    return "\n".join(rows) + "\n"
