@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Literal, Mapping
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic.fields import FieldInfo
 
 from gql_monitor.clock import Clock, FixedClock, parse_instant, system_clock
@@ -124,6 +125,15 @@ class Settings(BaseModel):
     def _warehouse_id(cls, value: str) -> str:
         if not _WAREHOUSE_ID.fullmatch(value):
             raise ValueError(f"is not a warehouse id: {value!r}")
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads "10.0" as 10; a count or a number of seconds in the environment is digits only.
+        if isinstance(value, str) and cls.model_fields[info.field_name].annotation is int \
+                and not re.fullmatch(r"[+-]?\d+", value):
+            raise PydanticCustomError("int_parsing", "not a whole number")
         return value
 
     @field_validator("in_databricks_app", mode="before")

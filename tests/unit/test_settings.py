@@ -57,6 +57,8 @@ def test_a_host_without_scheme_is_https():
         ("GQL_MONITOR_CACHE_MAX_BYTES", "1000"),
         ("GQL_MONITOR_CACHE_MAX_BYTES", "256MB"),
         ("GQL_MONITOR_HEALTH_REFRESH_SECONDS", "0"),
+        ("GQL_MONITOR_STATEMENT_TIMEOUT_SECONDS", "10.0"),
+        ("GQL_MONITOR_MAX_BODY_BYTES", "1e6"),
     ],
 )
 def test_bad_values_are_refused_with_their_name(name, value):
