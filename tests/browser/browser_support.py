@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from shifted_clock import shifted
+from shifted_clock import chromium_env, shifted
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -25,6 +25,11 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 860}
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, in the environment that works in the shifted-clock runs too (shifted_clock.py)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True, env=chromium_env())
 
 
 def money(amount: str) -> str:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import CHROMIUM, LAUNCH_ARGS, VIEWPORT, api, screenshot
+from browser_support import CHROMIUM, VIEWPORT, api, launch_chromium, screenshot
 from conftest import RunningMonitor, monitor_settings
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's `chromium` when run as root")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, LAUNCH_ARGS, VIEWPORT, api, money, screenshot, ui_window_end, window
+from browser_support import CHROMIUM, VIEWPORT, api, launch_chromium, money, screenshot, ui_window_end, window
 from api.helpers import case, truth
 from conftest import RunningMonitor, monitor_settings
-from shifted_clock import chromium_env
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings Playwright")
@@ -36,8 +35,7 @@ def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's `chromium` when run as root")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True,
-                                             env=chromium_env())
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
