@@ -48,6 +48,15 @@ class RequestTooLarge(MonitorError):
     code = "REQUEST_TOO_LARGE"
 
 
+def printable(value: object, limit: int | None = 80) -> str:
+    """`value` as text any response can carry (unpaired surrogates become "?"), cut to `limit` characters: for the
+    rare message that must name a caller's value. Echoing raw input made answers that could not be encoded."""
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "..."
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 # Every code a caller can see, INTERNAL last.
 ERROR_CODES = tuple(
     error.code

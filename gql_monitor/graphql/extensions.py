@@ -19,7 +19,7 @@ from graphql import (
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gql_monitor.errors import MonitorError, QueryTooComplex
+from gql_monitor.errors import MonitorError, QueryTooComplex, printable
 from gql_monitor.graphql.query_cost import query_cost
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def format_error(error: GraphQLError) -> GraphQLError:
         return error
     code, message = _code_for(error)
     return GraphQLError(
-        message=message or error.message,
+        message=message or printable(error.message, limit=None),
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

@@ -1,4 +1,5 @@
-"""Input types, enums and the validation every argument goes through (caps, windows, cursors)."""
+"""Input types, enums and the validation every argument goes through (caps, windows, cursors), including the check
+at the edge that every value of a request passes before validation and coercion."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
+from graphql import DocumentNode, ListValueNode, StringValueNode, Visitor, visit
 
 from gql_monitor.errors import BadUserInput
 
@@ -253,3 +255,71 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value))
+
+
+# -- the edge: every value a request carries, before validation and coercion -------------------------------------
+
+# Any string a request carries (ids, cursors, dates, amounts, names); text filters are held to MAX_STRING as well.
+MAX_INPUT_STRING = 1024
+
+
+def check_request_values(document: DocumentNode | None, variables: Any) -> None:
+    """Every string of the request (literals, variable values, input field and variable names) is well-formed Unicode
+    without NUL and at most MAX_INPUT_STRING long, and every list has at most MAX_LIST values, whatever argument it
+    is for. Runs before validation and coercion, whose messages would echo the value; ours name where it is."""
+    if variables is not None:
+        _check_variables(variables)
+    if document is not None:
+        visit(document, _LiteralCheck())
+
+
+def _check_variables(variables: Any) -> None:
+    if not isinstance(variables, dict):
+        return  # not ours to judge: the transport refuses variables that are not an object
+    stack: list[tuple[Any, str]] = []
+    for name, value in variables.items():
+        _check_string(name, "A variable's name")
+        stack.append((value, f"Variable `${name}`"))
+    while stack:  # iterative: variables may nest deeper than the recursion limit
+        value, where = stack.pop()
+        if isinstance(value, str):
+            _check_string(value, f"A value of {where}")
+        elif isinstance(value, list):
+            _check_list_length(len(value), where)
+            stack.extend((item, where) for item in value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_string(key, f"A field name in {where}")
+                stack.append((item, where))
+
+
+class _LiteralCheck(Visitor):
+    def enter_string_value(self, node: StringValueNode, *_args) -> None:
+        _check_string(node.value, f"The string at {_at(node)}")
+
+    def enter_list_value(self, node: ListValueNode, *_args) -> None:
+        _check_list_length(len(node.values), f"The list at {_at(node)}")
+
+
+def _at(node) -> str:
+    if node.loc is None:
+        return "a literal"
+    location = node.loc.source.get_location(node.loc.start)
+    return f"line {location.line}, column {location.column}"
+
+
+def _check_string(value: str, where: str) -> None:
+    if len(value) > MAX_INPUT_STRING:
+        raise BadUserInput(f"{where} is longer than {MAX_INPUT_STRING} characters.")
+    if "\x00" in value:
+        raise BadUserInput(f"{where} contains a NUL character.")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadUserInput(f"{where} is not well-formed Unicode (it holds an unpaired surrogate).") from None
+
+
+def _check_list_length(length: int, where: str) -> None:
+    if length > MAX_LIST:
+        raise BadUserInput(f"{where} has {length} values; a list takes at most {MAX_LIST}.")

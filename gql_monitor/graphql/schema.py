@@ -13,6 +13,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from gql_monitor.graphql.extensions import DocumentNesting, ErrorCodes, cost_limit, format_error, log_error
+from gql_monitor.graphql.edge import EdgeChecks
 from gql_monitor.graphql.query import Query
 from gql_monitor.graphql.response_cache import ResponseCache
 
@@ -51,6 +52,7 @@ def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = 
         # Dashboards send the same few documents over and over: validate each once. (No ParserCache: parsing is
         # cheap, and a parse error raised inside its hook would skip ErrorCodes.)
         lambda: ValidationCache(maxsize=256),
+        EdgeChecks,
         lambda: depth,
         lambda: aliases,
         lambda: tokens,

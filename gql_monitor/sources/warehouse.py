@@ -18,7 +18,7 @@ from databricks import sql as dbsql
 from databricks.sql import exc as dbexc
 
 from gql_monitor import __version__
-from gql_monitor.errors import Forbidden, MonitorError, Unauthenticated, WarehouseUnavailable
+from gql_monitor.errors import BadUserInput, Forbidden, MonitorError, Unauthenticated, WarehouseUnavailable
 from gql_monitor.principal import Principal
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.settings import Settings
@@ -57,6 +57,19 @@ def _map_error(exc: Exception, principal: Principal) -> Exception:
     return WarehouseUnavailable(UNAVAILABLE)
 
 
+def _check_encodable(params: Mapping[str, Any]) -> None:
+    """The connector encodes a statement's parameters on the client; a value it cannot encode (an unpaired surrogate)
+    fails there, and it retries that like a network error for its whole retry budget while holding a worker. Such a
+    value is the caller's input, never transient: refuse it before the connector sees it."""
+    for name, value in params.items():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, str) and not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise BadUserInput(f"A value for `{name}` is not well-formed Unicode text.") from None
+
+
 class Warehouse:
     def __init__(self, settings: Settings, app_credentials: Callable[[], Callable[[], dict]]) -> None:
         self._settings = settings
@@ -71,6 +84,7 @@ class Warehouse:
     ) -> list[Row]:
         """Run sql/<name>.sql with native named parameters; rows as dicts of Python values."""
         statement = sql_files.load(name)
+        _check_encodable(params)
         if stats is not None:
             stats.warehouse_statements += 1
         loop = asyncio.get_running_loop()

@@ -12,7 +12,7 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from gql_monitor.errors import Forbidden, WarehouseUnavailable
+from gql_monitor.errors import BadUserInput, Forbidden, WarehouseUnavailable
 from gql_monitor.local_workspace.identities import ADMIN as ADMIN_IDENTITY
 from gql_monitor.loaders.params import JOB_FILTER_DEFAULTS
 from gql_monitor.principal import APP, Principal
@@ -211,3 +211,20 @@ async def test_app_credentials_that_are_refused_say_so(counted_workspace, traffi
     finally:
         wh.close()
     assert "app's credentials" in str(err.value) and "invalid_client" in str(err.value)
+
+
+@pytest.mark.parametrize("value", ["x\ud800", ["ok", "\udfff"]], ids=["text", "list element"])
+async def test_a_value_that_cannot_be_encoded_is_refused_without_a_retry(counted_workspace, warehouse, caplog, value):
+    # The connector fails to encode such a statement on the client and retried that like a network error, holding a
+    # warehouse worker for its whole retry budget. It is the caller's input, not a transient failure: refuse it
+    # before the connector sees it.
+    params = {**JOB_FILTER_DEFAULTS, "order_by": "NAME", "limit": 10, "seen_since": NOW - timedelta(days=365)}
+    key = "name_search" if isinstance(value, str) else "job_keys"
+    before = len(counted_workspace.state.statements)
+    with caplog.at_level("INFO", logger="databricks"), pytest.raises(BadUserInput) as refused:
+        await warehouse.fetch("jobs", {**params, key: value}, ADMIN)
+    assert "\ud800" not in str(refused.value) and "\udfff" not in str(refused.value)
+    assert not [r for r in caplog.records if r.name.startswith("databricks")], "the connector must not be tried"
+    assert _new_statements(counted_workspace, before) == []
+    # The worker is free and the session usable: the next statement answers.
+    assert await warehouse.fetch("jobs", params, ADMIN)
