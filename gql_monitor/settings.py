@@ -87,6 +87,9 @@ class Settings(BaseModel):
                                  "the `redis` package); not set: in memory")
     max_query_cost: int = _env("MAX_QUERY_COST", 20000, "queries whose computed cost is higher are refused "
                                "(`QUERY_TOO_COMPLEX`)", ge=100, le=10_000_000)
+    max_response_values: int = _env("MAX_RESPONSE_VALUES", 100_000, "the most values (field values and list items) "
+                                    "one answer may hold; a bigger one is refused (`QUERY_TOO_COMPLEX`) while it is "
+                                    "built", ge=100, le=10_000_000)
     max_body_bytes: int = _env("MAX_BODY_BYTES", 256 * 1024, "largest request body on `/api/graphql`; larger ones "
                                "get 413 (`REQUEST_TOO_LARGE`) before being read", ge=1024, le=64 * MiB)
     introspection: bool = _env("INTROSPECTION", True, "schema introspection and GraphiQL; turn it off for "

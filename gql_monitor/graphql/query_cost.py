@@ -1,69 +1,261 @@
-"""A query's cost, computed from the document before anything runs.
+"""A query's cost and size, computed from the document before anything runs.
 
-Every selected field costs 1, times the page sizes (`first`) of the lists around it: `jobs(first: 50) { nodes {
-runs(first: 10) { nodes { cost } } } }` costs about 50 × 10 for the inner `cost`. It bounds the work a query can ask
-for, whatever its shape; the statement count stays bounded by batching either way.
+Cost: every selected field costs 1, times the sizes of the lists around it. A connection's size is its `first`
+(`jobs(first: 50) { nodes { runs(first: 10) { nodes { cost } } } }` costs about 50 × 10 for the inner `cost`); every
+other list has an estimated size (LIST_SIZES, documented in docs/api.md): cost groups by the dimension's cardinality,
+`daily` by the window's days, `bySku` by a SKU bound, task lists by a per-job bound. It bounds the work a query can
+ask for, whatever its shape; the statement count stays bounded by batching either way, and the answer's real size is
+bounded by the response cap (gql_monitor/graphql/bounded_execution.py).
+
+Size: how many selections the document has with every fragment spread expanded, and how deep fragments spread
+other fragments. Checked before validation, whose rules (and Strawberry's depth limiter) walk the expanded document:
+a few lines of fragments each spreading the next twice expand to millions of selections.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
 from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    value_from_ast_untyped,
 )
 
-# `first` when a list field omits it (activeRuns defaults to 25).
+from gql_monitor.errors import BadUserInput, QueryTooComplex
+
+# `first` given by a variable that is not an integer (validation refuses it) and no default.
 DEFAULT_PAGE = 25
-MAX_FRAGMENT_DEPTH = 50
+
+# -- estimated sizes of lists without `first` (docs/api.md#limits) ------------------------------------------------
+GROUPS_BY_DIMENSION = {"JOB": 1000, "SKU": 100, "WORKSPACE": 50, "TAG": 200, "RUN_AS": 200, "PRODUCT": 20}
+SKUS_PER_COST = 20
+TASKS_PER_JOB = 30
+# A run's (or task run's) cost window starts at the run; its usage spans the days the run ran.
+RUN_COST_DAYS = 7
+DEFAULT_WINDOW_DAYS = 30
+MAX_WINDOW_DAYS = 366
+SMALL_LIST = 10
 
 
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
-    for argument in field.arguments or ():
-        if argument.name.value != "first":
+@dataclass(frozen=True)
+class _Scope:
+    """What list sizes below a field depend on: the days of the enclosing cost window and the grouping."""
+
+    window_days: int = DEFAULT_WINDOW_DAYS + 1
+    group_by: str | None = None
+
+
+def _groups(scope: _Scope) -> int:
+    if scope.group_by == "DAY":
+        return scope.window_days
+    return GROUPS_BY_DIMENSION.get(scope.group_by or "", max(GROUPS_BY_DIMENSION.values()))
+
+
+LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
+    ("CostBreakdown", "groups"): _groups,
+    ("Cost", "daily"): lambda scope: scope.window_days,
+    ("Cost", "bySku"): lambda _: SKUS_PER_COST,
+    ("Job", "tasks"): lambda _: TASKS_PER_JOB,
+    ("Run", "tasks"): lambda _: TASKS_PER_JOB,
+    ("RunStats", "byResultState"): lambda _: 7,
+    ("Job", "tags"): lambda _: SMALL_LIST,
+    ("Run", "jobParameters"): lambda _: SMALL_LIST,
+    ("Run", "computeIds"): lambda _: SMALL_LIST,
+    ("TaskRun", "computeIds"): lambda _: SMALL_LIST,
+    ("JobTask", "dependsOn"): lambda _: SMALL_LIST,
+    ("TaskRun", "dependsOn"): lambda _: SMALL_LIST,
+    ("RunLive", "repairHistory"): lambda _: SMALL_LIST,
+    ("TriggerSettings", "tableNames"): lambda _: SMALL_LIST,
+}
+# Lists inside a connection: the connection's `first` already counts them.
+PAGE_ITEMS = ("nodes", "edges")
+# Cost fields whose window is the run's own, not a window argument.
+RUN_COSTS = {("Run", "cost"), ("TaskRun", "cost")}
+
+# -- document size ------------------------------------------------------------------------------------------------
+MAX_SELECTIONS = 1000
+MAX_FRAGMENT_DEPTH = 20
+
+
+def check_document_size(document: DocumentNode) -> None:
+    """Refuses documents whose expanded size or fragment nesting would make validation or costing slow."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    own: dict[str, tuple[int, Counter]] = {name: _direct(d.selection_set) for name, d in fragments.items()}
+    size: dict[str, int] = {}
+    depth: dict[str, int] = {}
+    cap = MAX_SELECTIONS + 1
+    for root in fragments:  # iterative post-order over the spread graph: no recursion, however long the chain
+        if root in size:
             continue
-        value = argument.value
-        if isinstance(value, IntValueNode):
-            return max(1, int(value.value))
-        if isinstance(value, VariableNode):
-            given = variables.get(value.name.value)
-            return max(1, given) if isinstance(given, int) else DEFAULT_PAGE
-    return 1
+        stack, on_path = [(root, iter(own[root][1]))], {root}
+        while stack:
+            name, pending = stack[-1]
+            child = next((c for c in pending if c in fragments and c not in size), None)
+            if child is not None:
+                if child in on_path:
+                    raise BadUserInput("The document's fragments spread each other in a cycle.")
+                on_path.add(child)
+                stack.append((child, iter(own[child][1])))
+                continue
+            stack.pop()
+            on_path.discard(name)
+            selections, spreads = own[name]
+            known = [c for c in spreads if c in fragments]
+            size[name] = min(cap, selections + sum(n * size[c] for c, n in spreads.items() if c in size))
+            depth[name] = 1 + max((depth[c] for c in known), default=0)
+    total, deepest = 0, 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            selections, spreads = _direct(definition.selection_set)
+            total += selections + sum(n * size.get(c, 0) for c, n in spreads.items())
+            deepest = max([deepest, *(depth.get(c, 0) for c in spreads)])
+    if total > MAX_SELECTIONS:
+        raise QueryTooComplex(f"The query selects more than {MAX_SELECTIONS} fields with its fragments expanded.")
+    if deepest > MAX_FRAGMENT_DEPTH:
+        raise QueryTooComplex(f"Fragments spread fragments more than {MAX_FRAGMENT_DEPTH} deep.")
 
 
-def query_cost(document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None) -> int:
+def _direct(selection_set: SelectionSetNode | None) -> tuple[int, Counter]:
+    """(selections inside, not counting spread fragments' contents; fragment names spread, with multiplicity)."""
+    count, spreads = 0, Counter()
+    stack = [selection_set] if selection_set is not None else []
+    while stack:
+        for selection in stack.pop().selections:
+            count += 1
+            if isinstance(selection, FragmentSpreadNode):
+                spreads[selection.name.value] += 1
+            elif selection.selection_set is not None:
+                stack.append(selection.selection_set)
+    return count, spreads
+
+
+# -- cost ---------------------------------------------------------------------------------------------------------
+
+
+def query_cost(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    schema: GraphQLSchema | None = None,
+    now: datetime | None = None,
+) -> int:
+    if schema is None:
+        from gql_monitor.graphql.schema import schema as default_schema
+
+        schema = default_schema._schema
     variables = variables or {}
+    now = now or datetime.now(timezone.utc)
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
         operations = [op for op in operations if op.name and op.name.value == operation_name]
-    if not operations:
+    if not operations or schema.query_type is None:
         return 0
+    # A fragment costs the same wherever it is spread in the same scope: cost each once.
+    fragment_costs: dict[tuple[str, str, _Scope], int] = {}
 
-    def walk(selection_set: SelectionSetNode | None, multiplier: int, depth: int) -> int:
-        if selection_set is None or depth > MAX_FRAGMENT_DEPTH:
+    def condition(node: InlineFragmentNode | FragmentDefinitionNode, parent: GraphQLObjectType) -> GraphQLObjectType:
+        named = schema.get_type(node.type_condition.name.value) if node.type_condition is not None else None
+        return named if isinstance(named, GraphQLObjectType) else parent
+
+    def walk(selection_set: SelectionSetNode | None, parent: GraphQLObjectType, scope: _Scope) -> int:
+        if selection_set is None:
             return 0
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue
-                inner = multiplier * _page_size(selection, variables)
-                total += multiplier + walk(selection.selection_set, inner, depth + 1)
+                total += field_cost(selection, parent, scope)
             elif isinstance(selection, InlineFragmentNode):
-                total += walk(selection.selection_set, multiplier, depth + 1)
+                total += walk(selection.selection_set, condition(selection, parent), scope)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = fragments.get(selection.name.value)
-                if fragment is not None:
-                    total += walk(fragment.selection_set, multiplier, depth + 1)
+                if fragment is None:
+                    continue
+                key = (fragment.name.value, parent.name, scope)
+                if key not in fragment_costs:
+                    fragment_costs[key] = walk(fragment.selection_set, condition(fragment, parent), scope)
+                total += fragment_costs[key]
         return total
 
-    return walk(operations[0].selection_set, 1, 0)
+    def field_cost(field: FieldNode, parent: GraphQLObjectType, scope: _Scope) -> int:
+        name = field.name.value
+        definition = None if name.startswith("__") else parent.fields.get(name)
+        if definition is None:
+            return 0  # introspection is free; unknown fields do not pass validation
+        scope = _inner_scope(field, definition, parent.name, scope, variables, now)
+        child_type = get_named_type(definition.type)
+        children = walk(field.selection_set, child_type, scope) if isinstance(child_type, GraphQLObjectType) else 0
+        size = 1
+        if "first" in definition.args:
+            size = _page_size(field, definition, variables)
+        elif isinstance(get_nullable_type(definition.type), GraphQLList) and name not in PAGE_ITEMS:
+            size = LIST_SIZES.get((parent.name, name), lambda _: SMALL_LIST)(scope)
+            children = max(children, 1)  # a list of scalars costs its items
+        return 1 + size * children
+
+    return walk(operations[0].selection_set, schema.query_type, _Scope())
+
+
+def _argument(field: FieldNode, name: str, variables: dict[str, Any]) -> Any:
+    for argument in field.arguments or ():
+        if argument.name.value == name:
+            return value_from_ast_untyped(argument.value, variables)
+    return None
+
+
+def _page_size(field: FieldNode, definition, variables: dict[str, Any]) -> int:
+    given = _argument(field, "first", variables)
+    if given is None:
+        default = definition.args["first"].default_value
+        given = default if isinstance(default, int) else DEFAULT_PAGE
+    return max(1, given) if isinstance(given, int) else DEFAULT_PAGE
+
+
+def _inner_scope(field: FieldNode, definition, parent: str, scope: _Scope, variables: dict, now: datetime) -> _Scope:
+    if (parent, field.name.value) in RUN_COSTS:
+        return _Scope(window_days=RUN_COST_DAYS, group_by=scope.group_by)
+    if "window" not in definition.args:
+        return scope
+    group_by = _argument(field, "groupBy", variables)
+    return _Scope(window_days=_window_days(_argument(field, "window", variables), now),
+                  group_by=group_by if isinstance(group_by, str) else scope.group_by)
+
+
+def _window_days(window: Any, now: datetime) -> int:
+    """Days a window touches (a window not aligned to midnight touches one more than its length)."""
+    most = MAX_WINDOW_DAYS + 1
+    if window is None:
+        return DEFAULT_WINDOW_DAYS + 1
+    if not isinstance(window, dict):
+        return most
+    last_days = window.get("lastDays")
+    if isinstance(last_days, int):
+        return min(most, max(1, last_days) + 1)
+    try:
+        start = _instant(window.get("start"))
+        end = _instant(window.get("end")) if window.get("end") is not None else now
+    except (TypeError, ValueError):
+        return most
+    return min(most, max(1, math.ceil((end - start) / timedelta(days=1)) + 1))
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

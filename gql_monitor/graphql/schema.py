@@ -8,18 +8,18 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
+from gql_monitor.graphql.bounded_execution import MAX_RESPONSE_VALUES, bounded_executor
+from gql_monitor.graphql.edge import ValidatedDocuments, edge_checks
 from gql_monitor.graphql.extensions import DocumentNesting, ErrorCodes, cost_limit, format_error, log_error
-from gql_monitor.graphql.edge import EdgeChecks
 from gql_monitor.graphql.query import Query
 from gql_monitor.graphql.response_cache import ResponseCache
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
-MAX_TOKENS = 5000
+MAX_TOKENS = 2000
 MAX_QUERY_COST = 20000
 
 
@@ -38,9 +38,11 @@ class MonitorSchema(strawberry.Schema):
         return result
 
 
-def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = True) -> strawberry.Schema:
+def build_schema(
+    *, max_query_cost: int = MAX_QUERY_COST, introspection: bool = True, max_response_values: int = MAX_RESPONSE_VALUES
+) -> strawberry.Schema:
     # The limiters add validation rules; built once per schema, their rules are the same objects on every request,
-    # which is what lets ValidationCache (keyed by document and rules) hit. They keep no per-request state.
+    # which is what lets ValidatedDocuments (keyed by document and rules) hit. They keep no per-request state.
     depth, aliases, tokens = (
         QueryDepthLimiter(max_depth=MAX_DEPTH),
         MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
@@ -49,10 +51,10 @@ def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = 
     extensions = [
         ErrorCodes,
         DocumentNesting,
-        # Dashboards send the same few documents over and over: validate each once. (No ParserCache: parsing is
-        # cheap, and a parse error raised inside its hook would skip ErrorCodes.)
-        lambda: ValidationCache(maxsize=256),
-        EdgeChecks,
+        # Checks the request's values and the document's size, then validates off the event loop, each document
+        # once. (No ParserCache: parsing is linear and bounded by MAX_TOKENS, and a parse error raised inside its
+        # hook would skip ErrorCodes.)
+        edge_checks(ValidatedDocuments(maxsize=256)),
         lambda: depth,
         lambda: aliases,
         lambda: tokens,
@@ -66,6 +68,8 @@ def build_schema(*, max_query_cost: int = MAX_QUERY_COST, introspection: bool = 
         # Without introspection, "did you mean" suggestions would still leak field names.
         config=StrawberryConfig(disable_field_suggestions=not introspection),
         extensions=extensions,
+        # Counts the answer's values as it is built and refuses one over the response cap.
+        execution_context_class=bounded_executor(max_response_values),
     )
 
 

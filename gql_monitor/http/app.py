@@ -46,7 +46,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     security.install(app, settings.cors_origins)
     demo_sign_in.install(app, settings.demo_default_token)
-    schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection)
+    schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection,
+                          max_response_values=settings.max_response_values)
     mount_graphql(app, services, schema)
     # Last: the UI's client routes match any path outside /api/.
     spa.mount(app)

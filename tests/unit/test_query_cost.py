@@ -28,3 +28,94 @@ def test_fragments_count_like_inline_selections():
 def test_introspection_fields_are_free_and_unknown_operations_cost_nothing():
     assert cost("{ __typename }") == 0
     assert cost("query A { viewer { userName } }", operation="B") == 0
+
+
+# -- lists without `first` have estimated sizes (issue 8: thirty aliased cost breakdowns once cost 390) -----------
+
+from graphql import GraphQLList, GraphQLObjectType, get_nullable_type  # noqa: E402
+import pytest  # noqa: E402
+
+from gql_monitor.errors import BadUserInput, QueryTooComplex  # noqa: E402
+from gql_monitor.graphql import query_cost as model  # noqa: E402
+from gql_monitor.graphql.schema import MAX_QUERY_COST, schema  # noqa: E402
+
+REVIEWED_ALIAS = ("a%d: costs(window: {lastDays: 30}, groupBy: JOB) { groups { cost { daily { date } "
+                  "bySku { skuName } } } }")
+
+
+def test_every_list_of_the_schema_has_an_estimated_size():
+    unestimated = []
+    for type_name, type_ in schema._schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(type_, GraphQLObjectType):
+            continue
+        for name, field in type_.fields.items():
+            if isinstance(get_nullable_type(field.type), GraphQLList) and "first" not in field.args:
+                if (type_name, name) not in model.LIST_SIZES and name not in model.PAGE_ITEMS:
+                    unestimated.append(f"{type_name}.{name}")
+    assert unestimated == []
+
+
+def test_the_reviewed_aliased_cost_breakdowns_are_over_the_limit():
+    thirty = "{ " + " ".join(REVIEWED_ALIAS % i for i in range(30)) + " }"
+    assert cost(thirty) > MAX_QUERY_COST
+    # even one of them: a thousand estimated groups, each with a month of days and its SKUs
+    assert cost("{ " + REVIEWED_ALIAS % 0 + " }") > model.GROUPS_BY_DIMENSION["JOB"] * 31
+
+
+def test_groups_are_estimated_by_the_dimension():
+    doc = "query($g: CostDimension!) { costs(window: {lastDays: 10}, groupBy: $g) { groups { key } } }"
+    by = {g: cost(doc, {"g": g}) for g in ("JOB", "SKU", "PRODUCT", "DAY")}
+    assert by["JOB"] == 1 + 1 + model.GROUPS_BY_DIMENSION["JOB"]
+    assert by["SKU"] == 1 + 1 + model.GROUPS_BY_DIMENSION["SKU"]
+    assert by["PRODUCT"] == 1 + 1 + model.GROUPS_BY_DIMENSION["PRODUCT"]
+    assert by["DAY"] == 1 + 1 + 11  # a 10-day window not aligned to midnight touches 11 days
+
+
+@pytest.mark.parametrize("window, days", [
+    ("{lastDays: 7}", 8),
+    ('{start: "2026-01-01T00:00:00Z", end: "2026-03-02T00:00:00Z"}', 61),
+    (None, model.DEFAULT_WINDOW_DAYS + 1),
+])
+def test_daily_is_estimated_by_the_window_days(window, days):
+    argument = f"(window: {window})" if window else ""
+    doc = "{ job(id: \"1:1\") { cost%s { daily { date } } } }" % argument
+    assert cost(doc) == 1 + 1 + (1 + days)
+
+
+def test_run_costs_and_tasks_use_their_bounds():
+    run_daily = cost('{ run(id: "1:1") { cost { daily { date } } } }')
+    assert run_daily == 1 + 1 + 1 + model.RUN_COST_DAYS
+    tasks = cost('{ run(id: "1:1") { tasks { taskKey } } }')
+    assert tasks == 1 + 1 + model.TASKS_PER_JOB
+    by_sku = cost('{ run(id: "1:1") { cost { bySku { skuName } } } }')
+    assert by_sku == 1 + 1 + 1 + model.SKUS_PER_COST
+
+
+def test_a_fragment_spread_twice_per_level_is_costed_once_per_fragment():
+    # Each fragment spreads the next twice: 2^40 selections expanded. The cost must still be computed at once
+    # (it counts each fragment once); the size check refuses such a document before validation anyway.
+    levels = 40
+    doc = ("{ jobs(first: 1) { nodes { ...F0 } } } "
+           + " ".join(f"fragment F{i} on Job {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+           + f" fragment F{levels} on Job {{ id }}")
+    assert cost(doc) > MAX_QUERY_COST
+    with pytest.raises(QueryTooComplex):
+        model.check_document_size(parse(doc))
+
+
+def test_document_size_counts_expanded_selections_and_fragment_depth():
+    fields = " ".join(f"a{i}: name" for i in range(model.MAX_SELECTIONS))
+    with pytest.raises(QueryTooComplex):
+        model.check_document_size(parse("{ jobs(first: 1) { nodes { %s } } }" % fields))
+    chain = ("{ jobs(first: 1) { nodes { ...F0 } } } "
+             + " ".join(f"fragment F{i} on Job {{ id ...F{i + 1} }}" for i in range(model.MAX_FRAGMENT_DEPTH + 5))
+             + f" fragment F{model.MAX_FRAGMENT_DEPTH + 5} on Job {{ id }}")
+    with pytest.raises(QueryTooComplex):
+        model.check_document_size(parse(chain))
+    with pytest.raises(BadUserInput):
+        model.check_document_size(parse("{ jobs(first: 1) { nodes { ...A } } } fragment A on Job { ...B } "
+                                        "fragment B on Job { ...A }"))
+    # the web UI's documents pass with room to spare
+    import pathlib
+    for path in pathlib.Path("web/src/graphql").glob("*.graphql"):
+        model.check_document_size(parse(path.read_text()))
