@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from graphql import DocumentNode, ListValueNode, StringValueNode, Visitor, visit
+from graphql import DocumentNode, ListValueNode, OperationDefinitionNode, StringValueNode, Visitor, visit
 
 from gql_monitor.errors import BadUserInput
 
@@ -264,22 +264,23 @@ MAX_INPUT_STRING = 1024
 
 
 def check_request_values(document: DocumentNode | None, variables: Any) -> None:
-    """Every string of the request (literals, variable values, input field and variable names) is well-formed Unicode
-    without NUL and at most MAX_INPUT_STRING long, and every list has at most MAX_LIST values, whatever argument it
-    is for. Runs before validation and coercion, whose messages would echo the value; ours name where it is."""
-    if variables is not None:
-        _check_variables(variables)
-    if document is not None:
-        visit(document, _LiteralCheck())
+    """Every string of the request (literals, the values of the variables the document declares, input field names
+    in them) is well-formed Unicode without NUL and at most MAX_INPUT_STRING long, and every list has at most MAX_LIST
+    values, whatever argument it is for. Runs before validation and coercion, whose messages would echo the value;
+    ours name where it is. Variables the document does not declare are never read (the body limit bounds them)."""
+    if document is None:
+        return
+    visit(document, _LiteralCheck())
+    if isinstance(variables, dict):
+        declared = {definition.variable.name.value for operation in document.definitions
+                    if isinstance(operation, OperationDefinitionNode)
+                    for definition in operation.variable_definitions or ()}
+        _check_variables({name: value for name, value in variables.items() if name in declared})
 
 
-def _check_variables(variables: Any) -> None:
-    if not isinstance(variables, dict):
-        return  # not ours to judge: the transport refuses variables that are not an object
-    stack: list[tuple[Any, str]] = []
-    for name, value in variables.items():
-        _check_string(name, "A variable's name")
-        stack.append((value, f"Variable `${name}`"))
+def _check_variables(variables: dict[str, Any]) -> None:
+    # Declared names are GraphQL names (ASCII letters, digits, _): safe to name in a message.
+    stack: list[tuple[Any, str]] = [(value, f"Variable `${name}`") for name, value in variables.items()]
     while stack:  # iterative: variables may nest deeper than the recursion limit
         value, where = stack.pop()
         if isinstance(value, str):

@@ -7,8 +7,7 @@ other list has an estimated size (LIST_SIZES, documented in docs/api.md): cost g
 ask for, whatever its shape; the statement count stays bounded by batching either way, and the answer's real size is
 bounded by the response cap (gql_monitor/graphql/bounded_execution.py).
 
-Size: how many selections the document has with every fragment spread expanded, and how deep fragments spread
-other fragments. Checked before validation, whose rules (and Strawberry's depth limiter) walk the expanded document:
+Size: how many selections the document has with every fragment spread expanded. Checked before validation, whose rules (and Strawberry's depth limiter) walk the expanded document:
 a few lines of fragments each spreading the next twice expand to millions of selections.
 """
 
@@ -44,7 +43,9 @@ DEFAULT_PAGE = 25
 # -- estimated sizes of lists without `first` (docs/api.md#limits) ------------------------------------------------
 GROUPS_BY_DIMENSION = {"JOB": 1000, "SKU": 100, "WORKSPACE": 50, "TAG": 200, "RUN_AS": 200, "PRODUCT": 20}
 SKUS_PER_COST = 20
+SKUS_PER_RUN_COST = 5
 TASKS_PER_JOB = 30
+ATTEMPTS_PER_RUN = 3  # the original run and its repairs
 # A run's (or task run's) cost window starts at the run; its usage spans the days the run ran.
 RUN_COST_DAYS = 7
 DEFAULT_WINDOW_DAYS = 30
@@ -58,6 +59,7 @@ class _Scope:
 
     window_days: int = DEFAULT_WINDOW_DAYS + 1
     group_by: str | None = None
+    skus: int = SKUS_PER_COST
 
 
 def _groups(scope: _Scope) -> int:
@@ -69,9 +71,11 @@ def _groups(scope: _Scope) -> int:
 LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("CostBreakdown", "groups"): _groups,
     ("Cost", "daily"): lambda scope: scope.window_days,
-    ("Cost", "bySku"): lambda _: SKUS_PER_COST,
+    ("Cost", "bySku"): lambda scope: scope.skus,
     ("Job", "tasks"): lambda _: TASKS_PER_JOB,
     ("Run", "tasks"): lambda _: TASKS_PER_JOB,
+    ("Run", "attempts"): lambda _: ATTEMPTS_PER_RUN,
+    ("RunAttempt", "tasks"): lambda _: TASKS_PER_JOB,
     ("RunStats", "byResultState"): lambda _: 7,
     ("Job", "tags"): lambda _: SMALL_LIST,
     ("Run", "jobParameters"): lambda _: SMALL_LIST,
@@ -85,19 +89,18 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
 # Lists inside a connection: the connection's `first` already counts them.
 PAGE_ITEMS = ("nodes", "edges")
 # Cost fields whose window is the run's own, not a window argument.
-RUN_COSTS = {("Run", "cost"), ("TaskRun", "cost")}
+RUN_COSTS = {("Run", "cost"), ("TaskRun", "cost"), ("RunAttempt", "cost")}
 
 # -- document size ------------------------------------------------------------------------------------------------
 MAX_SELECTIONS = 1000
-MAX_FRAGMENT_DEPTH = 20
 
 
 def check_document_size(document: DocumentNode) -> None:
-    """Refuses documents whose expanded size or fragment nesting would make validation or costing slow."""
+    """Refuses documents whose expanded size would make validation slow. (How deep fragments nest is bounded by
+    extensions.DocumentNesting, right after parsing.)"""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     own: dict[str, tuple[int, Counter]] = {name: _direct(d.selection_set) for name, d in fragments.items()}
     size: dict[str, int] = {}
-    depth: dict[str, int] = {}
     cap = MAX_SELECTIONS + 1
     for root in fragments:  # iterative post-order over the spread graph: no recursion, however long the chain
         if root in size:
@@ -115,19 +118,14 @@ def check_document_size(document: DocumentNode) -> None:
             stack.pop()
             on_path.discard(name)
             selections, spreads = own[name]
-            known = [c for c in spreads if c in fragments]
             size[name] = min(cap, selections + sum(n * size[c] for c, n in spreads.items() if c in size))
-            depth[name] = 1 + max((depth[c] for c in known), default=0)
-    total, deepest = 0, 0
+    total = 0
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             selections, spreads = _direct(definition.selection_set)
             total += selections + sum(n * size.get(c, 0) for c, n in spreads.items())
-            deepest = max([deepest, *(depth.get(c, 0) for c in spreads)])
     if total > MAX_SELECTIONS:
         raise QueryTooComplex(f"The query selects more than {MAX_SELECTIONS} fields with its fragments expanded.")
-    if deepest > MAX_FRAGMENT_DEPTH:
-        raise QueryTooComplex(f"Fragments spread fragments more than {MAX_FRAGMENT_DEPTH} deep.")
 
 
 def _direct(selection_set: SelectionSetNode | None) -> tuple[int, Counter]:
@@ -228,7 +226,7 @@ def _page_size(field: FieldNode, definition, variables: dict[str, Any]) -> int:
 
 def _inner_scope(field: FieldNode, definition, parent: str, scope: _Scope, variables: dict, now: datetime) -> _Scope:
     if (parent, field.name.value) in RUN_COSTS:
-        return _Scope(window_days=RUN_COST_DAYS, group_by=scope.group_by)
+        return _Scope(window_days=RUN_COST_DAYS, group_by=scope.group_by, skus=SKUS_PER_RUN_COST)
     if "window" not in definition.args:
         return scope
     group_by = _argument(field, "groupBy", variables)
