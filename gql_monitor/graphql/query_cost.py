@@ -44,7 +44,7 @@ DEFAULT_PAGE = 25
 GROUPS_BY_DIMENSION = {"JOB": 1000, "SKU": 100, "WORKSPACE": 50, "TAG": 200, "RUN_AS": 200, "PRODUCT": 20}
 SKUS_PER_COST = 20
 SKUS_PER_RUN_COST = 5
-TASKS_PER_JOB = 30
+TASKS_PER_JOB = 10
 ATTEMPTS_PER_RUN = 3  # the original run and its repairs
 # A run's (or task run's) cost window starts at the run; its usage spans the days the run ran.
 RUN_COST_DAYS = 7

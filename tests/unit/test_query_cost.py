@@ -118,3 +118,16 @@ def test_document_size_counts_expanded_selections():
     import pathlib
     for path in pathlib.Path("web/src/graphql").glob("*.graphql"):
         model.check_document_size(parse(path.read_text()))
+
+
+def test_the_web_uis_documents_and_the_benchmark_cost_under_the_limit():
+    import pathlib
+
+    # The largest pages and windows the UI can ask for.
+    variables = {"window": {"lastDays": 366}, "w": {"lastDays": 366}, "groupBy": "JOB", "id": "1:1",
+                 "runsFirst": 100, "first": 100}
+    documents = {path.name: path.read_text() for path in pathlib.Path("web/src/graphql").glob("*.graphql")}
+    documents["bench/dashboard.py"] = pathlib.Path("bench/dashboard.py").read_text().split('DASHBOARD = """')[1] \
+        .split('"""')[0]
+    over = {name: cost(text, variables) for name, text in documents.items() if cost(text, variables) > MAX_QUERY_COST}
+    assert over == {}
