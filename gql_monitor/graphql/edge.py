@@ -2,7 +2,7 @@
 on threads of its own.
 
 Every value the request carries is checked (inputs.check_request_values) before validation and coercion, whose
-messages would echo it. Then the document's expanded size (query_cost.check_document_size, linear): graphql-core's
+messages would echo it. Then the document's expanded size (document_size.check_document_size, linear): graphql-core's
 validation is quadratic in the worst case (OverlappingFieldsCanBeMerged) and Strawberry's depth limiter walks every
 fragment spread, so a few lines of fragments could hold the event loop, and with it every other request, for minutes.
 Validation itself then runs on a small pool (replacing Strawberry's ValidationCache, which validated on the loop),
@@ -22,7 +22,7 @@ from strawberry.extensions import SchemaExtension
 
 from gql_monitor.errors import MonitorError, printable
 from gql_monitor.graphql.inputs import check_request_values
-from gql_monitor.graphql.query_cost import check_document_size
+from gql_monitor.graphql.document_size import check_document_size
 
 VALIDATION_THREADS = 2
 

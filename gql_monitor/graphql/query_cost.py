@@ -6,15 +6,11 @@ other list has an estimated size (LIST_SIZES, documented in docs/api.md): cost g
 `daily` by the window's days, `bySku` by a SKU bound, task lists by a per-job bound. It bounds the work a query can
 ask for, whatever its shape; the statement count stays bounded by batching either way, and the answer's real size is
 bounded by the response cap (gql_monitor/graphql/bounded_execution.py).
-
-Size: how many selections the document has with every fragment spread expanded. Checked before validation, whose rules (and Strawberry's depth limiter) walk the expanded document:
-a few lines of fragments each spreading the next twice expand to millions of selections.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -34,8 +30,6 @@ from graphql import (
     get_nullable_type,
     value_from_ast_untyped,
 )
-
-from gql_monitor.errors import BadUserInput, QueryTooComplex
 
 # `first` given by a variable that is not an integer (validation refuses it) and no default.
 DEFAULT_PAGE = 25
@@ -90,57 +84,6 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
 PAGE_ITEMS = ("nodes", "edges")
 # Cost fields whose window is the run's own, not a window argument.
 RUN_COSTS = {("Run", "cost"), ("TaskRun", "cost"), ("RunAttempt", "cost")}
-
-# -- document size ------------------------------------------------------------------------------------------------
-MAX_SELECTIONS = 1000
-
-
-def check_document_size(document: DocumentNode) -> None:
-    """Refuses documents whose expanded size would make validation slow. (How deep fragments nest is bounded by
-    extensions.DocumentNesting, right after parsing.)"""
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    own: dict[str, tuple[int, Counter]] = {name: _direct(d.selection_set) for name, d in fragments.items()}
-    size: dict[str, int] = {}
-    cap = MAX_SELECTIONS + 1
-    for root in fragments:  # iterative post-order over the spread graph: no recursion, however long the chain
-        if root in size:
-            continue
-        stack, on_path = [(root, iter(own[root][1]))], {root}
-        while stack:
-            name, pending = stack[-1]
-            child = next((c for c in pending if c in fragments and c not in size), None)
-            if child is not None:
-                if child in on_path:
-                    raise BadUserInput("The document's fragments spread each other in a cycle.")
-                on_path.add(child)
-                stack.append((child, iter(own[child][1])))
-                continue
-            stack.pop()
-            on_path.discard(name)
-            selections, spreads = own[name]
-            size[name] = min(cap, selections + sum(n * size[c] for c, n in spreads.items() if c in size))
-    total = 0
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            selections, spreads = _direct(definition.selection_set)
-            total += selections + sum(n * size.get(c, 0) for c, n in spreads.items())
-    if total > MAX_SELECTIONS:
-        raise QueryTooComplex(f"The query selects more than {MAX_SELECTIONS} fields with its fragments expanded.")
-
-
-def _direct(selection_set: SelectionSetNode | None) -> tuple[int, Counter]:
-    """(selections inside, not counting spread fragments' contents; fragment names spread, with multiplicity)."""
-    count, spreads = 0, Counter()
-    stack = [selection_set] if selection_set is not None else []
-    while stack:
-        for selection in stack.pop().selections:
-            count += 1
-            if isinstance(selection, FragmentSpreadNode):
-                spreads[selection.name.value] += 1
-            elif selection.selection_set is not None:
-                stack.append(selection.selection_set)
-    return count, spreads
-
 
 # -- cost ---------------------------------------------------------------------------------------------------------
 
