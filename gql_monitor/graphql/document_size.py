@@ -40,11 +40,16 @@ def check_document_size(document: DocumentNode) -> None:
             on_path.discard(name)
             selections, spreads = own[name]
             size[name] = min(cap, selections + sum(n * size[c] for c, n in spreads.items() if c in size))
+    unknown = sorted({name for _, spreads in own.values() for name in spreads} - fragments.keys())
     total = 0
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             selections, spreads = _direct(definition.selection_set)
+            unknown = unknown or sorted(set(spreads) - fragments.keys())
             total += selections + sum(n * size.get(c, 0) for c, n in spreads.items())
+    if unknown:
+        # Validation would say so too, but Strawberry's depth limiter fails on it first (KeyError: an INTERNAL).
+        raise BadUserInput(f"Unknown fragment `{unknown[0]}`.")
     if total > MAX_SELECTIONS:
         raise QueryTooComplex(f"The query selects more than {MAX_SELECTIONS} fields with its fragments expanded.")
 

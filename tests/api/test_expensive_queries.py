@@ -47,6 +47,12 @@ def test_a_fragment_bomb_is_refused_before_validation(monitor):
     assert "expanded" in body["errors"][0]["message"]
 
 
+def test_a_spread_of_an_unknown_fragment_is_bad_user_input(monitor):
+    with monitor.client() as client:
+        body = client.post("/api/graphql", json={"query": "{ jobs(first: 1) { nodes { ...Nope } } }"}).json()
+    assert codes(body) == {"BAD_USER_INPUT"}, body
+
+
 @pytest.fixture(scope="module")
 def capped_monitor(workspace):
     # A small response cap and a cost limit out of the way, so the cap is what answers.
