@@ -179,7 +179,7 @@ def test_a_malformed_operation_name_is_never_echoed(client):
 
 @pytest.mark.parametrize("query, variables", [
     ("query($v: [ResultState!]) { runs(first: 1, filter: {resultStates: $v}) { totalCount } }",
-     {"v": ["FAILED"] * 5_000}),  # the review sent 200,000; the body limits now refuse that many values first
+     {"v": ["FAILED"] * 1_000}),  # the review sent 200,000; the body limits now refuse that many values first
     ("query($v: [TriggerType!]) { runs(first: 1, filter: {triggerTypes: $v}) { totalCount } }",
      {"v": ["CRON"] * (MAX_LIST + 1)}),
     ("query($v: [ID!]) { runs(first: 1, filter: {jobIds: $v}) { totalCount } }",
@@ -187,7 +187,7 @@ def test_a_malformed_operation_name_is_never_echoed(client):
     ("{ runs(first: 1, filter: {resultStates: [%s]}) { totalCount } }" % ", ".join(["FAILED"] * (MAX_LIST + 1)), {}),
     ("query($f: RunFilter) { runs(first: 1, filter: $f) { totalCount } }",
      {"f": {"runTypes": ["JOB_RUN"] * (MAX_LIST + 1)}}),
-], ids=["5,000 enum values", "51 enum values", "51 ids", "51 literal enum values", "51 in an object variable"])
+], ids=["1,000 enum values", "51 enum values", "51 ids", "51 literal enum values", "51 in an object variable"])
 def test_every_list_argument_is_capped(client, query, variables):
     body = _refused_at_once(_post(client, {"query": query, "variables": variables}))
     assert str(MAX_LIST) in body["errors"][0]["message"]
