@@ -14,10 +14,15 @@ def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader:
 
     async def load(segment, job_keys: list[str]) -> dict:
         rows = await fetch("cost_by_job", {"job_keys": job_keys, "run_keys": None, **usage_window(*segment)})
-        costs = SubjectCosts(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
+        costs = SubjectCosts(rows, _subject_key)
         return {key: costs.of(key) for key in job_keys}
 
     return SegmentedLoader(load)
+
+
+def _subject_key(row: dict) -> str:
+    """A job's or run's key, from the rows of _subject_costs.sql."""
+    return f"{row['workspace_id']}:{row['subject_id']}"
 
 
 def run_usage_window(earliest_run_start: datetime, now: datetime) -> dict:
@@ -36,7 +41,7 @@ def cost_by_run_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
         rows = await fetch(
             "cost_by_run", {"run_keys": [key for key, _ in items], "job_keys": None, **_run_window(items, now)}
         )
-        costs = SubjectCosts(rows, lambda row: f"{row['workspace_id']}:{row['run_id']}")
+        costs = SubjectCosts(rows, _subject_key)
         return {item: costs.of(item[0]) for item in items}
 
     return KeyedLoader(load)

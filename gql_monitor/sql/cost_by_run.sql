@@ -1,26 +1,11 @@
--- Spend of given job runs (usage_metadata.job_run_id), by day and SKU, as summed quantities at each unit price
--- (row_kind 'usage'); per run, its task runs and how many used all-purpose compute ('activity'); and how far billing
--- has caught up ('billing', one row).
+-- Spend of given job runs (usage_metadata.job_run_id; task runs by job_run_id), in the rows of _subject_costs.
 WITH
 -- @include _priced_usage
 ,
 -- @include _task_activity
 ,
 -- @include _billed_through
-SELECT
-  'usage' AS row_kind, workspace_id, usage_metadata.job_run_id AS run_id, usage_date, sku_name, usage_unit,
-  currency_code, unit_price, sum(usage_quantity) AS quantity,
-  CAST(NULL AS BIGINT) AS task_runs, CAST(NULL AS BIGINT) AS all_purpose_task_runs,
-  CAST(NULL AS BIGINT) AS open_task_runs, CAST(NULL AS TIMESTAMP) AS last_end,
-  CAST(NULL AS TIMESTAMP) AS billed_through
-FROM priced_usage
-GROUP BY workspace_id, usage_metadata.job_run_id, usage_date, sku_name, usage_unit, currency_code, unit_price
-UNION ALL
-SELECT
-  'activity', workspace_id, job_run_id, NULL, NULL, NULL, NULL, NULL, NULL,
-  count(*), sum(all_purpose), sum(1 - ended), max(last_end), NULL
-FROM task_activity
-GROUP BY workspace_id, job_run_id
-UNION ALL
-SELECT 'billing', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, billed_through
-FROM billed
+,
+subject_usage AS (SELECT *, usage_metadata.job_run_id AS subject_id FROM priced_usage),
+subject_activity AS (SELECT *, job_run_id AS subject_id FROM task_activity)
+-- @include _subject_costs
