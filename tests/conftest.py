@@ -9,6 +9,7 @@ ran before. `pytest --reverse` runs the collected tests in reverse order to chec
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from datetime import datetime, timezone
@@ -50,6 +51,15 @@ def workspace_db(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def workspace(workspace_db):
     with LocalWorkspace(db_path=workspace_db, port=0) as ws:
+        yield ws
+
+
+@pytest.fixture
+def private_workspace(workspace_db, tmp_path):
+    """A copy of the workspace that a test may change, served by a stand-in of its own."""
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(workspace_db, path)
+    with LocalWorkspace(db_path=str(path), port=0) as ws:
         yield ws
 
 
@@ -122,3 +132,24 @@ def gql(client: httpx.Client, query: str, variables: dict | None = None, *, expe
         assert response.status_code == 200, body
         assert not body.get("errors"), body["errors"]
     return body
+
+
+@pytest.fixture(scope="module")
+def demo(workspace):
+    """As `gql-monitor demo` runs: a browser on loopback sends no token and is the stand-in's admin."""
+    with RunningMonitor(monitor_settings(workspace, demo_default_token="local-admin")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per browser-test module (Debian's, driven by Playwright's Python client)."""
+    from browser.browser_support import CHROMIUM, launch_chromium
+
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's `chromium` when run as root")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings Playwright")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
-import pytest
 
 from conftest import NOW, RunningMonitor, gql, monitor_settings
-from gql_monitor.local_workspace.server import LocalWorkspace
 
 RUNS = """query($after: String, $w: TimeWindowInput) { runs(first: 7, after: $after, window: $w) {
   totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id startTime } } } }"""
@@ -43,15 +40,6 @@ def test_runs_pages_are_newest_first_without_gaps(monitor):
     assert len(runs) == total == len({r["id"] for r in runs}) > 7
     starts = [r["startTime"] for r in runs]
     assert starts == sorted(starts, reverse=True)
-
-
-@pytest.fixture
-def private_workspace(workspace_db, tmp_path):
-    """A copy of the workspace that a test may change."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(workspace_db, path)
-    with LocalWorkspace(db_path=str(path), port=0) as ws:
-        yield ws
 
 
 def test_a_page_stays_correct_when_new_runs_arrive(private_workspace):

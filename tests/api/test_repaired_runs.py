@@ -4,14 +4,12 @@ independently from the stand-in's timeline table and usage priced row by row."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from conftest import NOW, RunningMonitor, gql, monitor_settings
-from gql_monitor.local_workspace.server import LocalWorkspace
 from api.helpers import amount, cents, priced_usage_rows, truth
 
 FAR_PAST = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -159,15 +157,6 @@ def test_attempts_ride_with_the_run_and_their_costs_are_one_statement(uncached_m
     assert plain == 2  # the jobs page and the runs pages
     assert statements("attempts { number durationSeconds resultState }") == plain
     assert statements("attempts { number cost { listCost { amount } } }") == plain + 1
-
-
-@pytest.fixture
-def private_workspace(workspace_db, tmp_path):
-    """A copy of the workspace that a test may change."""
-    path = tmp_path / "copy.duckdb"
-    shutil.copy(workspace_db, path)
-    with LocalWorkspace(db_path=str(path), port=0) as ws:
-        yield ws
 
 
 def test_a_repair_still_running_and_an_hour_two_attempts_share(private_workspace):

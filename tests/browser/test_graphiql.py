@@ -5,36 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import CHROMIUM, VIEWPORT, api, launch_chromium, screenshot
-from conftest import RunningMonitor, monitor_settings
+from browser_support import VIEWPORT, api, screenshot
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings Playwright")
 
 TIMEOUT_MS = 20_000
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
-
-
-@pytest.fixture(scope="module")
-def demo(workspace):
-    """As `gql-monitor demo` runs: a browser on loopback sends no token and is the stand-in's admin."""
-    with RunningMonitor(monitor_settings(workspace, demo_default_token="local-admin")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's `chromium` when run as root")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 class OfflineTab:

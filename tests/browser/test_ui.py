@@ -8,36 +8,16 @@ import csv
 import io
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, VIEWPORT, api, launch_chromium, money, screenshot, ui_window_end, window
+from browser_support import VIEWPORT, api, money, screenshot, ui_window_end, window
 from api.helpers import case, truth
-from conftest import RunningMonitor, monitor_settings
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' brings Playwright")
 
 TIMEOUT_MS = 20_000
 FRESHNESS = "{ dataFreshness { latestRunPeriodEndTime latestUsageEndTime checkedAt } }"
-
-
-@pytest.fixture(scope="module")
-def ui(workspace):
-    """The monitor as `gql-monitor demo` runs it: a browser on loopback without a token is the stand-in's admin."""
-    with RunningMonitor(monitor_settings(workspace, demo_default_token="local-admin")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}; scripts/test installs Debian's `chromium` when run as root")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def assert_accessible_markup(page) -> None:
@@ -81,8 +61,8 @@ class Tab:
 
 
 @pytest.fixture
-def tab(chromium, ui):
-    t = Tab(chromium, ui.base_url)
+def tab(chromium, demo):
+    t = Tab(chromium, demo.base_url)
     yield t
     t.close()
     assert not t.page_errors, t.page_errors
@@ -91,8 +71,8 @@ def tab(chromium, ui):
 
 
 @pytest.fixture(scope="module")
-def admin(ui):
-    with ui.client() as client:
+def admin(demo):
+    with demo.client() as client:
         yield client
 
 
@@ -317,9 +297,9 @@ def test_costs_show_the_unattributed_row_and_export_csv(tab, admin, tmp_path):
     screenshot(page, "costs-by-team")
 
 
-def test_forbidden_panels_say_why_and_the_rest_still_shows(chromium, ui):
+def test_forbidden_panels_say_why_and_the_rest_still_shows(chromium, demo):
     """The analyst may use the Jobs API (for jobs whose ACL names them) but holds no grant on the system tables."""
-    tab = Tab(chromium, ui.base_url, extra_http_headers={"Authorization": "Bearer local-analyst"})
+    tab = Tab(chromium, demo.base_url, extra_http_headers={"Authorization": "Bearer local-analyst"})
     try:
         page = tab.open("/")
         for panel in ("failing", "spend", "freshness"):
