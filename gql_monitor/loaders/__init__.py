@@ -14,7 +14,13 @@ from gql_monitor.loaders.costs import (
     cost_by_task_run_loader,
 )
 from gql_monitor.loaders.jobs import jobs_by_key_loader
-from gql_monitor.loaders.live import run_details_loader, run_output_loader
+from gql_monitor.loaders.live import (
+    ActiveRunsPage,
+    active_runs_page_loader,
+    home_workspace_loader,
+    run_details_loader,
+    run_output_loader,
+)
 from gql_monitor.loaders.reference import workspaces_loader
 from gql_monitor.loaders.run_stats import run_stats_loader
 from gql_monitor.loaders.runs import (
@@ -44,6 +50,8 @@ class Loaders:
     workspace: SharedLoader
     run_details: SharedLoader
     run_output: SharedLoader
+    active_runs_page: SharedLoader
+    home_workspace: SharedLoader
 
 
 def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Loaders:
@@ -63,8 +71,14 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         workspace=workspaces_loader(fetch),
         run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),
         run_output=run_output_loader(partial(_live, jobs_api.get_run_output, principal, stats)),
+        active_runs_page=active_runs_page_loader(partial(_active_runs, jobs_api.list_runs_page, principal, stats)),
+        home_workspace=home_workspace_loader(jobs_api.home_workspace_id),
     )
 
 
 async def _live(call, principal, stats, run_id: int):
     return await call(run_id, principal, stats)
+
+
+async def _active_runs(list_runs_page, principal, stats, page: ActiveRunsPage):
+    return await list_runs_page(principal, active_only=True, page_token=page.page_token, limit=page.limit, stats=stats)
