@@ -1,4 +1,7 @@
-"""The per-operation GraphQL context: who is asking, the loaders bound to them, and what the operation cost."""
+"""The per-operation GraphQL context: who is asking, the loaders bound to them, and what the operation cost.
+
+Narrow on purpose: resolvers get loaders (every source, warehouse or Jobs API, is behind one), the principal, the
+clocks and the stats, never the process-wide `Services`, so no resolver can call a source around its loaders."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from functools import partial
 import strawberry
 from strawberry.fastapi import BaseContext
 
+from gql_monitor.clock import Clock
+from gql_monitor.graphql.response_cache import ResponseStore
 from gql_monitor.loaders import Loaders, build_loaders
 from gql_monitor.loaders.batching import Fetch
 from gql_monitor.principal import Principal
@@ -18,7 +23,6 @@ from gql_monitor.services import Services
 
 @dataclass
 class Context(BaseContext):
-    services: Services
     principal: Principal
     stats: RequestStats
     loaders: Loaders
@@ -27,6 +31,10 @@ class Context(BaseContext):
     now: datetime
     # The warehouse's answers, as the caller, counted in this operation's stats: what loaders and pages fetch with.
     fetch: Fetch
+    # The monitor's "now" unrounded (Settings.clock), for instants reported as they are (`checkedAt`).
+    clock: Clock
+    # Whole responses (graphql/response_cache.py); None leaves them uncached.
+    responses: ResponseStore | None
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -46,7 +54,10 @@ def build_context(services: Services, principal: Principal) -> Context:
     now = window_clock(services.clock())
     fetch = partial(services.answers.fetch, principal=principal, stats=stats)
     loaders = build_loaders(fetch, services.jobs_api, principal, stats, now)
-    return Context(services=services, principal=principal, stats=stats, loaders=loaders, now=now, fetch=fetch)
+    settings = services.settings
+    responses = ResponseStore(services.responses, settings.live_cache_seconds, settings.table_cache_seconds)
+    return Context(principal=principal, stats=stats, loaders=loaders, now=now, fetch=fetch, clock=services.clock,
+                   responses=responses)
 
 
 Info = strawberry.Info[Context, None]

@@ -13,29 +13,39 @@ The window clock (Context.now, rounded to five minutes) is part of the key, so d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import AsyncIterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from gql_monitor.sources.cache import cache_key
+from gql_monitor.sources.cache import AnswerCache, cache_key
+
+
+@dataclass(frozen=True)
+class ResponseStore:
+    """Where whole responses are kept, and for how long: as long as the Jobs API or the table answers they used."""
+
+    cache: AnswerCache
+    live_seconds: float
+    table_seconds: float
 
 
 class ResponseCache(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         context = ctx.context
-        cache = getattr(getattr(context, "services", None), "responses", None)
+        store: ResponseStore | None = getattr(context, "responses", None)
         key = None
-        if cache is not None and ctx.result is None and ctx.operation_type == OperationType.QUERY and ctx.query:
+        if store is not None and ctx.result is None and ctx.operation_type == OperationType.QUERY and ctx.query:
             key = cache_key(
                 context.principal.caller_key,
                 "graphql-response",
                 {"query": ctx.query, "variables": ctx.variables or {}, "operation": ctx.operation_name,
                  "clock": context.now},
             )
-            hit = await cache.get(key)
+            hit = await store.cache.get(key)
             if hit is not None:
                 fetched_at, data = hit
                 context.stats.note_cache_hit(fetched_at)
@@ -45,7 +55,6 @@ class ResponseCache(SchemaExtension):
         result = ctx.result
         if key is None or result is None or getattr(result, "errors", None) or result.data is None:
             return
-        settings = context.services.settings
-        ttl = settings.live_cache_seconds if context.stats.used_live_answers else settings.table_cache_seconds
+        ttl = store.live_seconds if context.stats.used_live_answers else store.table_seconds
         if ttl > 0:
-            await cache.put(key, result.data, ttl)
+            await store.cache.put(key, result.data, ttl)

@@ -11,6 +11,7 @@ from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import cursor_text, decode_cursor, encode_cursor
 from gql_monitor.graphql.types.common import PageInfo, from_epoch_ms
+from gql_monitor.loaders.live import HOME_WORKSPACE, ActiveRunsPage
 from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
 
 
@@ -66,10 +67,8 @@ async def resolve_active_runs(info: Info, first: int, after: str | None) -> Acti
         raise BadUserInput(f"`first` must be between 1 and {RUNS_PAGE_LIMIT}, got {first}.")
     page_token = decode_cursor(after, "active", (cursor_text,))[0] if after is not None else None
     ctx = info.context
-    workspace_id = await ctx.services.jobs_api.home_workspace_id() or ""
-    page = await ctx.services.jobs_api.list_runs_page(
-        ctx.principal, active_only=True, page_token=page_token, limit=first, stats=ctx.stats
-    )
+    workspace_id = await ctx.loaders.home_workspace.load(HOME_WORKSPACE) or ""
+    page = await ctx.loaders.active_runs_page.load(ActiveRunsPage(page_token, first))
     runs = [ActiveRun.from_api(workspace_id, run) for run in page.get("runs") or []]
     next_token = page.get("next_page_token")
     end_cursor = encode_cursor("active", [next_token]) if next_token else None

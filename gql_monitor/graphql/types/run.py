@@ -9,6 +9,7 @@ import strawberry
 
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
+from gql_monitor.loaders.live import HOME_WORKSPACE
 from gql_monitor.graphql.types.common import (
     Cost,
     CostAttribution,
@@ -230,7 +231,7 @@ class Run:
     @strawberry.field(description="Live state, error message, run page and repair history from the Jobs API. Null "
                                   "when the run is not in this workspace or the Jobs API no longer holds it.")
     async def live(self, info: Info) -> RunLive | None:
-        if self.workspace_id != await info.context.services.jobs_api.home_workspace_id():
+        if self.workspace_id != await info.context.loaders.home_workspace.load(HOME_WORKSPACE):
             return None
         details = await info.context.loaders.run_details.load(int(self.run_id))
         return RunLive.from_api(details) if details else None

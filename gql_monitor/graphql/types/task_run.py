@@ -9,6 +9,7 @@ import strawberry
 
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.types.common import FAILED_STATES, Cost, CostAttribution, run_cost
+from gql_monitor.loaders.live import HOME_WORKSPACE
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
@@ -92,7 +93,7 @@ class TaskRun:
     async def error_message(self, info: Info) -> str | None:
         if self.result_state not in FAILED_STATES:
             return None
-        if self.workspace_id != await info.context.services.jobs_api.home_workspace_id():
+        if self.workspace_id != await info.context.loaders.home_workspace.load(HOME_WORKSPACE):
             return None
         output = await info.context.loaders.run_output.load(int(self.run_id))
         return (output or {}).get("error") or None

@@ -47,5 +47,5 @@ async def resolve_freshness(info: Info) -> DataFreshness:
     return DataFreshness(
         latest_run_period_end_time=row.get("latest_period_end_time"),
         latest_usage_end_time=row.get("latest_usage_end_time"),
-        checked_at=info.context.services.clock(),
+        checked_at=info.context.clock(),
     )
