@@ -160,8 +160,8 @@ def cost_limit(max_cost: int):
             ctx = self.execution_context
             cost = 0
             if ctx.graphql_document is not None:
-                cost = query_cost(ctx.graphql_document, ctx.operation_name, ctx.variables, ctx.schema._schema,
-                                  getattr(ctx.context, "now", None))
+                cost = query_cost(ctx.graphql_document, ctx.operation_name, ctx.variables, ctx.context.now,
+                                  ctx.schema._schema)
             self.cost = cost
             if cost > max_cost:
                 message = f"The query's cost {cost} exceeds the maximum of {max_cost}; ask for smaller pages."

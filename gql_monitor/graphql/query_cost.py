@@ -92,15 +92,15 @@ def query_cost(
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    now: datetime,
     schema: GraphQLSchema | None = None,
-    now: datetime | None = None,
 ) -> int:
+    """The operation's estimated cost; `now` (the operation's window clock) ends windows given without an end."""
     if schema is None:
         from gql_monitor.graphql.schema import schema as default_schema
 
         schema = default_schema._schema
     variables = variables or {}
-    now = now or datetime.now(timezone.utc)
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:

@@ -1,10 +1,15 @@
+from datetime import datetime, timezone
+
 from graphql import parse
 
 from gql_monitor.graphql.query_cost import query_cost
 
+# The operation's window clock; windows without an end end here.
+NOW = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)
+
 
 def cost(document: str, variables=None, operation=None) -> int:
-    return query_cost(parse(document), operation, variables)
+    return query_cost(parse(document), operation, variables, NOW)
 
 
 def test_nested_pages_multiply():
@@ -74,6 +79,7 @@ def test_groups_are_estimated_by_the_dimension():
 @pytest.mark.parametrize("window, days", [
     ("{lastDays: 7}", 8),
     ('{start: "2026-01-01T00:00:00Z", end: "2026-03-02T00:00:00Z"}', 61),
+    ('{start: "2026-02-20T00:00:00Z"}', 11),  # no end: the window ends at the operation's clock (NOW)
     (None, model.DEFAULT_WINDOW_DAYS + 1),
 ])
 def test_daily_is_estimated_by_the_window_days(window, days):
