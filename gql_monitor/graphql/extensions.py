@@ -7,28 +7,16 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    ListValueNode,
-    Node,
-    ObjectValueNode,
-    SelectionSetNode,
-)
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from gql_monitor.errors import MonitorError, QueryTooComplex, printable
+from gql_monitor.graphql.document_size import check_document_nesting
 from gql_monitor.graphql.query_cost import query_cost
 
 log = logging.getLogger(__name__)
 MASKED_MESSAGE = "Internal error; it has been logged."
 TOO_DEEP_MESSAGE = "The document nests too deeply."
-# Selection sets, list and object literals inside one another, following fragment spreads. The depth limit (12
-# fields) stays far below it; it exists because graphql-core and strawberry's validators recurse over the document,
-# and a long fragment chain or a deeply nested literal would reach Python's recursion limit.
-MAX_DOCUMENT_NESTING = 64
 
 
 # Limit violations found while parsing or validating; they are not the caller's typo but the query's size.
@@ -91,65 +79,16 @@ class ErrorCodes(SchemaExtension):
 
 
 class DocumentNesting(SchemaExtension):
-    """Refuses a document nested deeper than MAX_DOCUMENT_NESTING right after parsing, before the recursive
-    validators walk it."""
+    """Refuses a document nested too deeply right after parsing, before the recursive validators walk it."""
 
     def on_parse(self) -> Iterator[None]:
         yield
         document = self.execution_context.graphql_document
-        if document is not None and document_nesting(document) > MAX_DOCUMENT_NESTING:
-            message = f"The document nests deeper than {MAX_DOCUMENT_NESTING} levels (fragments included)."
-            raise GraphQLError(message, original_error=QueryTooComplex(message))
-
-
-_NESTING = (SelectionSetNode, ListValueNode, ObjectValueNode)
-
-
-def document_nesting(document: DocumentNode) -> int:
-    """The deepest nesting of selection sets and literals, a fragment spread continuing into its fragment.
-    Iterative, linear in the document: each fragment's own nesting is computed once."""
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    # Per definition: its own deepest nesting, and the depth at which each fragment spread occurs inside it.
-    local: dict[int, tuple[int, list[tuple[str, int]]]] = {}
-    for definition in document.definitions:
-        deepest, spreads = 0, []
-        stack: list[tuple[Node, int]] = [(definition, 0)]
-        while stack:
-            node, depth = stack.pop()
-            if isinstance(node, _NESTING):
-                depth += 1
-                deepest = max(deepest, depth)
-            if isinstance(node, FragmentSpreadNode):
-                spreads.append((node.name.value, depth))
-            for key in node.keys:
-                child = getattr(node, key, None)
-                if isinstance(child, Node):
-                    stack.append((child, depth))
-                elif isinstance(child, (list, tuple)):
-                    stack.extend((c, depth) for c in child if isinstance(c, Node))
-        local[id(definition)] = (deepest, spreads)
-    # A fragment's full nesting, in dependency order (post-order DFS); a cycle counts as nothing here, validation
-    # reports it.
-    total: dict[str, int] = {}
-    for name in fragments:
-        order, on_path = [(name, False)], set()
-        while order:
-            current, done = order.pop()
-            if done:
-                deepest, spreads = local[id(fragments[current])]
-                total[current] = max([deepest] + [d + total.get(s, 0) for s, d in spreads if s in fragments])
-                on_path.discard(current)
-                continue
-            if current in total or current in on_path:
-                continue
-            on_path.add(current)
-            order.append((current, True))
-            order.extend((s, False) for s, _ in local[id(fragments[current])][1] if s in fragments)
-    deepest = 0
-    for definition in document.definitions:
-        own, spreads = local[id(definition)]
-        deepest = max([deepest, own] + [d + total.get(s, 0) for s, d in spreads])
-    return deepest
+        if document is not None:
+            try:
+                check_document_nesting(document)
+            except QueryTooComplex as exc:
+                raise GraphQLError(str(exc), original_error=exc) from None
 
 
 def cost_limit(max_cost: int):

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from gql_monitor.errors import ERROR_CODES
-from gql_monitor.graphql.extensions import MAX_DOCUMENT_NESTING
+from gql_monitor.graphql.document_size import MAX_DOCUMENT_NESTING
 from gql_monitor.http.request_hygiene import DEFAULT_MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_JSON_VALUES
 from gql_monitor.settings import Settings
 
