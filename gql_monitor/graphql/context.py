@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import partial
 
 import strawberry
 from strawberry.fastapi import BaseContext
@@ -15,8 +14,8 @@ from strawberry.fastapi import BaseContext
 from gql_monitor.clock import Clock
 from gql_monitor.graphql.response_cache import ResponseStore
 from gql_monitor.loaders import Loaders, build_loaders
-from gql_monitor.loaders.batching import Fetch
 from gql_monitor.principal import Principal
+from gql_monitor.questions import Question, Row
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.services import Services
 
@@ -29,8 +28,6 @@ class Context(BaseContext):
     # Where default windows end: one reading per operation, rounded down to WINDOW_GRANULARITY so that the same
     # question asked a minute later is the same cache key (the tables lag by more than that anyway).
     now: datetime
-    # The warehouse's answers, as the caller, counted in this operation's stats: what loaders and pages fetch with.
-    fetch: Fetch
     # The monitor's "now" unrounded (Settings.clock), for instants reported as they are (`checkedAt`).
     clock: Clock
     # Whole responses (graphql/response_cache.py); None leaves them uncached.
@@ -52,11 +49,15 @@ def window_clock(at: datetime) -> datetime:
 def build_context(services: Services, principal: Principal) -> Context:
     stats = RequestStats()
     now = window_clock(services.clock())
-    fetch = partial(services.answers.fetch, principal=principal, stats=stats)
+
+    async def fetch(question: Question) -> list[Row]:
+        """The warehouse's answer (cached per data partition) as the caller, counted in this operation's stats."""
+        return await services.answers.fetch(question.statement, question.params(), principal, stats)
+
     loaders = build_loaders(fetch, services.jobs_api, principal, stats, now)
     settings = services.settings
     responses = ResponseStore(services.responses, settings.live_cache_seconds, settings.table_cache_seconds)
-    return Context(principal=principal, stats=stats, loaders=loaders, now=now, fetch=fetch, clock=services.clock,
+    return Context(principal=principal, stats=stats, loaders=loaders, now=now, clock=services.clock,
                    responses=responses)
 
 

@@ -15,6 +15,7 @@ import strawberry
 from graphql import DocumentNode, ListValueNode, OperationDefinitionNode, StringValueNode, Visitor, visit
 
 from gql_monitor.errors import BadUserInput
+from gql_monitor.questions.windows import Window
 
 MAX_PAGE_SIZE = 100
 MAX_WINDOW = timedelta(days=366)
@@ -187,15 +188,15 @@ def texts(values: list[str] | None, what: str) -> list[str] | None:
     return [text(v, what) for v in values]  # type: ignore[misc]
 
 
-def resolve_window(window: TimeWindowInput | None, now: datetime) -> tuple[datetime, datetime]:
+def resolve_window(window: TimeWindowInput | None, now: datetime) -> Window:
     if window is None:
-        return now - DEFAULT_WINDOW, now
+        return Window(now - DEFAULT_WINDOW, now)
     if window.last_days is not None:
         if window.start is not None or window.end is not None:
             raise BadUserInput("Give either `lastDays` or `start`/`end`, not both.")
         if not 1 <= window.last_days <= MAX_WINDOW.days:
             raise BadUserInput(f"`lastDays` must be between 1 and {MAX_WINDOW.days}, got {window.last_days}.")
-        return now - timedelta(days=window.last_days), now
+        return Window(now - timedelta(days=window.last_days), now)
     if window.start is None:
         raise BadUserInput("A window needs `start` or `lastDays`.")
     start = _utc(window.start)
@@ -204,7 +205,7 @@ def resolve_window(window: TimeWindowInput | None, now: datetime) -> tuple[datet
         raise BadUserInput("The window's `end` must be after its `start`.")
     if end - start > MAX_WINDOW:
         raise BadUserInput(f"The window is longer than the maximum of {MAX_WINDOW.days} days.")
-    return start, end
+    return Window(start, end)
 
 
 def _utc(value: datetime) -> datetime:

@@ -14,14 +14,13 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timezone
-from functools import partial
 from typing import Awaitable, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gql_monitor.errors import MonitorError, Unauthenticated
-from gql_monitor.loaders.reference import fetch_freshness
+from gql_monitor.questions.data_freshness import FreshnessQuery
 from gql_monitor.principal import APP
 from gql_monitor.services import Services
 from gql_monitor.sources.error_text import is_oauth_refusal
@@ -135,10 +134,15 @@ def _source_state(name: str, outcome: object, logged: dict[str, str]) -> dict:
     return {"ok": False, "error": {"code": code, "message": PUBLIC_MESSAGES.get(code, "unexpected error")}}
 
 
+async def _freshness(services: Services, checked_at: datetime) -> dict:
+    question = FreshnessQuery(checked_at)
+    return FreshnessQuery.answer(await services.warehouse.fetch(question.statement, question.params(), APP))
+
+
 async def probe_sources(services: Services, logged: dict[str, str]) -> Snapshot:
     checked_at = services.clock()
     freshness, jobs = await asyncio.gather(
-        fetch_freshness(partial(services.warehouse.fetch, principal=APP), checked_at),
+        _freshness(services, checked_at),
         services.jobs_api.list_jobs_page(APP, limit=1),
         return_exceptions=True,
     )

@@ -1,4 +1,8 @@
-"""Per-request DataLoaders, one per question. Built fresh for every GraphQL operation, bound to its principal."""
+"""Per-request DataLoaders, one per question. Built fresh for every GraphQL operation, bound to its principal.
+
+Each field's type says what a resolver gives (the key) and gets back: keys are the questions' own names
+(`JobKey`, `RunRef`, ...), the segmented loaders' keys are in loaders/keys.py, and the page loaders take whole
+questions (`JobsQuery`, `RunsQuery`, ...), built from GraphQL arguments in graphql/questions.py."""
 
 from __future__ import annotations
 
@@ -6,57 +10,75 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, SharedLoader
+from gql_monitor.costing import CostSummary, SubjectCosts
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, QuestionLoader, SegmentedLoader, SharedLoader
 from gql_monitor.loaders.costs import (
+    AttemptCosts,
+    cost_breakdown_loader,
     cost_by_job_loader,
     cost_by_run_attempt_loader,
     cost_by_run_loader,
     cost_by_task_run_loader,
 )
-from gql_monitor.loaders.jobs import jobs_by_key_loader
+from gql_monitor.loaders.jobs import jobs_by_key_loader, jobs_page_loader
+from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
 from gql_monitor.loaders.live import (
     ActiveRunsPage,
+    JsonObject,
     active_runs_page_loader,
     home_workspace_loader,
     run_details_loader,
     run_output_loader,
 )
-from gql_monitor.loaders.reference import workspaces_loader
+from gql_monitor.loaders.reference import freshness_loader, workspaces_loader
 from gql_monitor.loaders.run_stats import run_stats_loader
 from gql_monitor.loaders.runs import (
     run_page_costs_loader,
     run_page_tasks_loader,
     runs_by_job_loader,
     runs_by_key_loader,
+    runs_page_loader,
 )
 from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_loader
+from gql_monitor.questions import Row
+from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
+from gql_monitor.questions.data_freshness import FreshnessQuery
+from gql_monitor.questions.jobs import JobsQuery
+from gql_monitor.questions.keys import JobKey, RunKey, RunRef
+from gql_monitor.questions.runs import RunsQuery
 
 
 @dataclass
 class Loaders:
-    job: KeyedLoader
-    runs_by_job: SegmentedLoader
+    jobs_page: QuestionLoader[JobsQuery]
+    job: KeyedLoader[JobKey, Row | None]
+    runs_page: QuestionLoader[RunsQuery]
+    runs_by_job: SegmentedLoader[JobRunsKey, list[Row]]
     # Look-ahead companions of runs_by_job: asked in the same round trip when the runs' cost or tasks are selected.
-    run_page_costs: SegmentedLoader
-    run_page_tasks: SegmentedLoader
-    run: KeyedLoader
-    run_stats: SegmentedLoader
-    tasks_by_job: KeyedLoader
-    task_runs_by_run: KeyedLoader
-    cost_by_job: SegmentedLoader
-    cost_by_run: KeyedLoader
-    cost_by_run_attempt: KeyedLoader
-    cost_by_task_run: KeyedLoader
-    workspace: SharedLoader
-    run_details: SharedLoader
-    run_output: SharedLoader
-    active_runs_page: SharedLoader
-    home_workspace: SharedLoader
+    run_page_costs: SegmentedLoader[JobRunsKey, SubjectCosts]
+    run_page_tasks: SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]
+    run: KeyedLoader[RunKey, Row | None]
+    run_stats: SegmentedLoader[JobWindowKey, list[Row]]
+    tasks_by_job: KeyedLoader[JobKey, list[Row]]
+    task_runs_by_run: KeyedLoader[RunRef, list[Row]]
+    cost_by_job: SegmentedLoader[JobWindowKey, CostSummary]
+    cost_by_run: KeyedLoader[RunRef, CostSummary]
+    cost_by_run_attempt: KeyedLoader[RunRef, AttemptCosts]
+    cost_by_task_run: KeyedLoader[RunRef, SubjectCosts]
+    cost_breakdown: QuestionLoader[CostBreakdownQuery]
+    workspace: SharedLoader[str, Row | None]
+    freshness: QuestionLoader[FreshnessQuery]
+    run_details: SharedLoader[int, JsonObject | None]
+    run_output: SharedLoader[int, JsonObject | None]
+    active_runs_page: SharedLoader[ActiveRunsPage, JsonObject]
+    home_workspace: SharedLoader[str, str | None]
 
 
 def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Loaders:
     return Loaders(
+        jobs_page=jobs_page_loader(fetch),
         job=jobs_by_key_loader(fetch, now),
+        runs_page=runs_page_loader(fetch),
         runs_by_job=runs_by_job_loader(fetch),
         run_page_costs=run_page_costs_loader(fetch, now),
         run_page_tasks=run_page_tasks_loader(fetch),
@@ -68,7 +90,9 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         cost_by_run=cost_by_run_loader(fetch, now),
         cost_by_run_attempt=cost_by_run_attempt_loader(fetch, now),
         cost_by_task_run=cost_by_task_run_loader(fetch, now),
+        cost_breakdown=cost_breakdown_loader(fetch),
         workspace=workspaces_loader(fetch),
+        freshness=freshness_loader(fetch),
         run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),
         run_output=run_output_loader(partial(_live, jobs_api.get_run_output, principal, stats)),
         active_runs_page=active_runs_page_loader(partial(_active_runs, jobs_api.list_runs_page, principal, stats)),

@@ -1,23 +1,21 @@
-"""Jobs: a page of the job catalog, and jobs by id (latest SCD2 version, or what else knows an aged-out job)."""
+"""Jobs: pages of the job catalog, and jobs by key (latest SCD2 version, or what else knows an aged-out job)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from gql_monitor.loaders.batching import Fetch, KeyedLoader, job_key
-from gql_monitor.loaders.params import JOB_FILTER_DEFAULTS, RETENTION
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, QuestionLoader
+from gql_monitor.questions import Row
+from gql_monitor.questions.jobs import JobsQuery
+from gql_monitor.questions.keys import JobKey, job_key
 
 
-async def fetch_jobs_page(fetch: Fetch, now: datetime, filters: dict, limit: int) -> list[dict]:
-    params = {**JOB_FILTER_DEFAULTS, **filters, "limit": limit, "seen_since": now - RETENTION}
-    return await fetch("jobs", params)
+def jobs_page_loader(fetch: Fetch) -> QuestionLoader[JobsQuery]:
+    return QuestionLoader(fetch)
 
 
-def jobs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
-    async def load(keys: list[str]) -> dict:
-        rows = await fetch_jobs_page(
-            fetch, now, {"job_keys": keys, "include_deleted": True, "order_by": "ID"}, limit=len(keys)
-        )
-        return {job_key(row): row for row in rows}
+def jobs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader[JobKey, Row | None]:
+    async def load(keys: list[JobKey]) -> dict[JobKey, Row]:
+        return {job_key(row): row for row in await fetch(JobsQuery.by_keys(keys, now))}
 
     return KeyedLoader(load)

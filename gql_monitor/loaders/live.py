@@ -25,7 +25,7 @@ class ActiveRunsPage:
     limit: int
 
 
-def _per_id_loader(get: Get) -> SharedLoader:
+def _per_id_loader(get: Get) -> SharedLoader[int, JsonObject | None]:
     async def load(ids: list[int]) -> list[JsonObject | None | BaseException]:
         # One failing call fails only its own key (the DataLoader raises a returned exception from that key's load):
         # the other runs keep their live fields.
@@ -34,22 +34,24 @@ def _per_id_loader(get: Get) -> SharedLoader:
     return SharedLoader(load_fn=load)
 
 
-def run_details_loader(get_run: Get) -> SharedLoader:
+def run_details_loader(get_run: Get) -> SharedLoader[int, JsonObject | None]:
     return _per_id_loader(get_run)
 
 
-def run_output_loader(get_run_output: Get) -> SharedLoader:
+def run_output_loader(get_run_output: Get) -> SharedLoader[int, JsonObject | None]:
     return _per_id_loader(get_run_output)
 
 
-def active_runs_page_loader(list_active_runs: Callable[[ActiveRunsPage], Awaitable[JsonObject]]) -> SharedLoader:
+def active_runs_page_loader(
+    list_active_runs: Callable[[ActiveRunsPage], Awaitable[JsonObject]],
+) -> SharedLoader[ActiveRunsPage, JsonObject]:
     async def load(pages: list[ActiveRunsPage]) -> list[JsonObject | BaseException]:
         return list(await asyncio.gather(*(list_active_runs(page) for page in pages), return_exceptions=True))
 
     return SharedLoader(load_fn=load)
 
 
-def home_workspace_loader(home_workspace_id: Callable[[], Awaitable[str | None]]) -> SharedLoader:
+def home_workspace_loader(home_workspace_id: Callable[[], Awaitable[str | None]]) -> SharedLoader[str, str | None]:
     """The workspace the Jobs API serves (its runs have live fields); asked once per operation."""
 
     async def load(keys: list[str]) -> list[str | None]:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from gql_monitor.loaders.batching import Fetch, QuestionLoader, SharedLoader
+from gql_monitor.questions import Row
+from gql_monitor.questions.data_freshness import FreshnessQuery
+from gql_monitor.questions.workspaces import WorkspacesQuery
 
-from gql_monitor.loaders.batching import Fetch, SharedLoader
-from gql_monitor.loaders.params import FRESHNESS_LOOKBACK
 
+def workspaces_loader(fetch: Fetch) -> SharedLoader[str, Row | None]:
+    """Key: a workspace id. All workspaces are one small statement, whichever are asked for."""
 
-def workspaces_loader(fetch: Fetch) -> SharedLoader:
-    async def load(ids: list[str]) -> list[dict | None]:
-        rows = {row["workspace_id"]: row for row in await fetch("workspaces", {})}
+    async def load(ids: list[str]) -> list[Row | None]:
+        rows = {row["workspace_id"]: row for row in await fetch(WorkspacesQuery())}
         return [rows.get(workspace_id) for workspace_id in ids]
 
     return SharedLoader(load_fn=load)
 
 
-async def fetch_freshness(fetch: Fetch, now: datetime) -> dict:
-    rows = await fetch("data_freshness", {"since": now - FRESHNESS_LOOKBACK})
-    return rows[0] if rows else {}
+def freshness_loader(fetch: Fetch) -> QuestionLoader[FreshnessQuery]:
+    return QuestionLoader(fetch)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from gql_monitor.loaders.batching import Fetch, SegmentedLoader, group_rows, job_key
-from gql_monitor.loaders.params import window
+from gql_monitor.loaders.batching import Fetch, SegmentedLoader, group_rows
+from gql_monitor.loaders.keys import JobWindowKey
+from gql_monitor.questions import Row
+from gql_monitor.questions.keys import JobKey, job_key
+from gql_monitor.questions.run_stats import RunStatsQuery
+from gql_monitor.questions.windows import Window
 
 
-def run_stats_loader(fetch: Fetch) -> SegmentedLoader:
-    """Key item: job key. Segment: (start, end)."""
+def run_stats_loader(fetch: Fetch) -> SegmentedLoader[JobWindowKey, list[Row]]:
+    async def load(window: Window, job_keys: list[JobKey]) -> dict[JobKey, list[Row]]:
+        return group_rows(await fetch(RunStatsQuery(tuple(job_keys), window)), job_key)
 
-    async def load(segment, job_keys: list[str]) -> dict:
-        start, end = segment
-        rows = await fetch("run_stats", {"job_keys": job_keys, "run_keys": None, **window(start, end)})
-        return group_rows(rows, job_key)
-
-    return SegmentedLoader(load, missing=[])
+    return SegmentedLoader(JobWindowKey.split, load, missing=[])

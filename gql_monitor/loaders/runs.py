@@ -1,64 +1,56 @@
-"""Job runs from the run timeline: a page across jobs, each job's first N runs, and runs by id."""
+"""Job runs from the run timeline: a page across jobs, each job's first N runs (with their costs and task runs when
+selected), and runs by key."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from gql_monitor.loaders.batching import Fetch, KeyedLoader, SegmentedLoader, group_rows, run_key
 from gql_monitor.costing import SubjectCosts
-from gql_monitor.loaders.costs import run_usage_window
-from gql_monitor.loaders.params import RETENTION, RUN_FILTER_DEFAULTS, window
+from gql_monitor.loaders.batching import Fetch, KeyedLoader, QuestionLoader, SegmentedLoader, group_rows
+from gql_monitor.loaders.keys import JobRunsKey
+from gql_monitor.questions import Row
+from gql_monitor.questions.keys import JobKey, RunKey, job_key, job_run_key, run_key
+from gql_monitor.questions.run_page_costs import RunPageCostsQuery
+from gql_monitor.questions.run_page_task_runs import RunPageTaskRunsQuery
+from gql_monitor.questions.runs import RunsQuery
 
 
-async def fetch_runs_page(fetch: Fetch, filters: dict, start: datetime, end: datetime, limit: int) -> list[dict]:
-    return await fetch("runs", {**RUN_FILTER_DEFAULTS, **filters, **window(start, end), "limit": limit})
+def runs_page_loader(fetch: Fetch) -> QuestionLoader[RunsQuery]:
+    return QuestionLoader(fetch)
 
 
-def runs_by_job_loader(fetch: Fetch) -> SegmentedLoader:
-    """Key item: job key. Segment: (limit, start, end, frozen filter items) — one statement per distinct segment."""
+def runs_by_job_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, list[Row]]:
+    """One statement per distinct page for all the jobs asking for it."""
 
-    async def load(segment, job_keys: list[str]) -> dict:
-        rows = await fetch("runs", _page_params(segment, job_keys))
-        return group_rows(rows, lambda row: row["job_key"])
+    async def load(page: RunsQuery, job_keys: list[JobKey]) -> dict[JobKey, list[Row]]:
+        return group_rows(await fetch(page.of_jobs(job_keys)), job_key)
 
-    return SegmentedLoader(load, missing=[])
-
-
-def _page_params(segment, job_keys: list[str]) -> dict:
-    limit, start, end, filters = segment
-    return {**RUN_FILTER_DEFAULTS, **dict(filters), "job_keys": job_keys, "per_job": True, **window(start, end),
-            "limit": limit}
+    return SegmentedLoader(JobRunsKey.split, load, missing=[])
 
 
-def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader:
-    """Costs of the runs each job's runs page holds: same key and segment as runs_by_job, so both go out together."""
+def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader[JobRunsKey, SubjectCosts]:
+    """Costs of the runs each job's runs page holds: same keys as runs_by_job, so both go out together."""
 
-    async def load(segment, job_keys: list[str]) -> dict:
-        _, start, _, _ = segment
-        params = {**_page_params(segment, job_keys), **run_usage_window(start, now)}
-        costs = SubjectCosts(await fetch("run_page_costs", params), lambda row: row["run_key"])
+    async def load(page: RunsQuery, job_keys: list[JobKey]) -> dict[JobKey, SubjectCosts]:
+        rows = await fetch(RunPageCostsQuery(page.of_jobs(job_keys), now))
+        costs = SubjectCosts(rows, lambda row: row["run_key"])
         return {job: costs for job in job_keys}
 
-    return SegmentedLoader(load)
+    return SegmentedLoader(JobRunsKey.split, load)
 
 
-def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader:
-    """Task runs of the runs each job's runs page holds: same key and segment as runs_by_job."""
+def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]:
+    """Task runs of the runs each job's runs page holds, by run: same keys as runs_by_job."""
 
-    async def load(segment, job_keys: list[str]) -> dict:
-        rows = await fetch("run_page_task_runs", _page_params(segment, job_keys))
-        by_job = group_rows(rows, lambda row: f"{row['workspace_id']}:{row['job_id']}")
-        return {
-            job: group_rows(job_rows, lambda r: f"{r['workspace_id']}:{r['job_run_id']}")
-            for job, job_rows in by_job.items()
-        }
+    async def load(page: RunsQuery, job_keys: list[JobKey]) -> dict[JobKey, dict[RunKey, list[Row]]]:
+        rows = await fetch(RunPageTaskRunsQuery(page.of_jobs(job_keys)))
+        return {job: group_rows(job_rows, job_run_key) for job, job_rows in group_rows(rows, job_key).items()}
 
-    return SegmentedLoader(load, missing={})
+    return SegmentedLoader(JobRunsKey.split, load, missing={})
 
 
-def runs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader:
-    async def load(keys: list[str]) -> dict:
-        rows = await fetch_runs_page(fetch, {"run_keys": keys}, now - RETENTION, now + timedelta(days=1), len(keys))
-        return {run_key(row): row for row in rows}
+def runs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader[RunKey, Row | None]:
+    async def load(keys: list[RunKey]) -> dict[RunKey, Row]:
+        return {run_key(row): row for row in await fetch(RunsQuery.by_keys(keys, now))}
 
     return KeyedLoader(load)

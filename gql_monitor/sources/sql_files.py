@@ -1,4 +1,4 @@
-"""The monitor's SQL, one Databricks SQL file per question under gql_monitor/sql/.
+"""The monitor's SQL, one Databricks SQL file per question under gql_monitor/questions/.
 
 A line `-- @include _name` is replaced by the text of `_name.sql`: shared CTEs (runs assembled from slices, usage
 priced at the price in force) are written once. Underscore files are fragments, never run alone.
@@ -16,7 +16,7 @@ _INCLUDE = re.compile(r"^-- @include (\w+)\s*$", re.MULTILINE)
 def _read(name: str) -> str:
     if not name.replace("_", "").isalnum():
         raise ValueError(f"not a SQL file name: {name!r}")
-    return resources.files("gql_monitor.sql").joinpath(f"{name}.sql").read_text()
+    return resources.files("gql_monitor.questions").joinpath(f"{name}.sql").read_text()
 
 
 def _expand(text: str, depth: int = 0) -> str:

@@ -14,8 +14,8 @@ import pytest
 
 from gql_monitor.errors import BadUserInput, Forbidden, WarehouseUnavailable
 from gql_monitor.local_workspace.identities import ADMIN as ADMIN_IDENTITY
-from gql_monitor.loaders.params import JOB_FILTER_DEFAULTS
 from gql_monitor.principal import APP, Principal
+from gql_monitor.questions.jobs import JobsQuery
 from gql_monitor.sources import sql_files
 from gql_monitor.sources.credentials import app_config
 from gql_monitor.sources.warehouse import Warehouse
@@ -120,7 +120,7 @@ async def test_statements_carry_native_parameters(counted_workspace, warehouse):
 )
 async def test_an_injection_in_a_parameter_is_only_data(counted_workspace, warehouse, text):
     ws = counted_workspace
-    params = {**JOB_FILTER_DEFAULTS, "order_by": "NAME", "limit": 10_000, "seen_since": NOW - timedelta(days=365)}
+    params = JobsQuery(now=NOW, limit=10_000).params()
     everything = await warehouse.fetch("jobs", params, ADMIN)
     assert everything, "the generated workspace has jobs"
 
@@ -218,7 +218,7 @@ async def test_a_value_that_cannot_be_encoded_is_refused_without_a_retry(counted
     # The connector fails to encode such a statement on the client and retried that like a network error, holding a
     # warehouse worker for its whole retry budget. It is the caller's input, not a transient failure: refuse it
     # before the connector sees it.
-    params = {**JOB_FILTER_DEFAULTS, "order_by": "NAME", "limit": 10, "seen_since": NOW - timedelta(days=365)}
+    params = JobsQuery(now=NOW, limit=10).params()
     key = "name_search" if isinstance(value, str) else "job_keys"
     before = len(counted_workspace.state.statements)
     with caplog.at_level("INFO", logger="databricks"), pytest.raises(BadUserInput) as refused:

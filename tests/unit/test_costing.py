@@ -36,6 +36,7 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 from gql_monitor.costing import SubjectCosts  # noqa: E402
 from gql_monitor.graphql.types.common import OPEN, CostAttribution, cost_from_summary  # noqa: E402
 from gql_monitor.graphql.types.job import job_billing_horizon  # noqa: E402
+from gql_monitor.questions.windows import Window  # noqa: E402
 
 T0 = datetime(2026, 11, 20, tzinfo=timezone.utc)
 
@@ -64,7 +65,7 @@ def test_subject_costs_sort_rows_by_kind_and_every_subject_knows_how_far_billing
 def test_attribution_is_not_attributable_only_when_every_task_run_used_all_purpose_compute():
     def cost(*rows):
         summary = SubjectCosts([*rows, BILLING], lambda r: r["key"]).of("j")
-        return cost_from_summary(summary, T0, T0 + timedelta(days=1), CostAttribution.JOB_USAGE, None)
+        return cost_from_summary(summary, Window(T0, T0 + timedelta(days=1)), CostAttribution.JOB_USAGE, None)
 
     all_of_it = cost(activity("j", 4, all_purpose=4))
     assert all_of_it.attribution is CostAttribution.NOT_ATTRIBUTABLE
@@ -82,7 +83,7 @@ def test_a_job_is_complete_once_billing_reaches_its_latest_task_run_or_the_windo
 
     def complete(*rows):
         summary = SubjectCosts([*rows, BILLING], lambda r: r["key"]).of("j")
-        return cost_from_summary(summary, T0, end, CostAttribution.JOB_USAGE,
+        return cost_from_summary(summary, Window(T0, end), CostAttribution.JOB_USAGE,
                                  job_billing_horizon(summary, end)).complete
 
     assert complete() is True, "ran nothing: nothing to wait for"
@@ -91,4 +92,4 @@ def test_a_job_is_complete_once_billing_reaches_its_latest_task_run_or_the_windo
     assert complete(activity("j", 2, open_=1, last_end=billed - timedelta(hours=3))) is False, "a task run is open"
     assert complete(usage("j", "1", "1")) is False, "usage but no task run: wait for the window's end"
     summary = SubjectCosts([BILLING], lambda r: r["key"]).of("r")
-    assert cost_from_summary(summary, T0, end, CostAttribution.JOB_RUN_USAGE, OPEN).complete is False
+    assert cost_from_summary(summary, Window(T0, end), CostAttribution.JOB_RUN_USAGE, OPEN).complete is False

@@ -13,6 +13,7 @@ from gql_monitor.graphql.inputs import (
     resolve_window,
     split_id,
 )
+from gql_monitor.questions.windows import Window
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -43,8 +44,8 @@ def test_page_size_is_capped(first):
 
 
 def test_windows_default_cap_and_order():
-    assert resolve_window(None, NOW) == (NOW - timedelta(days=30), NOW)
-    assert resolve_window(TimeWindowInput(last_days=7), NOW) == (NOW - timedelta(days=7), NOW)
+    assert resolve_window(None, NOW) == Window(NOW - timedelta(days=30), NOW)
+    assert resolve_window(TimeWindowInput(last_days=7), NOW) == Window(NOW - timedelta(days=7), NOW)
     with pytest.raises(BadUserInput):
         resolve_window(TimeWindowInput(last_days=367), NOW)
     with pytest.raises(BadUserInput):
@@ -56,7 +57,7 @@ def test_windows_default_cap_and_order():
 
 
 def test_naive_window_times_are_utc():
-    start, _ = resolve_window(TimeWindowInput(start=datetime(2026, 11, 1)), NOW)
+    start = resolve_window(TimeWindowInput(start=datetime(2026, 11, 1)), NOW).start
     assert start.tzinfo is not None and start.utcoffset() == timedelta(0)
 
 

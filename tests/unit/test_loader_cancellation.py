@@ -23,6 +23,11 @@ async def _slow_segment(segment, items: list) -> dict:
     return {item: (segment, item) for item in items}
 
 
+def _item_then_segment(key: tuple) -> tuple:
+    item, segment = key
+    return segment, item
+
+
 async def _slow_list(keys: list) -> list:
     await asyncio.sleep(0.05)
     return [f"value of {key}" for key in keys]
@@ -47,7 +52,7 @@ async def test_a_cancelled_load_leaves_the_same_key_loading_for_others():
 
 
 async def test_a_cancelled_segment_load_leaves_the_batch_running():
-    loader = SegmentedLoader(_slow_segment)
+    loader = SegmentedLoader(_item_then_segment, _slow_segment)
     assert await _cancel_one_of_two(loader.load(("a", 1)), loader.load(("a", 1))) == (1, "a")
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from gql_monitor.sources import sql_files
 
-SQL_DIR = resources.files("gql_monitor.sql")
+SQL_DIR = resources.files("gql_monitor.questions")
 QUESTIONS = sorted(p.name[:-4] for p in SQL_DIR.iterdir() if p.name.endswith(".sql") and not p.name.startswith("_"))
 
 

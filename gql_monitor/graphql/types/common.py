@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from gql_monitor.costing import CostSummary, quantize
-from gql_monitor.loaders.params import run_usage_span
+from gql_monitor.questions.windows import Window, run_usage_span
 
 T = TypeVar("T")
 
@@ -140,11 +140,11 @@ def run_cost(summary: CostSummary, attribution: CostAttribution, run_part_start:
              run_part_end: datetime | None, now: datetime) -> Cost:
     """Spend of a run, an attempt or a task run, over the span its run's usage is read in; whole once billing reaches
     its end (or, while it runs, never)."""
-    return cost_from_summary(summary, *run_usage_span(run_part_start, now), attribution, run_part_end or OPEN)
+    return cost_from_summary(summary, run_usage_span(run_part_start, now), attribution, run_part_end or OPEN)
 
 
 def cost_from_summary(
-    summary: CostSummary, start: datetime, end: datetime, attribution: CostAttribution, horizon: datetime | None
+    summary: CostSummary, window: Window, attribution: CostAttribution, horizon: datetime | None
 ) -> Cost:
     """`horizon`: where billing must reach for the figure to be whole (None: nothing ran; OPEN: still running)."""
     currency = summary.currency
@@ -157,7 +157,7 @@ def cost_from_summary(
     if all_purpose and summary.all_purpose_task_runs == summary.task_runs:
         attribution = CostAttribution.NOT_ATTRIBUTABLE
     return Cost(
-        window=TimeWindow(start=start, end=end),
+        window=TimeWindow(start=window.start, end=window.end),
         dbus=summary.dbus,
         list_cost=money(summary.amount),
         unpriced_quantity=summary.unpriced_quantity,

@@ -7,19 +7,10 @@ from datetime import datetime
 import strawberry
 
 from gql_monitor.costing import CostSummary, quantize
-from gql_monitor.errors import BadUserInput
+from gql_monitor.graphql import questions
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import (
-    CostDimension,
-    CostFilter,
-    TimeWindowInput,
-    finite,
-    resolve_window,
-    text,
-    texts,
-)
+from gql_monitor.graphql.inputs import CostDimension, CostFilter, TimeWindowInput, finite
 from gql_monitor.graphql.types.common import Cost, CostAttribution, Money, TimeWindow, cost_from_summary
-from gql_monitor.loaders.costs import fetch_costs_by_dimension
 
 
 @strawberry.type(description="Spend of one group. `key` is null for the unattributed remainder: usage with no job "
@@ -64,18 +55,9 @@ class CostBreakdown:
 async def resolve_costs(
     info: Info, window: TimeWindowInput, group_by: CostDimension, filter: CostFilter | None, tag_key: str | None
 ) -> CostBreakdown:
-    start, end = resolve_window(window, info.context.now)
-    if group_by is CostDimension.TAG and not tag_key:
-        raise BadUserInput("Grouping by TAG needs `tagKey`.")
-    filter = filter or CostFilter()
-    min_list_cost = finite(filter.min_list_cost, "minListCost")
-    rows = await fetch_costs_by_dimension(
-        info.context.fetch, group_by.value, start, end,
-        tag_key=text(tag_key, "tagKey"),
-        workspace_id=text(filter.workspace_id, "workspaceId"),
-        skus=texts(filter.skus, "skus"),
-        products=texts(filter.products, "products"),
-    )
+    query = questions.cost_breakdown(info.context.now, window, group_by, filter, tag_key)
+    min_list_cost = finite((filter or CostFilter()).min_list_cost, "minListCost")
+    rows = await info.context.loaders.cost_breakdown.load(query)
     total, attributed, unattributed = CostSummary(), CostSummary(), CostSummary()
     per_group: dict = {}
     billed = next((row["billed_through"] for row in rows if row["row_kind"] == "billing"), None)
@@ -91,7 +73,7 @@ async def resolve_costs(
             key=key,
             label=labels.get(key, key),
             unattributed=key is None,
-            cost=cost_from_summary(summary, start, end, CostAttribution.GROUPED_USAGE, end),
+            cost=cost_from_summary(summary, query.window, CostAttribution.GROUPED_USAGE, query.window.end),
         )
         for key, summary in per_group.items()
     ]
@@ -99,14 +81,14 @@ async def resolve_costs(
         groups = [g for g in groups if g.unattributed or g.cost.list_cost.amount >= min_list_cost]
     groups.sort(key=lambda g: (g.unattributed, -g.cost.list_cost.amount, g.key or ""))
     return CostBreakdown(
-        window=TimeWindow(start=start, end=end),
+        window=TimeWindow(start=query.window.start, end=query.window.end),
         group_by=group_by,
         total=Money(amount=quantize(total.amount), currency=total.currency),
         attributed_to_jobs=Money(amount=quantize(attributed.amount), currency=total.currency),
         unattributed_to_jobs=Money(amount=quantize(unattributed.amount), currency=total.currency),
         groups=groups,
         billed_through=billed,
-        complete=billed is not None and billed >= end,
+        complete=billed is not None and billed >= query.window.end,
     )
 
 

@@ -28,6 +28,10 @@ from gql_monitor.graphql.types.common import (
 )
 from gql_monitor.graphql.types.run_stats import RunStats
 from gql_monitor.graphql.types.workspace import Workspace, load_workspace
+from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
+from gql_monitor.questions.keys import JobKey
+from gql_monitor.questions.runs import RunsQuery
+from gql_monitor.questions.windows import Window
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
@@ -135,6 +139,10 @@ class Job:
     )
     in_jobs_table: bool = strawberry.field(description="False for jobs known only from their runs and usage.")
 
+    @property
+    def key(self) -> JobKey:
+        return JobKey(str(self.id))
+
     @classmethod
     def from_row(cls, row: dict) -> "Job":
         trigger = row.get("trigger") or {}
@@ -168,7 +176,7 @@ class Job:
 
     @strawberry.field(description="The job's current tasks and their dependencies.")
     async def tasks(self, info: Info) -> list[JobTask]:
-        rows = await info.context.loaders.tasks_by_job.load(str(self.id))
+        rows = await info.context.loaders.tasks_by_job.load(self.key)
         return [
             JobTask(task_key=r["task_key"], depends_on=list(r["depends_on_keys"] or []),
                     timeout_seconds=r["timeout_seconds"])
@@ -188,17 +196,16 @@ class Job:
     ) -> Connection[Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]]:
         from gql_monitor.graphql.types.runs_query import resolve_job_runs
 
-        return await resolve_job_runs(info, str(self.id), first, after, filter, window)
+        return await resolve_job_runs(info, self.key, first, after, filter, window)
 
     @strawberry.field(description="The most recent run in the tables' retention, or null.")
     async def last_run(
         self, info: Info
     ) -> Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")] | None:
         from gql_monitor.graphql.types.run import Run
-        from gql_monitor.loaders.params import RETENTION
 
-        now = info.context.now
-        rows = await info.context.loaders.runs_by_job.load((str(self.id), (1, now - RETENTION, now, ())))
+        page = RunsQuery(window=Window.retention(info.context.now), limit=1, per_job=True)
+        rows = await info.context.loaders.runs_by_job.load(JobRunsKey(self.key, page))
         return Run.from_row(rows[0]) if rows else None
 
     @strawberry.field(description="Run counts by result state and duration percentiles in the window "
@@ -211,9 +218,9 @@ class Job:
             strawberry.argument(description="Window the runs started in; default: last 30 days."),
         ] = None,
     ) -> RunStats:
-        start, end = resolve_window(window, info.context.now)
-        rows = await info.context.loaders.run_stats.load((str(self.id), (start, end)))
-        return RunStats.from_rows(rows, start, end)
+        span = resolve_window(window, info.context.now)
+        rows = await info.context.loaders.run_stats.load(JobWindowKey(self.key, span))
+        return RunStats.from_rows(rows, span)
 
     @strawberry.field(description="Spend of the job's usage in the window (default: last 30 days).")
     async def cost(
@@ -224,9 +231,9 @@ class Job:
             strawberry.argument(description="Window the usage started in; default: last 30 days."),
         ] = None,
     ) -> Cost:
-        start, end = resolve_window(window, info.context.now)
-        summary = await info.context.loaders.cost_by_job.load((str(self.id), (start, end)))
-        return cost_from_summary(summary, start, end, CostAttribution.JOB_USAGE, job_billing_horizon(summary, end))
+        span = resolve_window(window, info.context.now)
+        summary = await info.context.loaders.cost_by_job.load(JobWindowKey(self.key, span))
+        return cost_from_summary(summary, span, CostAttribution.JOB_USAGE, job_billing_horizon(summary, span.end))
 
 
 def job_billing_horizon(summary: CostSummary, end: datetime) -> datetime | None:
@@ -237,8 +244,8 @@ def job_billing_horizon(summary: CostSummary, end: datetime) -> datetime | None:
     return min(end, summary.last_end) if summary.last_end else None
 
 
-async def load_job(info: Info, job_id: str) -> Job | None:
-    row = await info.context.loaders.job.load(job_id)
+async def load_job(info: Info, job: JobKey) -> Job | None:
+    row = await info.context.loaders.job.load(job)
     return Job.from_row(row) if row else None
 
 

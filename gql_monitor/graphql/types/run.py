@@ -10,6 +10,7 @@ import strawberry
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
 from gql_monitor.loaders.live import HOME_WORKSPACE
+from gql_monitor.questions.keys import JobKey, RunKey, RunRef
 from gql_monitor.graphql.types.common import (
     Cost,
     CostAttribution,
@@ -188,14 +189,14 @@ class Run:
         )
 
     @property
-    def _start_key(self) -> tuple[str, datetime]:
-        return (str(self.id), self.start_time)
+    def ref(self) -> RunRef:
+        return RunRef(RunKey(str(self.id)), self.start_time)
 
     @strawberry.field(description="The job this run belongs to.")
     async def job(self, info: Info) -> Annotated["Job", strawberry.lazy("gql_monitor.graphql.types.job")] | None:
         from gql_monitor.graphql.types.job import load_job
 
-        return await load_job(info, str(self.job_id))
+        return await load_job(info, JobKey(str(self.job_id)))
 
     @strawberry.field(description="The run's task runs (retries appear as separate task runs; so do the task runs "
                                   "of each attempt: see `attempts`).")
@@ -217,7 +218,7 @@ class Run:
         if self.prefetched_tasks is not None:
             rows = (await self.prefetched_tasks).get(str(self.id), [])
         else:
-            rows = await info.context.loaders.task_runs_by_run.load(self._start_key)
+            rows = await info.context.loaders.task_runs_by_run.load(self.ref)
         return [TaskRun.from_row(row, self) for row in rows]
 
     @strawberry.field(description="What this run cost (usage records carrying its job_run_id).")
@@ -225,7 +226,7 @@ class Run:
         if self.prefetched_cost is not None:
             summary = (await self.prefetched_cost).of(str(self.id))
         else:
-            summary = await info.context.loaders.cost_by_run.load(self._start_key)
+            summary = await info.context.loaders.cost_by_run.load(self.ref)
         return run_cost(summary, CostAttribution.JOB_RUN_USAGE, self.start_time, self.end_time, info.context.now)
 
     @strawberry.field(description="Live state, error message, run page and repair history from the Jobs API. Null "

@@ -70,7 +70,7 @@ class RunAttempt:
                                   "when the run's usage cannot be split: serverless or shared compute billed for an "
                                   "hour in which this attempt and the one before or after it both ran.")
     async def cost(self, info: Info) -> Cost | None:
-        summary = (await info.context.loaders.cost_by_run_attempt.load(self.run._start_key)).of(self.number)
+        summary = (await info.context.loaders.cost_by_run_attempt.load(self.run.ref)).of(self.number)
         if summary is None:
             return None
         return run_cost(summary, CostAttribution.JOB_RUN_USAGE, self.start_time, self.end_time, info.context.now)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 
 from gql_monitor.graphql.types.common import FAILED_STATES, TimeWindow
+from gql_monitor.questions.windows import Window
 
 
 @strawberry.type(description="Runs with one result state.")
@@ -41,7 +40,7 @@ class RunStats:
     )
 
     @classmethod
-    def from_rows(cls, rows: list[dict], start: datetime, end: datetime) -> "RunStats":
+    def from_rows(cls, rows: list[dict], window: Window) -> "RunStats":
         counts = {row["result_state"]: row["runs"] for row in rows}
         total = sum(counts.values())
         in_progress = counts.get(None, 0)
@@ -54,7 +53,7 @@ class RunStats:
             return float(value) if value is not None else None
 
         return cls(
-            window=TimeWindow(start=start, end=end),
+            window=TimeWindow(start=window.start, end=window.end),
             total_runs=total,
             succeeded=succeeded,
             failed=sum(counts.get(state, 0) for state in FAILED_STATES),

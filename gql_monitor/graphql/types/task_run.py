@@ -10,6 +10,7 @@ import strawberry
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.types.common import FAILED_STATES, Cost, CostAttribution, run_cost
 from gql_monitor.loaders.live import HOME_WORKSPACE
+from gql_monitor.questions.keys import JobKey
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
@@ -71,7 +72,7 @@ class TaskRun:
 
     @strawberry.field(description="Task keys this task depends on, from the job's current task definitions.")
     async def depends_on(self, info: Info) -> list[str]:
-        tasks = await info.context.loaders.tasks_by_job.load(f"{self.workspace_id}:{self.job_id}")
+        tasks = await info.context.loaders.tasks_by_job.load(JobKey(f"{self.workspace_id}:{self.job_id}"))
         for task in tasks:
             if task["task_key"] == self.task_key:
                 return list(task["depends_on_keys"] or [])
@@ -82,7 +83,7 @@ class TaskRun:
                                   "on an all-purpose cluster: attribution NOT_ATTRIBUTABLE. Null otherwise "
                                   "(serverless or shared compute: see the run's cost).")
     async def cost(self, info: Info) -> Cost | None:
-        per_task = await info.context.loaders.cost_by_task_run.load(self.parent._start_key)
+        per_task = await info.context.loaders.cost_by_task_run.load(self.parent.ref)
         summary = per_task.of(self.run_id)
         if not (summary.exclusive_clusters or summary.all_purpose_task_runs or summary.by_sku):
             return None

@@ -8,7 +8,7 @@ from enum import Enum
 import strawberry
 
 from gql_monitor.graphql.context import Info
-from gql_monitor.loaders.reference import fetch_freshness
+from gql_monitor.questions.data_freshness import FreshnessQuery
 
 
 @strawberry.enum(description="Whose credentials the monitor's statements and Jobs API calls carry.")
@@ -43,7 +43,7 @@ def resolve_viewer(info: Info) -> Viewer:
 
 
 async def resolve_freshness(info: Info) -> DataFreshness:
-    row = await fetch_freshness(info.context.fetch, info.context.now)
+    row = FreshnessQuery.answer(await info.context.loaders.freshness.load(FreshnessQuery(info.context.now)))
     return DataFreshness(
         latest_run_period_end_time=row.get("latest_period_end_time"),
         latest_usage_end_time=row.get("latest_usage_end_time"),

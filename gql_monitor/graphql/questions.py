@@ -1,0 +1,126 @@
+"""GraphQL arguments to questions: the one place arguments are checked and put in the questions' own terms.
+
+Resolvers hand their arguments here and a question (or a loader key) comes back; no resolver names a SQL parameter.
+A page question asks for one row more than the page holds, to tell whether another page follows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from gql_monitor.errors import BadUserInput
+from gql_monitor.graphql.inputs import (
+    CostDimension,
+    CostFilter,
+    JobFilter,
+    JobOrder,
+    RunFilter,
+    TimeWindowInput,
+    cursor_text,
+    cursor_time,
+    decode_cursor,
+    page_size,
+    resolve_window,
+    split_id,
+    text,
+    texts,
+)
+from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
+from gql_monitor.questions.jobs import JobCursor, JobFilterTerms, JobsQuery, TagMatch
+from gql_monitor.questions.keys import JobKey, RunKey
+from gql_monitor.questions.runs import RunCursor, RunFilterTerms, RunsQuery
+
+MAX_TAG_FILTERS = 3
+
+
+def job_key(id: str) -> JobKey:
+    return JobKey(":".join(split_id(id, "A job id")))
+
+
+def run_key(id: str) -> RunKey:
+    return RunKey(":".join(split_id(id, "A run id")))
+
+
+def job_filter(filter: JobFilter | None) -> JobFilterTerms:
+    if filter is None:
+        return JobFilterTerms()
+    tags = filter.tags or []
+    if len(tags) > MAX_TAG_FILTERS:
+        raise BadUserInput(f"At most {MAX_TAG_FILTERS} tag filters.")
+    return JobFilterTerms(
+        workspace_id=text(filter.workspace_id, "workspaceId"),
+        name_contains=text(filter.name_contains, "nameContains") or None,
+        run_as=text(filter.run_as, "runAs"),
+        creator=text(filter.creator, "creator"),
+        include_deleted=filter.include_deleted,
+        in_jobs_table=filter.in_jobs_table,
+        tags=tuple(TagMatch(text(tag.key, "A tag key"), text(tag.value, "A tag value")) for tag in tags),
+    )
+
+
+def jobs_page(now: datetime, first: int, after: str | None, filter: JobFilter | None, order_by: JobOrder) -> JobsQuery:
+    limit = page_size(first) + 1
+    terms = job_filter(filter)
+    cursor = None
+    if after is not None:
+        after_sort, after_key, after_order = decode_cursor(after, "job", (cursor_text, cursor_text, cursor_text))
+        if after_order != order_by.value:
+            raise BadUserInput("`after` was given out for a different `orderBy`.")
+        cursor = JobCursor(after_sort, after_key)
+    return JobsQuery(now=now, limit=limit, filter=terms, order_by=order_by.value, after=cursor)
+
+
+def run_filter(filter: RunFilter | None) -> RunFilterTerms:
+    if filter is None:
+        return RunFilterTerms()
+    if filter.min_duration_seconds is not None and filter.min_duration_seconds < 0:
+        raise BadUserInput("`minDurationSeconds` must not be negative.")
+    job_keys = None
+    if filter.job_ids is not None:
+        job_keys = tuple(job_key(job_id) for job_id in texts(filter.job_ids, "jobIds")) or None
+    return RunFilterTerms(
+        workspace_id=text(filter.workspace_id, "workspaceId"),
+        job_keys=job_keys,
+        result_states=tuple(state.value for state in filter.result_states or []),
+        termination_codes=tuple(texts(filter.termination_codes, "terminationCodes") or []),
+        trigger_types=tuple(trigger.value for trigger in filter.trigger_types or []),
+        run_types=tuple(run_type.value for run_type in filter.run_types or []),
+        min_duration_seconds=filter.min_duration_seconds,
+        in_progress=filter.in_progress,
+    )
+
+
+def runs_page(now: datetime, first: int, after: str | None, filter: RunFilter | None,
+              window: TimeWindowInput | None) -> RunsQuery:
+    """A page of runs across jobs (`filter.jobIds` narrows it)."""
+    limit = page_size(first) + 1
+    span = resolve_window(window, now)
+    terms = run_filter(filter)
+    cursor = None
+    if after is not None:
+        after_start, after_key = decode_cursor(after, "run", (cursor_time, cursor_text))
+        cursor = RunCursor(after_start, after_key)
+    return RunsQuery(window=span, limit=limit, filter=terms, after=cursor)
+
+
+def job_runs_page(now: datetime, first: int, after: str | None, filter: RunFilter | None,
+                  window: TimeWindowInput | None) -> RunsQuery:
+    """The page each job asks for in `Job.runs` (the loader names the jobs; `filter.jobIds` is ignored there)."""
+    page = runs_page(now, first, after, filter, window)
+    return replace(page, filter=replace(page.filter, job_keys=None), per_job=True)
+
+
+def cost_breakdown(now: datetime, window: TimeWindowInput, group_by: CostDimension, filter: CostFilter | None,
+                   tag_key: str | None) -> CostBreakdownQuery:
+    span = resolve_window(window, now)
+    if group_by is CostDimension.TAG and not tag_key:
+        raise BadUserInput("Grouping by TAG needs `tagKey`.")
+    filter = filter or CostFilter()
+    return CostBreakdownQuery(
+        dimension=group_by.value,
+        window=span,
+        tag_key=text(tag_key, "tagKey"),
+        workspace_id=text(filter.workspace_id, "workspaceId"),
+        skus=tuple(texts(filter.skus, "skus") or []),
+        products=tuple(texts(filter.products, "products") or []),
+    )

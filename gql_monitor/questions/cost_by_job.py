@@ -1,0 +1,22 @@
+"""cost_by_job.sql: jobs' spend in a window (usage carrying their job id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gql_monitor.questions import Question
+from gql_monitor.questions.keys import JobKey
+from gql_monitor.questions.windows import Window
+
+
+@dataclass(frozen=True)
+class JobCostQuery(Question):
+    statement = "cost_by_job"
+
+    job_keys: tuple[JobKey, ...]
+    window: Window
+
+    def params(self) -> dict[str, Any]:
+        # _subject_costs.sql serves jobs and runs: the run subject is not asked here.
+        return {"job_keys": list(self.job_keys), "run_keys": None, **self.window.usage_params()}
