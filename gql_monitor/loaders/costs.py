@@ -6,7 +6,7 @@ from datetime import datetime
 
 from gql_monitor.costing import CostSummary, SubjectCosts
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, QuestionLoader, SegmentedLoader, group_rows
-from gql_monitor.loaders.keys import JobWindowKey
+from gql_monitor.loaders.keys import JobWindowKey, split_job_window
 from gql_monitor.questions import Row
 from gql_monitor.questions.cost_by_job import JobCostQuery
 from gql_monitor.questions.cost_by_run import RunCostQuery
@@ -22,7 +22,7 @@ def cost_by_job_loader(fetch: Fetch) -> SegmentedLoader[JobWindowKey, CostSummar
         costs = SubjectCosts(await fetch(JobCostQuery(tuple(job_keys), window)), _subject_key)
         return {key: costs.of(key) for key in job_keys}
 
-    return SegmentedLoader(JobWindowKey.split, load)
+    return SegmentedLoader(split_job_window, load)
 
 
 def _subject_key(row: Row) -> str:

@@ -1,11 +1,10 @@
 """Keys of the segmented loaders: an item (a job) and the segment it shares with its siblings (a page, a window).
-Keys of one segment are asked in one statement."""
+Keys of one segment are asked in one statement; each loader says which field is the segment (`split`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Hashable
-
+from operator import attrgetter
 from gql_monitor.questions.keys import JobKey
 from gql_monitor.questions.runs import RunsQuery
 from gql_monitor.questions.windows import Window
@@ -18,9 +17,6 @@ class JobRunsKey:
     job: JobKey
     page: RunsQuery
 
-    def split(self) -> tuple[Hashable, Hashable]:
-        return self.page, self.job
-
 
 @dataclass(frozen=True)
 class JobWindowKey:
@@ -29,5 +25,7 @@ class JobWindowKey:
     job: JobKey
     window: Window
 
-    def split(self) -> tuple[Hashable, Hashable]:
-        return self.window, self.job
+
+# (segment, item) of each key, for SegmentedLoader.
+split_job_runs = attrgetter("page", "job")
+split_job_window = attrgetter("window", "job")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from gql_monitor.costing import SubjectCosts
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, QuestionLoader, SegmentedLoader, group_rows
-from gql_monitor.loaders.keys import JobRunsKey
+from gql_monitor.loaders.keys import JobRunsKey, split_job_runs
 from gql_monitor.questions import Row
 from gql_monitor.questions.keys import JobKey, RunKey, job_key, job_run_key, run_key
 from gql_monitor.questions.run_page_costs import RunPageCostsQuery
@@ -25,7 +25,7 @@ def runs_by_job_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, list[Row]]:
     async def load(page: RunsQuery, job_keys: list[JobKey]) -> dict[JobKey, list[Row]]:
         return group_rows(await fetch(page.of_jobs(job_keys)), job_key)
 
-    return SegmentedLoader(JobRunsKey.split, load, missing=[])
+    return SegmentedLoader(split_job_runs, load, missing=[])
 
 
 def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader[JobRunsKey, SubjectCosts]:
@@ -36,7 +36,7 @@ def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader[JobRun
         costs = SubjectCosts(rows, lambda row: row["run_key"])
         return {job: costs for job in job_keys}
 
-    return SegmentedLoader(JobRunsKey.split, load)
+    return SegmentedLoader(split_job_runs, load)
 
 
 def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]:
@@ -46,7 +46,7 @@ def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, dict[RunK
         rows = await fetch(RunPageTaskRunsQuery(page.of_jobs(job_keys)))
         return {job: group_rows(job_rows, job_run_key) for job, job_rows in group_rows(rows, job_key).items()}
 
-    return SegmentedLoader(JobRunsKey.split, load, missing={})
+    return SegmentedLoader(split_job_runs, load, missing={})
 
 
 def runs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader[RunKey, Row | None]:

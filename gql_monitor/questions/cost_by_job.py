@@ -6,16 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gql_monitor.questions import Question
-from gql_monitor.questions.keys import JobKey
-from gql_monitor.questions.windows import Window
+from gql_monitor.questions.windows import JobsInWindow
 
 
 @dataclass(frozen=True)
-class JobCostQuery(Question):
+class JobCostQuery(JobsInWindow, Question):
     statement = "cost_by_job"
-
-    job_keys: tuple[JobKey, ...]
-    window: Window
 
     def params(self) -> dict[str, Any]:
         # _subject_costs.sql serves jobs and runs: the run subject is not asked here.

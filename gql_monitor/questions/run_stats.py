@@ -6,16 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gql_monitor.questions import Question
-from gql_monitor.questions.keys import JobKey
-from gql_monitor.questions.windows import Window
+from gql_monitor.questions.windows import JobsInWindow
 
 
 @dataclass(frozen=True)
-class RunStatsQuery(Question):
+class RunStatsQuery(JobsInWindow, Question):
     statement = "run_stats"
-
-    job_keys: tuple[JobKey, ...]
-    window: Window
 
     def params(self) -> dict[str, Any]:
         return {"job_keys": list(self.job_keys), "run_keys": None, **self.window.run_params()}

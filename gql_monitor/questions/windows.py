@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from gql_monitor.questions.keys import RunRef
+from gql_monitor.questions.keys import JobKey, RunRef
 
 # How far before a window's start `_run_rollup.sql` looks for earlier slices of the runs it sees, to leave out runs
 # that started before the window. A running run's slices follow each other hourly, so an hour would do for runs that
@@ -51,3 +51,11 @@ def run_usage_span(earliest_run_start: datetime, now: datetime) -> Window:
 
 def runs_usage_span(runs: Iterable[RunRef], now: datetime) -> Window:
     return run_usage_span(min(run.start for run in runs), now)
+
+
+@dataclass(frozen=True)
+class JobsInWindow:
+    """Fields of a question about some jobs in a window (their run statistics, their spend)."""
+
+    job_keys: tuple[JobKey, ...]
+    window: Window
