@@ -14,17 +14,18 @@ fire in a month without one). Years run 1970-2199, as in Quartz.
 
 Decisions where Quartz is strict or silent:
 - Day-of-month and day-of-week: strict Quartz wants exactly one of them to be `?`. `*` in one of them is read as
-  "no restriction", so `0 0 12 * * *` is every day and `0 0 12 * * MON` is every Monday (Databricks' UI has written
-  such expressions). Two specific values (`15 * MON`) and two `?` are refused: neither has an unambiguous meaning.
+  "no restriction", so `0 0 12 * * *` is every day and `0 0 12 * * MON` is every Monday (Databricks' UI has been
+  seen to write `*` in both). Two specific values (`15 * MON`) and two `?` are refused: neither has one meaning.
 - Lists may mix the special items (`1,15W,L`, `2#1,6L`); each item adds its days. Quartz refuses some such mixes;
-  Databricks validates expressions with Quartz, so accepting more cannot misread a real job's schedule.
+  each has one obvious meaning, so accepting them cannot misread a schedule.
 - `nW` or a plain day beyond the month's end (`31`, `31W` in April) does not fire that month; nor does `L-n` when it
   falls before the 1st.
 
-Daylight saving time: the answer is what Quartz computes, which is what Databricks' scheduler does. Quartz's
-CronExpression.getTimeAfter walks the local fields with a lenient java.util.Calendar, which reads a wall-clock time
-that does not exist as the time shifted forward by the gap and one that occurs twice at its later (standard-time)
-occurrence; after every `set` it re-checks the fields against what the calendar then reads. So:
+Daylight saving time: the answer is what Quartz's own evaluator computes (Databricks schedules are Quartz
+expressions, and its documented DST behaviour, quoted below, matches). Quartz's CronExpression.getTimeAfter walks
+the local fields with a lenient java.util.Calendar, which reads a wall-clock time that does not exist as the time
+shifted forward by the gap and one that occurs twice at its later (standard-time) occurrence; after every `set` it
+re-checks the fields against what the calendar then reads. So:
 - A fire time in a spring-forward gap does not fire that day (Berlin, 31 March 2024: `0 30 2 * * ?` has no fire;
   02:30 would read back as 03:30, which is not hour 2). An hourly schedule gets 23 fires that day.
 - A fire time in a fall-back overlap fires once, at its second occurrence (Berlin, 27 October 2024: `0 30 2 * * ?`
@@ -52,7 +53,6 @@ _FIELDS = (("second", 0, 59), ("minute", 0, 59), ("hour", 0, 23), ("day-of-month
 _MONTH_NAMES = {name: number for number, name in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
 _DAY_NAMES = {name: number for number, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
-_DAY_NAME_LIST = tuple(_DAY_NAMES)
 
 # Checked before anything is split or converted: int() would otherwise accept non-ASCII digits such as "٣".
 _ALLOWED = re.compile(r"[0-9A-Za-z*?,/#\- \t]*")
@@ -167,9 +167,9 @@ class QuartzSchedule:
 
     def _walk(self, origin: datetime, *, bound: datetime | None, backward: bool) -> Iterator[datetime]:
         """Fire instants >= origin in increasing order (backward: < origin, decreasing), month by month and field by
-        field, skipping every day, hour and minute that lies wholly on the wrong side of `origin`, and stopping once
-        a month lies wholly at or after `bound` (forward only). Instants increase with the wall-clock times they are read from (see
-        `_resolve`), which is what makes both the order and the skipping sound."""
+        field, skipping every day, hour and minute that lies wholly on the wrong side of `origin`, and (forward)
+        stopping once a month lies wholly at or after `bound`. Instants increase with the wall-clock times they are
+        read from (see `_resolve`), which is what makes both the order and the skipping sound."""
         ordered = (lambda values: values[::-1]) if backward else (lambda values: values)
         seconds, minutes, hours = ordered(self._seconds), ordered(self._minutes), ordered(self._hours)
         s0, s1, m0, m1, h0, h1 = (min(self._seconds), max(self._seconds), min(self._minutes), max(self._minutes),
@@ -324,8 +324,6 @@ def _range_item(field: str, token: str, item: str, low: int, high: int) -> list[
     if not item or match is None:
         what = "an empty list item" if not item else f"{item!r} is not a value, range or step"
         raise _fail(field, token, what)
-    if not match["all"] and not match["lo"] and match["step"] is None:
-        raise _fail(field, token, f"{item!r} is not a value, range or step")
     names = _names(field)
     span = high - low + 1
     step = 1

@@ -91,6 +91,21 @@ def test_hourly_in_los_angeles_loses_the_missing_hour_and_fires_the_repeated_hou
     assert len(hourly.fire_times(utc(2024, 11, 3, 7), utc(2024, 11, 4, 8), 100)) == 24
 
 
+def test_a_half_hour_gap_drops_only_the_times_inside_it():
+    # Australia/Lord_Howe goes from UTC+10:30 to UTC+11 on Sunday 6 October 2024 at 02:00 local (15:30 UTC on the
+    # 5th): 02:00-02:29 does not exist that day, so 02:15 does not fire and 02:40 does.
+    schedule = QuartzSchedule.parse("0 15,40 2 * * ?", "Australia/Lord_Howe")
+    assert schedule.fire_times(utc(2024, 10, 4, 12), utc(2024, 10, 6, 18), 10) == [
+        utc(2024, 10, 4, 15, 45),  # 5 October 02:15 +10:30
+        utc(2024, 10, 4, 16, 10),  # 5 October 02:40 +10:30
+        utc(2024, 10, 5, 15, 40),  # 6 October 02:40 +11
+        utc(2024, 10, 6, 15, 15),  # 7 October 02:15 +11
+        utc(2024, 10, 6, 15, 40),  # 7 October 02:40 +11
+    ]
+    # Walking backward must not pass over 6 October because its first time of day (02:15) is missing.
+    assert schedule.previous_fire(utc(2024, 10, 5, 15, 42)) == utc(2024, 10, 5, 15, 40)
+
+
 def test_previous_and_next_fire_step_over_the_gap_and_the_first_occurrence():
     daily = QuartzSchedule.parse("0 30 2 * * ?", BERLIN)
     assert daily.next_fire(utc(2024, 3, 30, 1, 30)) == utc(2024, 4, 1, 0, 30)  # strictly after; 31 March skipped
