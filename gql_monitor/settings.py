@@ -96,6 +96,12 @@ class Settings(BaseModel):
                                "deployments that publish `schema.graphql` instead")
     cors_origins: tuple[str, ...] = _env("CORS_ORIGINS", (), "comma-separated browser origins allowed to call the "
                                          "API cross-origin; not set: none")
+    # -- Insight thresholds (gql_monitor/insights/; docs/metrics.md defines each rule) ------------------------------
+    sla_tag: str = _env("SLA_TAG", "sla_minutes", "the job tag whose value is the job's SLA in minutes (a run longer "
+                        "than that breaches it)", min_length=1, max_length=255)
+    default_sla_minutes: int | None = _env("DEFAULT_SLA_MINUTES", None, "the SLA of jobs without the tag, in "
+                                           "minutes; not set: such jobs have none", ge=1, le=525_600)
+    # -- end of insight thresholds -------------------------------------------------------------------------------
     now: datetime | None = _env("NOW", None, "an ISO-8601 instant (`2026-11-20T12:07:00Z`; no offset means UTC) that "
                                 "pins the monitor's clock: default windows, `checkedAt` and cache stamps read it. For "
                                 "replaying a moment against a stand-in; never set it in production")
@@ -134,7 +140,7 @@ class Settings(BaseModel):
     @classmethod
     def _whole_number(cls, value: Any, info: ValidationInfo) -> Any:
         # pydantic reads "10.0" as 10; a count or a number of seconds in the environment is digits only.
-        if isinstance(value, str) and cls.model_fields[info.field_name].annotation is int \
+        if isinstance(value, str) and cls.model_fields[info.field_name].annotation in (int, int | None) \
                 and not re.fullmatch(r"[+-]?\d+", value):
             raise PydanticCustomError("int_parsing", "not a whole number")
         return value

@@ -13,6 +13,7 @@ from strawberry.fastapi import BaseContext
 
 from gql_monitor.clock import Clock
 from gql_monitor.graphql.response_cache import ResponseStore
+from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.loaders import Loaders, build_loaders
 from gql_monitor.principal import Principal
 from gql_monitor.questions import Question, Row
@@ -32,6 +33,8 @@ class Context(BaseContext):
     clock: Clock
     # Whole responses (graphql/response_cache.py); None leaves them uncached.
     responses: ResponseStore | None
+    # What the insight rules judge by (settings, GQL_MONITOR_*).
+    thresholds: Thresholds = Thresholds()
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -58,7 +61,7 @@ def build_context(services: Services, principal: Principal) -> Context:
     settings = services.settings
     responses = ResponseStore(services.responses, settings.live_cache_seconds, settings.table_cache_seconds)
     return Context(principal=principal, stats=stats, loaders=loaders, now=now, clock=services.clock,
-                   responses=responses)
+                   responses=responses, thresholds=Thresholds.from_settings(settings))
 
 
 Info = strawberry.Info[Context, None]

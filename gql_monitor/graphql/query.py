@@ -18,8 +18,9 @@ from gql_monitor.graphql.inputs import (
     RunWindowArgument,
     TimeWindowInput,
 )
-from gql_monitor.graphql.types import active_runs, costs_query, jobs_query, runs_query, viewer
+from gql_monitor.graphql.types import active_runs, alerts, costs_query, jobs_query, runs_query, viewer
 from gql_monitor.graphql.types.active_runs import ActiveRunConnection
+from gql_monitor.graphql.types.alerts import Alert, AlertKind, AlertSeverity
 from gql_monitor.graphql.types.common import Connection
 from gql_monitor.graphql.types.costs_query import CostBreakdown
 from gql_monitor.graphql.types.job import Job
@@ -110,3 +111,27 @@ class Query:
         ] = None,
     ) -> CostBreakdown | None:
         return await costs_query.resolve_costs(info, window, group_by, filter, tag_key)
+
+    @strawberry.field(description="What needs attention: every insight rule's alerts in the window (default: last 30 "
+                                  "days), most severe first, then the most recent. Steady jobs raise none.")
+    async def alerts(
+        self,
+        info: Info,
+        first: FirstArgument,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Return the alerts after this cursor (an edge's `cursor`)."),
+        ] = None,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="The window the rules look at; default: last 30 days."),
+        ] = None,
+        severity: Annotated[
+            list[AlertSeverity] | None,
+            strawberry.argument(description="Only these severities; empty or omitted: all."),
+        ] = None,
+        kinds: Annotated[
+            list[AlertKind] | None, strawberry.argument(description="Only these kinds; empty or omitted: all.")
+        ] = None,
+    ) -> Connection[Alert] | None:
+        return await alerts.resolve_alerts(info, window, severity, kinds, first, after)

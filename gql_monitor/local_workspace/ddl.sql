@@ -254,3 +254,18 @@ CREATE TABLE IF NOT EXISTS workspace_state.cases (
     run_id VARCHAR,
     note VARCHAR
 );
+
+-- The generator's plan for every job: what it was made to do (profile: steady, flaky, failing_streak,
+-- duration_regression, late_start, missed_schedule, long). Truth for tests of the insight rules (precision: no steady
+-- job raises an alert), read from the tables' evidence, never instead of it.
+CREATE TABLE IF NOT EXISTS workspace_state.job_plans (
+    workspace_id VARCHAR,
+    job_id VARCHAR,
+    profile VARCHAR,
+    job_trigger VARCHAR,
+    compute VARCHAR,
+    quartz_cron_expression VARCHAR,
+    timezone_id VARCHAR,
+    sla_minutes INTEGER,
+    notes VARCHAR
+);

@@ -174,6 +174,22 @@ def _write_cases(con, world: World, runs, segs, tasks, versions, run_version, pr
     _usage_cases(con, add, world, price_change_ms)
     insert_arrow(con, "workspace_state.cases", pa.table({
         name: [r[c] for r in rows] for c, name in enumerate(["case_name", "workspace_id", "job_id", "run_id", "note"])}))
+    _write_job_plans(con, world)
+
+
+def _write_job_plans(con, world: World) -> None:
+    jobs = world.jobs
+    insert_arrow(con, "workspace_state.job_plans", pa.table({
+        "workspace_id": [j.workspace_id for j in jobs],
+        "job_id": [str(j.job_id) for j in jobs],
+        "profile": [j.profile for j in jobs],
+        "job_trigger": [j.trigger for j in jobs],
+        "compute": [j.compute for j in jobs],
+        "quartz_cron_expression": [j.cron.quartz if j.cron else None for j in jobs],
+        "timezone_id": [j.cron.timezone if j.cron else None for j in jobs],
+        "sla_minutes": pa.array([j.latest.sla_minutes for j in jobs], type=pa.int32()),
+        "notes": [",".join(sorted(j.notes)) for j in jobs],
+    }))
 
 
 def _job_note(case: str, job) -> str:

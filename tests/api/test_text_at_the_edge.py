@@ -29,6 +29,7 @@ WHERE = [
     ("Query.jobs.after", "query($v: String) { jobs(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
     ("Query.runs.after", "query($v: String) { runs(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
     ("Query.activeRuns.after", "query($v: String) { activeRuns(after: $v) { nodes { id } } }", lambda v: {"v": v}),
+    ("Query.alerts.after", "query($v: String) { alerts(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
     ("Query.costs.tagKey", "query($v: String) { costs(window: {lastDays: 3}, groupBy: TAG, tagKey: $v) "
      "{ total { amount } } }", lambda v: {"v": v}),
     ("JobFilter.nameContains", "query($v: String) { jobs(first: 5, filter: {nameContains: $v}) { totalCount } }",
