@@ -8,7 +8,7 @@ import pytest
 
 from gql_monitor.http.security import APP_CSP
 
-CLIENT_ROUTES = ["/", "/jobs", "/jobs?q=orders&after=abc", "/jobs/1234567890123456:42", "/runs/1:2", "/costs?by=TAG",
+CLIENT_ROUTES = ["/", "/overview", "/?severity=CRITICAL&days=1", "/jobs", "/jobs?q=orders&after=abc", "/jobs/1234567890123456:42", "/runs/1:2", "/costs?by=TAG",
                  "/no/such/page", "/apiary"]
 
 

@@ -77,7 +77,7 @@ def admin(demo):
 
 
 def test_overview_shows_the_apis_numbers(tab, admin):
-    page = tab.open("/")
+    page = tab.open("/overview")
     page.wait_for_selector("#spend[data-state=done]")
     page.wait_for_selector("#failing[data-state=done]")
     page.wait_for_selector("#active[data-state=done]")
@@ -108,8 +108,44 @@ def test_overview_shows_the_apis_numbers(tab, admin):
     screenshot(page, "overview", full_page=True)
 
 
-def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
+ALERTS = ("query($w: TimeWindowInput!, $s: [AlertSeverity!]) { alerts(first: 25, window: $w, severity: $s) "
+          "{ totalCount nodes { id kind severity title job { id } evidence { name } } } }")
+
+
+def test_the_attention_page_lists_the_apis_alerts_most_severe_first(tab, admin):
     page = tab.open("/")
+    tab.settled()
+    assert page.locator("main h1").inner_text() == "What needs attention"
+    end = ui_window_end(api(admin, FRESHNESS)["dataFreshness"])
+    week = window(end, days=7)
+    alerts = api(admin, ALERTS, {"w": week})["alerts"]
+    cards = page.locator("#alerts article.alert")
+    assert cards.count() == min(25, alerts["totalCount"])
+    assert cards.evaluate_all("els => els.map(e => e.dataset.severity)") == [a["severity"] for a in alerts["nodes"]]
+    assert cards.evaluate_all("els => els.map(e => e.querySelector('h2').textContent)") == \
+        [a["title"] for a in alerts["nodes"]]
+    for severity in ("CRITICAL", "WARNING", "INFO"):
+        expected = api(admin, ALERTS, {"w": week, "s": [severity]})["alerts"]["totalCount"]
+        assert page.inner_text(f"#tile-{severity.lower()} .tile-value") == f"{expected:,}"
+    for card, alert in zip(cards.all(), alerts["nodes"]):
+        # Every alert shows its evidence and, when it concerns a job, links to it.
+        assert card.locator("table tbody tr").count() == len(alert["evidence"])
+        if alert["job"]:
+            assert card.locator(f'a[href="/jobs/{alert["job"]["id"]}"]').count() == 1
+    assert_accessible_markup(page)
+    screenshot(page, "attention", full_page=True)
+
+    # A severity filter is kept in the URL and narrows the list to what the API says.
+    page.locator(".filters").get_by_role("link", name="Critical", exact=True).click()
+    tab.settled()
+    assert tab.path() == "/?severity=CRITICAL"
+    critical = api(admin, ALERTS, {"w": week, "s": ["CRITICAL"]})["alerts"]
+    assert page.locator("#alerts article.alert").count() == min(25, critical["totalCount"]) or \
+        (critical["totalCount"] == 0 and "No alerts match" in page.inner_text("main"))
+
+
+def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
+    page = tab.open("/overview")
     page.wait_for_selector("#spend[data-state=done]")
     page.evaluate("window.__noReload = true")
     page.get_by_role("link", name="Jobs", exact=True).click()
@@ -301,7 +337,7 @@ def test_forbidden_panels_say_why_and_the_rest_still_shows(chromium, demo):
     """The analyst may use the Jobs API (for jobs whose ACL names them) but holds no grant on the system tables."""
     tab = Tab(chromium, demo.base_url, extra_http_headers={"Authorization": "Bearer local-analyst"})
     try:
-        page = tab.open("/")
+        page = tab.open("/overview")
         for panel in ("failing", "spend", "freshness"):
             page.wait_for_selector(f"#{panel}[data-state=error]")
             text = page.inner_text(f"#{panel} .error")

@@ -1,4 +1,5 @@
 import { h } from "./dom";
+import { attention } from "./pages/attention";
 import { costs } from "./pages/costs";
 import { job } from "./pages/job";
 import { jobs } from "./pages/jobs";
@@ -10,7 +11,8 @@ import { session } from "./session";
 import { errorCode } from "./api";
 import { dateTime } from "./format";
 
-route(/^\/$/, overview);
+route(/^\/$/, attention);
+route(/^\/overview\/?$/, overview);
 route(/^\/jobs\/?$/, jobs);
 route(/^\/jobs\/([^/]+)\/?$/, job);
 route(/^\/runs\/([^/]+)\/?$/, run);

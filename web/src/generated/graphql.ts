@@ -4,6 +4,26 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What an alert is about; docs/metrics.md defines the rule behind each. */
+export type AlertKind =
+  | 'ALL_PURPOSE_COMPUTE'
+  | 'COST_ANOMALY'
+  | 'DURATION_REGRESSION'
+  | 'FAILING_STREAK'
+  | 'LATE_START'
+  | 'LONGER_THAN_USUAL'
+  | 'LOW_SUCCESS_RATE'
+  | 'MISSED_SCHEDULE'
+  | 'SLA_AT_RISK'
+  | 'SLA_BREACH'
+  | 'SPEND_SPIKE';
+
+/** CRITICAL: act now; WARNING: act today; INFO: worth a look. */
+export type AlertSeverity =
+  | 'CRITICAL'
+  | 'INFO'
+  | 'WARNING';
+
 /** How a cost was attributed to its subject (see docs/metrics.md). */
 export type CostAttribution =
   /** TaskRun.cost: the run's usage on a cluster no other task run of it used. */
@@ -53,6 +73,17 @@ export type ActiveRunsQueryVariables = Exact<{
 
 
 export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+
+export type AlertsQueryVariables = Exact<{
+  window: TimeWindowInput;
+  first: number;
+  after?: string | null | undefined;
+  severity?: Array<AlertSeverity> | AlertSeverity | null | undefined;
+  kinds?: Array<AlertKind> | AlertKind | null | undefined;
+}>;
+
+
+export type AlertsQuery = { alerts: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, kind: AlertKind, severity: AlertSeverity, title: string, startedAt: string | null, nextStep: string, evidence: Array<{ name: string, value: number | null, threshold: number | null, unit: string }>, job: { id: string, name: string | null } | null, runs: Array<{ id: string, startTime: string, resultState: string | null }> }> } | null, critical: { totalCount: number } | null, warning: { totalCount: number } | null, info: { totalCount: number } | null };
 
 export type CostsQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -284,6 +315,60 @@ fragment NextPage on PageInfo {
   hasNextPage
   endCursor
 }`) as unknown as TypedDocumentString<ActiveRunsQuery, ActiveRunsQueryVariables>;
+export const AlertsDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query Alerts($window: TimeWindowInput!, $first: Int!, $after: String, $severity: [AlertSeverity!], $kinds: [AlertKind!]) {
+  alerts(
+    first: $first
+    after: $after
+    window: $window
+    severity: $severity
+    kinds: $kinds
+  ) {
+    totalCount
+    pageInfo {
+      ...NextPage
+    }
+    nodes {
+      id
+      kind
+      severity
+      title
+      startedAt
+      nextStep
+      evidence {
+        name
+        value
+        threshold
+        unit
+      }
+      job {
+        ...JobRef
+      }
+      runs {
+        id
+        startTime
+        resultState
+      }
+    }
+  }
+  critical: alerts(first: 1, window: $window, severity: [CRITICAL], kinds: $kinds) {
+    totalCount
+  }
+  warning: alerts(first: 1, window: $window, severity: [WARNING], kinds: $kinds) {
+    totalCount
+  }
+  info: alerts(first: 1, window: $window, severity: [INFO], kinds: $kinds) {
+    totalCount
+  }
+}
+    fragment JobRef on Job {
+  id
+  name
+}
+fragment NextPage on PageInfo {
+  hasNextPage
+  endCursor
+}`) as unknown as TypedDocumentString<AlertsQuery, AlertsQueryVariables>;
 export const CostsDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Costs($window: TimeWindowInput!, $groupBy: CostDimension!, $tagKey: String) {
   costs(window: $window, groupBy: $groupBy, tagKey: $tagKey) {
