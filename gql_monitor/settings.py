@@ -101,6 +101,20 @@ class Settings(BaseModel):
                         "than that breaches it)", min_length=1, max_length=255)
     default_sla_minutes: int | None = _env("DEFAULT_SLA_MINUTES", None, "the SLA of jobs without the tag, in "
                                            "minutes; not set: such jobs have none", ge=1, le=525_600)
+    health_p1_failure_streak: int = _env("HEALTH_P1_FAILURE_STREAK", 3, "a job is P1 (and raises a CRITICAL "
+                                         "FAILING_STREAK alert) when this many of its latest finished runs failed in "
+                                         "a row", ge=1, le=1000)
+    health_p2_success_rate: float = _env("HEALTH_P2_SUCCESS_RATE", 0.8, "a job is P2 when its 7-day success rate is "
+                                         "below this (with the minimum runs below), or its latest run failed", ge=0,
+                                         le=1)
+    health_p3_success_rate: float = _env("HEALTH_P3_SUCCESS_RATE", 0.85, "a job is P3, and raises a WARNING "
+                                         "LOW_SUCCESS_RATE alert, when its 7-day success rate is below this (with the "
+                                         "minimum runs below)", ge=0, le=1)
+    health_min_finished_runs: int = _env("HEALTH_MIN_FINISHED_RUNS", 5, "a 7-day success rate is judged only over at "
+                                         "least this many finished runs", ge=1, le=10_000)
+    health_min_failed_runs: int = _env("HEALTH_MIN_FAILED_RUNS", 2, "a 7-day success rate is judged only when at "
+                                       "least this many of those runs failed: one failure is not a trend", ge=1,
+                                       le=10_000)
     # -- end of insight thresholds -------------------------------------------------------------------------------
     now: datetime | None = _env("NOW", None, "an ISO-8601 instant (`2026-11-20T12:07:00Z`; no offset means UTC) that "
                                 "pins the monitor's clock: default windows, `checkedAt` and cache stamps read it. For "

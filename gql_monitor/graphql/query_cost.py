@@ -45,6 +45,7 @@ RUN_COST_DAYS = 7
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 366
 SMALL_LIST = 10
+HEALTH_REASONS = 4  # every condition of the health rule
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("TaskRun", "dependsOn"): lambda _: SMALL_LIST,
     ("RunLive", "repairHistory"): lambda _: SMALL_LIST,
     ("TriggerSettings", "tableNames"): lambda _: SMALL_LIST,
+    ("Alert", "evidence"): lambda _: SMALL_LIST,
+    ("Alert", "runs"): lambda _: SMALL_LIST,
+    ("JobHealth", "reasons"): lambda _: HEALTH_REASONS,
 }
 # Lists inside a connection: the connection's `first` already counts them.
 PAGE_ITEMS = ("nodes", "edges")

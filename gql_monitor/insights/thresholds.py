@@ -12,6 +12,12 @@ class Thresholds:
     # Each field is a Settings field of the same name (settings.py, "Insight thresholds").
     sla_tag: str = "sla_minutes"
     default_sla_minutes: int | None = None
+    # Job health (insights/health.py)
+    health_p1_failure_streak: int = 3
+    health_p2_success_rate: float = 0.8
+    health_p3_success_rate: float = 0.85
+    health_min_finished_runs: int = 5
+    health_min_failed_runs: int = 2
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Thresholds":

@@ -20,6 +20,7 @@ from gql_monitor.loaders.costs import (
     cost_by_run_loader,
     cost_by_task_run_loader,
 )
+from gql_monitor.loaders.health import health_of_all_jobs_loader, job_health_loader
 from gql_monitor.loaders.jobs import jobs_by_key_loader, jobs_page_loader
 from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
 from gql_monitor.loaders.live import (
@@ -43,6 +44,7 @@ from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_load
 from gql_monitor.questions import Row
 from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
 from gql_monitor.questions.data_freshness import FreshnessQuery
+from gql_monitor.questions.job_health import JobHealthQuery
 from gql_monitor.questions.jobs import JobsQuery
 from gql_monitor.questions.keys import JobKey, RunKey, RunRef
 from gql_monitor.questions.runs import RunsQuery
@@ -66,6 +68,8 @@ class Loaders:
     cost_by_run_attempt: KeyedLoader[RunRef, AttemptCosts]
     cost_by_task_run: KeyedLoader[RunRef, SubjectCosts]
     cost_breakdown: QuestionLoader[CostBreakdownQuery]
+    job_health: KeyedLoader[JobKey, Row | None]
+    health_of_all_jobs: QuestionLoader[JobHealthQuery]
     workspace: SharedLoader[str, Row | None]
     freshness: QuestionLoader[FreshnessQuery]
     run_details: SharedLoader[int, JsonObject | None]
@@ -91,6 +95,8 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         cost_by_run_attempt=cost_by_run_attempt_loader(fetch, now),
         cost_by_task_run=cost_by_task_run_loader(fetch, now),
         cost_breakdown=cost_breakdown_loader(fetch),
+        job_health=job_health_loader(fetch, now),
+        health_of_all_jobs=health_of_all_jobs_loader(fetch),
         workspace=workspaces_loader(fetch),
         freshness=freshness_loader(fetch),
         run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),

@@ -26,6 +26,7 @@ from gql_monitor.graphql.types.common import (
     cost_from_summary,
     tags_from_map,
 )
+from gql_monitor.graphql.types.health import JobHealth, load_health
 from gql_monitor.graphql.types.run_stats import RunStats
 from gql_monitor.graphql.types.workspace import Workspace, load_workspace
 from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
@@ -221,6 +222,11 @@ class Job:
         span = resolve_window(window, info.context.now)
         rows = await info.context.loaders.run_stats.load(JobWindowKey(self.key, span))
         return RunStats.from_rows(rows, span)
+
+    @strawberry.field(description="How the job's latest runs went as of now, and its priority (P1, P2, P3 or "
+                                  "HEALTHY); docs/metrics.md defines the rule.")
+    async def health(self, info: Info) -> JobHealth:
+        return await load_health(info, self.key)
 
     @strawberry.field(description="Spend of the job's usage in the window (default: last 30 days).")
     async def cost(
