@@ -144,6 +144,23 @@ def test_the_attention_page_lists_the_apis_alerts_most_severe_first(tab, admin):
         (critical["totalCount"] == 0 and "No alerts match" in page.inner_text("main"))
 
 
+def test_a_failing_jobs_page_shows_its_priority_and_streak(tab, admin, workspace):
+    workspace_id, job_id, _ = case(workspace, "failing_streak", home=True)
+    job_id = f"{workspace_id}:{job_id}"
+    health = api(admin, "query($id: ID!) { job(id: $id) { health { priority failureStreak reasons { rule } "
+                        "latestFailure { id } } } }", {"id": job_id})["job"]["health"]
+    assert health["priority"] == "P1", "the planted streak is long enough for P1"
+    page = tab.open(f"/jobs/{job_id}")
+    page.wait_for_selector("#health[data-state=done]")
+    assert page.get_attribute("#job-health", "data-priority") == "P1"
+    text = page.inner_text("#job-health")
+    assert f"{health['failureStreak']} failed runs in a row" in text
+    assert page.locator(f'#job-health a[href="/runs/{health["latestFailure"]["id"]}"]').count() == 1
+    assert page.locator("#job-health .reasons li").count() == len(health["reasons"])
+    assert_accessible_markup(page)
+    screenshot(page, "job-failing", full_page=True)
+
+
 def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
     page = tab.open("/overview")
     page.wait_for_selector("#spend[data-state=done]")

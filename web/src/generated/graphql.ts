@@ -57,6 +57,20 @@ export type DataAccess =
   | 'OBO'
   | 'SERVICE_PRINCIPAL';
 
+/** A condition of the health rule: FAILURE_STREAK (P1), LATEST_RUN_FAILED (P2), SUCCESS_RATE_BELOW_P2 (P2), SUCCESS_RATE_BELOW_P3 (P3). */
+export type HealthRule =
+  | 'FAILURE_STREAK'
+  | 'LATEST_RUN_FAILED'
+  | 'SUCCESS_RATE_BELOW_P2'
+  | 'SUCCESS_RATE_BELOW_P3';
+
+/** What a job's health calls for (docs/metrics.md, "Job health"): P1 act now, P2 act today, P3 look this week, HEALTHY nothing. */
+export type JobPriority =
+  | 'HEALTHY'
+  | 'P1'
+  | 'P2'
+  | 'P3';
+
 /** A time window. Give `start` (and optionally `end`, default now) or `lastDays`. Windows are capped at 366 days. */
 export type TimeWindowInput = {
   /** Exclusive end; default now. */
@@ -116,6 +130,13 @@ export type JobQueryVariables = Exact<{
 
 
 export type JobQuery = { job: { id: string, jobId: string, name: string | null, nameSource: string, description: string | null, creator: string | null, runAs: string | null, paused: boolean | null, triggerType: string | null, timeoutSeconds: number | null, createdTime: string | null, deletedTime: string | null, inJobsTable: boolean, workspace: { id: string, name: string | null }, tags: Array<{ key: string, value: string | null }>, schedule: { quartzCronExpression: string | null, timezoneId: string | null } | null, tasks: Array<{ taskKey: string, dependsOn: Array<string> }>, runStats: { totalRuns: number, succeeded: number, failed: number, inProgress: number, successRate: number | null, window: { start: string, end: string }, byResultState: Array<{ resultState: string | null, count: number }>, duration: { p50: number | null, p90: number | null, p95: number | null, max: number | null } }, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, daily: Array<{ date: string, dbus: string, listCost: { amount: string, currency: string } }>, window: { start: string, end: string }, bySku: Array<{ skuName: string, usageUnit: string, quantity: string, listCost: { amount: string, currency: string } }>, listCost: { amount: string, currency: string } }, trend: { nodes: Array<{ id: string, startTime: string, durationSeconds: number | null, resultState: string | null, inProgress: boolean }> }, runs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } } | null };
+
+export type JobHealthQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type JobHealthQuery = { job: { id: string, health: { asOf: string, priority: JobPriority, failureStreak: number, failingSince: string | null, lastSuccessTime: string | null, secondsSinceLastSuccess: number | null, reasons: Array<{ rule: HealthRule, priority: JobPriority, value: number, threshold: number | null }>, last7Days: { finishedRuns: number, failedRuns: number, successRate: number | null }, last30Days: { finishedRuns: number, failedRuns: number, successRate: number | null }, latestFailure: { id: string, startTime: string } | null } } | null };
 
 export type JobsQueryVariables = Exact<{
   first: number;
@@ -592,6 +613,41 @@ fragment TrendPoint on Run {
   resultState
   inProgress
 }`) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+export const JobHealthDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query JobHealth($id: ID!) {
+  job(id: $id) {
+    id
+    health {
+      asOf
+      priority
+      reasons {
+        rule
+        priority
+        value
+        threshold
+      }
+      last7Days {
+        finishedRuns
+        failedRuns
+        successRate
+      }
+      last30Days {
+        finishedRuns
+        failedRuns
+        successRate
+      }
+      failureStreak
+      failingSince
+      lastSuccessTime
+      secondsSinceLastSuccess
+      latestFailure {
+        id
+        startTime
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<JobHealthQuery, JobHealthQueryVariables>;
 export const JobsDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Jobs($first: Int!, $after: String, $nameContains: String, $window: TimeWindowInput!) {
   jobs(first: $first, after: $after, filter: {nameContains: $nameContains}) {

@@ -3,7 +3,7 @@
 
 import { query } from "../api";
 import { h } from "../dom";
-import { count, dateTime, humanize } from "../format";
+import { count, dateTime, duration, humanize, percent } from "../format";
 import { AlertsDocument, type AlertKind, type AlertSeverity, type AlertsQuery } from "../generated/graphql";
 import type { Route, View } from "../router";
 import { lastDays, session } from "../session";
@@ -134,13 +134,22 @@ function card(alert: Alert, f: Filters): HTMLElement {
 
 function evidence(alert: Alert): HTMLElement {
   const rows = alert.evidence.map((e) => ({
-    cells: [humanize(e.name), figure(e.value, e.unit), e.threshold === null ? "–" : figure(e.threshold, e.unit)],
+    cells: [words(e.name), figure(e.name, e.value, e.unit), e.threshold === null ? "–" : figure(e.name, e.threshold, e.unit)],
   }));
   return table(`Evidence for “${alert.title}”`, [{ label: "Measure" }, { label: "Value" }, { label: "Threshold" }], rows);
 }
 
-function figure(value: number | null, unit: string): string {
+/** `secondsSinceLastSuccess` → "Seconds since last success". */
+function words(name: string): string {
+  const spaced = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([a-z])(\d)/g, "$1 $2").toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** Seconds read as durations; a rate or share (a ratio of a whole) as a percentage; other ratios as a multiple. */
+function figure(name: string, value: number | null, unit: string): string {
   if (value === null) return "–";
-  const text = Number.isInteger(value) ? String(value) : value.toFixed(2);
+  if (unit === "seconds") return duration(value);
+  if (unit === "ratio") return /rate|share/i.test(name) ? percent(value) : `${value.toFixed(2)}×`;
+  const text = Number.isInteger(value) ? count(value) : value.toFixed(2);
   return unit ? `${text} ${unit}` : text;
 }

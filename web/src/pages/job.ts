@@ -7,6 +7,7 @@ import { costText, count, dateTime, duration, humanize, money, percent, quantity
 import { JobDocument } from "../generated/graphql";
 import { segment, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
+import { healthPanel } from "./job_health";
 import { costCell, crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const RUNS_PAGE = 25;
@@ -107,6 +108,7 @@ export async function job(route: Route): Promise<View> {
     errorBox(r.errors, true),
     j.description ? h("p", { class: "description" }, j.description) : null,
     h("div", { class: "columns" }, panel("about", "About", about), panel("tags", "Tags", tags)),
+    healthPanel(j.id),
     panel("stats", `Runs, ${windowText(stats.window)}`, statTiles, byState),
     panel("trend", "Duration trend", trend),
     panel("runs", "Runs", runsTable, runsPager),
