@@ -15,6 +15,7 @@ import strawberry
 from graphql import DocumentNode, ListValueNode, OperationDefinitionNode, StringValueNode, Visitor, visit
 
 from gql_monitor.errors import BadUserInput
+from gql_monitor.insights.health import Priority
 from gql_monitor.questions.windows import Window
 
 MAX_PAGE_SIZE = 100
@@ -52,10 +53,29 @@ class RunType(Enum):
     WORKFLOW_RUN = "WORKFLOW_RUN"
 
 
-@strawberry.enum(description="Order of a job list.")
+@strawberry.enum(description="Order of a job list. Health orders are as of now (`Job.health`).")
 class JobOrder(Enum):
-    NAME = "NAME"
-    ID = "ID"
+    NAME = strawberry.enum_value("NAME", description="By name, case-insensitive, unnamed jobs first, ties by id.")
+    ID = strawberry.enum_value("ID", description="By workspace id, then job id.")
+    PRIORITY = strawberry.enum_value(
+        "PRIORITY", description="`health.priority` P1 first, then the longest `failureStreak`, then by name.")
+    FAILURE_STREAK = strawberry.enum_value(
+        "FAILURE_STREAK", description="The longest `health.failureStreak` first, then by name.")
+    SUCCESS_RATE = strawberry.enum_value(
+        "SUCCESS_RATE", description="The lowest `health.last7Days.successRate` first, then by name; jobs without a "
+                                    "finished run in 7 days last.")
+    COST = strawberry.enum_value(
+        "COST", description="The highest list cost of the job's usage in the last 30 days first (`cost` with its "
+                            "default window), then by name.")
+    LAST_RUN = strawberry.enum_value(
+        "LAST_RUN", description="The newest `lastRun` start first, then by name; jobs without a run in retention "
+                                "last.")
+
+
+JobPriority = strawberry.enum(
+    Priority, name="JobPriority",
+    description="What a job's health calls for (docs/metrics.md, \"Job health\"): P1 act now, P2 act today, P3 look "
+                "this week, HEALTHY nothing.")
 
 
 @strawberry.enum(description="What account spend is grouped by.")
@@ -95,6 +115,9 @@ class JobFilter:
     include_deleted: bool = strawberry.field(default=False, description="Include jobs deleted from the workspace.")
     in_jobs_table: bool | None = strawberry.field(
         default=None, description="true: only jobs in system.lakeflow.jobs; false: only jobs known from runs alone."
+    )
+    priorities: list[JobPriority] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only jobs whose `health.priority` (as of now) is one of these; empty: no filter."
     )
 
 

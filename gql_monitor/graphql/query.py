@@ -60,8 +60,8 @@ class Query:
         filter: Annotated[JobFilter | None, strawberry.argument(description="Filters on the jobs.")] = None,
         order_by: Annotated[
             JobOrder,
-            strawberry.argument(description="NAME: by name, case-insensitive, unnamed jobs first, ties by id; ID: "
-                                            "by workspace id, then job id."),
+            strawberry.argument(description="NAME (default), ID, or a health, spend or last-run order (see "
+                                            "`JobOrder`); ties by id."),
         ] = JobOrder.NAME,
     ) -> Connection[Job] | None:
         return await jobs_query.resolve_jobs(info, first, after, filter, order_by)

@@ -26,7 +26,9 @@ from gql_monitor.graphql.inputs import (
     texts,
 )
 from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
+from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.questions.jobs import JobCursor, JobFilterTerms, JobsQuery, TagMatch
+from gql_monitor.questions.jobs_ranked import PriorityRule, RankedJobsQuery
 from gql_monitor.questions.keys import JobKey, RunKey
 from gql_monitor.questions.runs import RunCursor, RunFilterTerms, RunsQuery
 
@@ -58,7 +60,13 @@ def job_filter(filter: JobFilter | None) -> JobFilterTerms:
     )
 
 
-def jobs_page(now: datetime, first: int, after: str | None, filter: JobFilter | None, order_by: JobOrder) -> JobsQuery:
+PLAIN_ORDERS = {JobOrder.NAME, JobOrder.ID}
+
+
+def jobs_page(now: datetime, first: int, after: str | None, filter: JobFilter | None, order_by: JobOrder,
+              thresholds: Thresholds) -> JobsQuery:
+    """jobs.sql for plain name and id pages; jobs_ranked.sql when the order or a priority filter needs health, spend
+    or the last run."""
     limit = page_size(first) + 1
     terms = job_filter(filter)
     cursor = None
@@ -67,7 +75,14 @@ def jobs_page(now: datetime, first: int, after: str | None, filter: JobFilter | 
         if after_order != order_by.value:
             raise BadUserInput("`after` was given out for a different `orderBy`.")
         cursor = JobCursor(after_sort, after_key)
-    return JobsQuery(now=now, limit=limit, filter=terms, order_by=order_by.value, after=cursor)
+    priorities = tuple(sorted({priority.value for priority in (filter.priorities or [])})) if filter else ()
+    if order_by in PLAIN_ORDERS and not priorities:
+        return JobsQuery(now=now, limit=limit, filter=terms, order_by=order_by.value, after=cursor)
+    rule = PriorityRule(thresholds.health_p1_failure_streak, thresholds.health_p2_success_rate,
+                        thresholds.health_p3_success_rate, thresholds.health_min_finished_runs,
+                        thresholds.health_min_failed_runs)
+    return RankedJobsQuery(now=now, limit=limit, filter=terms, order_by=order_by.value, after=cursor, rule=rule,
+                           priorities=priorities)
 
 
 def run_filter(filter: RunFilter | None) -> RunFilterTerms:

@@ -1,5 +1,7 @@
 """Job health: how a job's latest runs went, the priority that follows (P1, P2, P3 or HEALTHY) and why, and the
-FAILING_STREAK and LOW_SUCCESS_RATE alerts. docs/metrics.md ("Job health") states the rule."""
+FAILING_STREAK and LOW_SUCCESS_RATE alerts. docs/metrics.md ("Job health") states the rule. `jobs_ranked.sql`
+applies the same rule in SQL to sort and filter jobs before paging; tests/api/test_job_orders.py holds the two to the
+same verdicts."""
 
 from __future__ import annotations
 

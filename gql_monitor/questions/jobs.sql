@@ -1,35 +1,17 @@
--- A page of jobs, in name or id order, with filters; or the jobs with given ids (:job_keys).
--- total_count counts every job that passes the filters, before the page cursor.
+-- A page of jobs, in name or id order, with filters; or the jobs with given ids (:job_keys). Orders that need the
+-- jobs' health, spend or last run are jobs_ranked.sql.
 WITH
 -- @include _job_catalog
-, filtered AS (
+,
+-- @include _job_filter
+,
+filtered AS (
   SELECT
-    job_catalog.*,
-    concat(workspace_id, ':', job_id) AS job_key,
+    job_matches.*,
     CASE :order_by
       WHEN 'NAME' THEN lower(coalesce(name, ''))
       ELSE concat(workspace_id, ':', lpad(job_id, 20, '0'))
     END AS sort_key
-  FROM job_catalog
-  WHERE (:job_keys IS NULL OR array_contains(:job_keys, concat(workspace_id, ':', job_id)))
-    AND (:include_deleted OR delete_time IS NULL)
-    AND (:name_search IS NULL OR instr(lower(coalesce(name, '')), lower(:name_search)) > 0)
-    AND (:run_as IS NULL OR run_as = :run_as)
-    AND (:creator IS NULL OR creator = :creator)
-    -- Tag filters, all must match: every key in :tag_keys carries a value, and the i-th key of :tag_value_keys the
-    -- i-th value of :tag_values.
-    AND (:tag_keys IS NULL OR forall(:tag_keys, tag_key -> tags[tag_key] IS NOT NULL))
-    AND (:tag_values IS NULL OR forall(sequence(1, size(:tag_values)),
-                                       i -> tags[element_at(:tag_value_keys, i)] = element_at(:tag_values, i)))
-    AND (:in_jobs_table IS NULL OR in_jobs_table = :in_jobs_table)
+  FROM job_matches
 ),
-counted AS (
-  SELECT filtered.*, count(*) OVER () AS total_count FROM filtered
-)
-SELECT *
-FROM counted
-WHERE :after_sort IS NULL
-   OR sort_key > :after_sort
-   OR (sort_key = :after_sort AND job_key > :after_key)
-QUALIFY row_number() OVER (ORDER BY sort_key, job_key) <= :limit
-ORDER BY sort_key, job_key
+-- @include _job_page

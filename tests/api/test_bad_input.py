@@ -45,6 +45,12 @@ def test_unknown_ids_are_null_not_errors(client, query):
     '{ jobs(first: 1) { nodes { nope } } }',
     '{ jobs { totalCount } }',
     '{ activeRuns(first: 26) { nodes { id } } }',
+    '{ jobs(first: 10, orderBy: LOUDEST) { totalCount } }',
+    '{ jobs(first: 10, orderBy: "PRIORITY") { totalCount } }',
+    '{ jobs(first: 10, filter: {priorities: [P9]}) { totalCount } }',
+    '{ jobs(first: 10, filter: {priorities: "P1; DROP TABLE x"}) { totalCount } }',
+    '{ jobs(first: 10, orderBy: PRIORITY, after: "WyJqb2IiLCIxIiwiMToxIiwiTkFNRSJd") { totalCount } }',
+    '{ jobs(first: 10, orderBy: COST, after: "WyJqb2IiLDEsMiwiQ09TVCJd") { totalCount } }',
 ])
 def test_invalid_arguments_are_bad_user_input(client, query):
     response = client.post("/api/graphql", json={"query": query})

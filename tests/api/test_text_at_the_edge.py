@@ -188,7 +188,10 @@ def test_a_malformed_operation_name_is_never_echoed(client):
     ("{ runs(first: 1, filter: {resultStates: [%s]}) { totalCount } }" % ", ".join(["FAILED"] * (MAX_LIST + 1)), {}),
     ("query($f: RunFilter) { runs(first: 1, filter: $f) { totalCount } }",
      {"f": {"runTypes": ["JOB_RUN"] * (MAX_LIST + 1)}}),
-], ids=["1,000 enum values", "51 enum values", "51 ids", "51 literal enum values", "51 in an object variable"])
+    ("query($f: JobFilter) { jobs(first: 1, filter: $f) { totalCount } }",
+     {"f": {"priorities": ["P1"] * (MAX_LIST + 1)}}),
+], ids=["1,000 enum values", "51 enum values", "51 ids", "51 literal enum values", "51 in an object variable",
+        "51 priorities"])
 def test_every_list_argument_is_capped(client, query, variables):
     body = _refused_at_once(_post(client, {"query": query, "variables": variables}))
     assert str(MAX_LIST) in body["errors"][0]["message"]

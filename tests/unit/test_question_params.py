@@ -71,7 +71,7 @@ def strategy_for(hint) -> st.SearchStrategy:
         return st.none()
     if hint is datetime:
         return st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(timezone.utc))
-    if hint in (str, int, bool):
+    if hint in (str, int, bool, float):
         return st.from_type(hint)
     raise TypeError(f"no strategy for {hint!r}")
 

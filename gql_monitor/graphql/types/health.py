@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.inputs import JobPriority
 from gql_monitor.graphql.types.common import TimeWindow
 from gql_monitor.insights import health as rule
 from gql_monitor.questions.job_health import HEALTH_RECENT, HEALTH_WINDOW
@@ -15,11 +16,6 @@ from gql_monitor.questions.keys import JobKey, RunKey
 
 if TYPE_CHECKING:
     from gql_monitor.graphql.types.run import Run
-
-JobPriority = strawberry.enum(
-    rule.Priority, name="JobPriority",
-    description="What a job's health calls for (docs/metrics.md, \"Job health\"): P1 act now, P2 act today, P3 look "
-                "this week, HEALTHY nothing.")
 
 HealthRule = strawberry.enum(
     rule.Rule, name="HealthRule",

@@ -16,7 +16,7 @@ async def resolve_job(info: Info, id: str) -> Job | None:
 async def resolve_jobs(
     info: Info, first: int, after: str | None, filter: JobFilter | None, order_by: JobOrder
 ) -> Connection[Job]:
-    query = questions.jobs_page(info.context.now, first, after, filter, order_by)
+    query = questions.jobs_page(info.context.now, first, after, filter, order_by, info.context.thresholds)
     rows = await info.context.loaders.jobs_page.load(query)
     edges = [(Job.from_row(row), encode_cursor("job", [row["sort_key"], row["job_key"], query.order_by]))
              for row in rows]
