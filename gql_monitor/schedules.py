@@ -143,6 +143,10 @@ class QuartzSchedule:
         """The last fire instant strictly before `at`, or None if there is none since 1970."""
         return next(self._walk(_instant(at, "at"), bound=None, backward=True), None)
 
+    def utc_offset(self, at: datetime) -> timedelta:
+        """The schedule's zone's UTC offset at an instant (a matcher compares two to see a DST switch)."""
+        return _instant(at, "at").astimezone(self._zone).utcoffset()  # type: ignore[return-value]
+
     def describe(self) -> str:
         """A short English reading, e.g. "at 09:30 on MON-FRI (America/Los_Angeles)"."""
         times = [(h, m, s) for h in self._hours for m in self._minutes for s in self._seconds]

@@ -115,6 +115,28 @@ class Settings(BaseModel):
     health_min_failed_runs: int = _env("HEALTH_MIN_FAILED_RUNS", 2, "a 7-day success rate is judged only when at "
                                        "least this many of those runs failed: one failure is not a trend", ge=1,
                                        le=10_000)
+    duration_recent_days: int = _env("DURATION_RECENT_DAYS", 7, "durations: the recent period (days up to now) whose "
+                                     "successful runs' median is compared with the baseline's", ge=1, le=90)
+    duration_baseline_days: int = _env("DURATION_BASELINE_DAYS", 30, "durations: the baseline, the days before the "
+                                       "recent period; its p95 is also the job's usual duration", ge=1, le=365)
+    duration_min_runs: int = _env("DURATION_MIN_RUNS", 5, "durations: successful runs needed in each of the recent "
+                                  "period and the baseline before a regression is judged", ge=1, le=1000)
+    duration_regression_ratio: float = _env("DURATION_REGRESSION_RATIO", 1.5, "durations: recent median / baseline "
+                                            "median from which a job has regressed", ge=1, le=100)
+    duration_outlier_factor: float = _env("DURATION_OUTLIER_FACTOR", 1.5, "durations: a finished run longer than "
+                                          "its job's baseline p95 times this is an outlier", ge=1, le=100)
+    longer_than_usual_factor: float = _env("LONGER_THAN_USUAL_FACTOR", 1.0, "durations: a run in progress for "
+                                           "longer than its job's baseline p95 times this is longer than usual",
+                                           ge=1, le=100)
+    sla_at_risk_share: float = _env("SLA_AT_RISK_SHARE", 0.8, "SLAs: a run in progress for this share of its "
+                                    "job's SLA or more is at risk", ge=0.05, le=1)
+    late_start_minutes: int = _env("LATE_START_MINUTES", 5, "schedules: a scheduled run starting more than this "
+                                   "after its fire time started late", ge=1, le=1440)
+    missed_schedule_minutes: int = _env("MISSED_SCHEDULE_MINUTES", 120, "schedules: a fire time with no scheduled "
+                                        "run starting within this (or before the next fire time, if sooner) was "
+                                        "missed", ge=1, le=10_080)
+    late_start_warning_count: int = _env("LATE_START_WARNING_COUNT", 3, "schedules: late starts in the window from "
+                                         "which a LATE_START alert is a WARNING (below: INFO)", ge=1, le=10_000)
     # -- end of insight thresholds -------------------------------------------------------------------------------
     now: datetime | None = _env("NOW", None, "an ISO-8601 instant (`2026-11-20T12:07:00Z`; no offset means UTC) that "
                                 "pins the monitor's clock: default windows, `checkedAt` and cache stamps read it. For "

@@ -46,6 +46,8 @@ DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 366
 SMALL_LIST = 10
 HEALTH_REASONS = 4  # every condition of the health rule
+# An SLA's breaches and a schedule's late starts and missed fires list at most this many per job.
+LISTED_PER_JOB = 100
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,12 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("Alert", "evidence"): lambda _: SMALL_LIST,
     ("Alert", "runs"): lambda _: SMALL_LIST,
     ("JobHealth", "reasons"): lambda _: HEALTH_REASONS,
+    ("JobSla", "breaches"): lambda _: LISTED_PER_JOB,
+    ("JobSla", "breachHistory"): lambda scope: scope.window_days,
+    ("JobSla", "atRisk"): lambda _: SMALL_LIST,
+    ("ScheduleAdherence", "lateStarts"): lambda _: LISTED_PER_JOB,
+    ("ScheduleAdherence", "missedFireTimes"): lambda _: LISTED_PER_JOB,
+    ("Alert", "expectedFireTimes"): lambda _: SMALL_LIST,
 }
 # Lists inside a connection: the connection's `first` already counts them.
 PAGE_ITEMS = ("nodes", "edges")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable
 
+from gql_monitor.insights import durations, schedule_adherence, sla
 from gql_monitor.insights.findings import SEVERITY_ORDER, Finding
 from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.loaders import Loaders
@@ -26,7 +27,11 @@ class Scope:
 Producer = Callable[[Scope], Awaitable[list[Finding]]]
 
 # Filled by the rule modules (insights/<rule>.py); listed here so that one place says what can raise an alert.
-PRODUCERS: list[Producer] = []
+PRODUCERS: list[Producer] = [
+    durations.produce,           # DURATION_REGRESSION, LONGER_THAN_USUAL
+    sla.produce,                 # SLA_BREACH, SLA_AT_RISK
+    schedule_adherence.produce,  # LATE_START, MISSED_SCHEDULE
+]
 
 
 async def all_findings(scope: Scope) -> list[Finding]:

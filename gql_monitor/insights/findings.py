@@ -39,6 +39,8 @@ class Finding:
     runs: tuple[RunKey, ...] = ()
     # When the condition began (a streak's first failure, a regression's first slow run); None when not known.
     started_at: datetime | None = None
+    # The expected fire times behind a schedule alert (late starts' and missed fires'), newest first.
+    fire_times: tuple[datetime, ...] = ()
 
     @property
     def id(self) -> str:

@@ -18,6 +18,16 @@ class Thresholds:
     health_p3_success_rate: float = 0.85
     health_min_finished_runs: int = 5
     health_min_failed_runs: int = 2
+    duration_recent_days: int = 7
+    duration_baseline_days: int = 30
+    duration_min_runs: int = 5
+    duration_regression_ratio: float = 1.5
+    duration_outlier_factor: float = 1.5
+    longer_than_usual_factor: float = 1.0
+    sla_at_risk_share: float = 0.8
+    late_start_minutes: int = 5
+    missed_schedule_minutes: int = 120
+    late_start_warning_count: int = 3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Thresholds":

@@ -20,9 +20,17 @@ from gql_monitor.loaders.costs import (
     cost_by_run_loader,
     cost_by_task_run_loader,
 )
+from gql_monitor.loaders.durations import (
+    JobDurations,
+    JobSlaRuns,
+    insight_question_loader,
+    job_durations_loader,
+    job_schedule_runs_loader,
+    job_sla_runs_loader,
+)
 from gql_monitor.loaders.health import health_of_all_jobs_loader, job_health_loader
 from gql_monitor.loaders.jobs import jobs_by_key_loader, jobs_page_loader
-from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
+from gql_monitor.loaders.keys import JobDurationsKey, JobRunsKey, JobSlaKey, JobWindowKey
 from gql_monitor.loaders.live import (
     ActiveRunsPage,
     JsonObject,
@@ -41,7 +49,7 @@ from gql_monitor.loaders.runs import (
     runs_page_loader,
 )
 from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_loader
-from gql_monitor.questions import Row
+from gql_monitor.questions import Question, Row
 from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
 from gql_monitor.questions.data_freshness import FreshnessQuery
 from gql_monitor.questions.job_health import JobHealthQuery
@@ -76,6 +84,11 @@ class Loaders:
     run_output: SharedLoader[int, JsonObject | None]
     active_runs_page: SharedLoader[ActiveRunsPage, JsonObject]
     home_workspace: SharedLoader[str, str | None]
+    # Durations, SLAs and schedules of a page of jobs (gql_monitor/insights/), and the alerts' account-wide forms.
+    job_durations: SegmentedLoader[JobDurationsKey, JobDurations]
+    job_sla_runs: SegmentedLoader[JobSlaKey, JobSlaRuns]
+    job_schedule_runs: SegmentedLoader[JobWindowKey, list[Row]]
+    insight_questions: QuestionLoader[Question]
 
 
 def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Loaders:
@@ -103,6 +116,10 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         run_output=run_output_loader(partial(_live, jobs_api.get_run_output, principal, stats)),
         active_runs_page=active_runs_page_loader(partial(_active_runs, jobs_api.list_runs_page, principal, stats)),
         home_workspace=home_workspace_loader(jobs_api.home_workspace_id),
+        job_durations=job_durations_loader(fetch),
+        job_sla_runs=job_sla_runs_loader(fetch),
+        job_schedule_runs=job_schedule_runs_loader(fetch),
+        insight_questions=insight_question_loader(fetch),
     )
 
 

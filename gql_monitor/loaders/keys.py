@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
+from gql_monitor.questions.duration_stats import DurationSpans
 from gql_monitor.questions.keys import JobKey
 from gql_monitor.questions.runs import RunsQuery
+from gql_monitor.questions.sla_runs import JobTarget
 from gql_monitor.questions.windows import Window
 
 
@@ -29,3 +31,23 @@ class JobWindowKey:
 # (segment, item) of each key, for SegmentedLoader.
 split_job_runs = attrgetter("page", "job")
 split_job_window = attrgetter("window", "job")
+
+
+@dataclass(frozen=True)
+class JobDurationsKey:
+    """A job's durations over the recent period and baseline every sibling shares."""
+
+    job: JobKey
+    spans: DurationSpans
+
+
+@dataclass(frozen=True)
+class JobSlaKey:
+    """A job and its SLA target in a window: siblings of one window share a statement, whatever their targets."""
+
+    job: JobTarget
+    window: Window
+
+
+split_job_durations = attrgetter("spans", "job")
+split_job_sla = attrgetter("window", "job")

@@ -156,7 +156,8 @@ def test_every_documented_bound_is_enforced_at_both_ends():
     bounded = [(variable, allowed) for variable, _, allowed in _rows() if ".." in allowed]
     assert len(bounded) >= 10
     for variable, allowed in bounded:
-        low, high = (int(end.replace(",", "")) for end in allowed.split(".."))
+        # Thresholds of the insight rules are fractional (a share, a ratio); everything else is whole.
+        low, high = ((float if "." in end else int)(end.replace(",", "")) for end in allowed.split(".."))
         for inside in (low, high):
             assert Settings.from_env({**BASE, variable: str(inside)}).model_dump(by_alias=True)[variable] == inside
         for outside in (low - 1, high + 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -11,8 +12,17 @@ from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import cursor_text, decode_cursor, encode_cursor
 from gql_monitor.graphql.types.common import PageInfo, from_epoch_ms
+from gql_monitor.graphql.types.durations import load_job_durations
+from gql_monitor.insights.durations import longer_than_usual
 from gql_monitor.loaders.live import HOME_WORKSPACE, ActiveRunsPage
+from gql_monitor.questions.keys import JobKey
 from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
+
+
+@dataclass(frozen=True)
+class _Usual:
+    stats_p95: float | None
+    stats_runs: int
 
 
 @strawberry.type(description="A run in progress now, from the Jobs API of this workspace.")
@@ -36,6 +46,28 @@ class ActiveRun:
         from gql_monitor.graphql.types.job import load_job
 
         return await load_job(info, str(self.job_id))
+
+    @strawberry.field(description="The 95th percentile of the job's successful runs in the duration baseline "
+                                  "(`DurationTrend.baselineP95Seconds`); null when the job has none.")
+    async def usual_p95_seconds(self, info: Info) -> float | None:
+        return (await self._durations(info)).stats_p95
+
+    @strawberry.field(description="Seconds from the run's start to now; null without a start time.")
+    def elapsed_seconds(self, info: Info) -> float | None:
+        return max(0.0, (info.context.now - self.start_time).total_seconds()) if self.start_time else None
+
+    @strawberry.field(description="Running for longer than the job's usual p95 times "
+                                  "GQL_MONITOR_LONGER_THAN_USUAL_FACTOR (with a baseline of at least "
+                                  "GQL_MONITOR_DURATION_MIN_RUNS runs).")
+    async def longer_than_usual(self, info: Info) -> bool:
+        elapsed = self.elapsed_seconds(info)
+        usual = await self._durations(info)
+        return elapsed is not None and longer_than_usual(elapsed, usual.stats_p95, usual.stats_runs,
+                                                         info.context.thresholds)
+
+    async def _durations(self, info: Info) -> "_Usual":
+        stats = (await load_job_durations(info, JobKey(str(self.job_id)))).stats or {}
+        return _Usual(stats.get("baseline_p95_seconds"), stats.get("baseline_runs") or 0)
 
     @classmethod
     def from_api(cls, workspace_id: str, run: dict) -> "ActiveRun":

@@ -58,6 +58,10 @@ class Alert:
     evidence: list[AlertEvidence] = strawberry.field(description="The numbers that triggered it and the thresholds.")
     started_at: datetime | None = strawberry.field(description="When the condition began; null when not known.")
     next_step: str = strawberry.field(description="What to do about it.")
+    expected_fire_times: list[datetime] = strawberry.field(
+        description="The schedule's fire times behind a LATE_START or MISSED_SCHEDULE alert (newest first, at most "
+                    "10); empty for other kinds."
+    )
     job_key: strawberry.Private[JobKey | None]
     run_keys: strawberry.Private[tuple]
 
@@ -68,7 +72,7 @@ class Alert:
             title=finding.title, started_at=finding.started_at, next_step=finding.next_step,
             evidence=[AlertEvidence(name=e.name, value=e.value, threshold=e.threshold, unit=e.unit)
                       for e in finding.evidence],
-            job_key=finding.job, run_keys=finding.runs,
+            expected_fire_times=list(finding.fire_times), job_key=finding.job, run_keys=finding.runs,
         )
 
     @strawberry.field(description="The job concerned; null for account-wide alerts.")

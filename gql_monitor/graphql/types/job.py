@@ -27,7 +27,10 @@ from gql_monitor.graphql.types.common import (
     tags_from_map,
 )
 from gql_monitor.graphql.types.health import JobHealth, load_health
+from gql_monitor.graphql.types.durations import DurationTrend, resolve_trend
 from gql_monitor.graphql.types.run_stats import RunStats
+from gql_monitor.graphql.types.schedule_adherence import ScheduleAdherence, resolve_adherence
+from gql_monitor.graphql.types.sla import JobSla, resolve_sla
 from gql_monitor.graphql.types.workspace import Workspace, load_workspace
 from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
 from gql_monitor.questions.keys import JobKey
@@ -240,6 +243,35 @@ class Job:
         span = resolve_window(window, info.context.now)
         summary = await info.context.loaders.cost_by_job.load(JobWindowKey(self.key, span))
         return cost_from_summary(summary, span, CostAttribution.JOB_USAGE, job_billing_horizon(summary, span.end))
+
+    @strawberry.field(description="Recent run durations against the job's baseline: medians, ratio and whether it "
+                                  "regressed (docs/metrics.md, \"Durations\"; periods and thresholds are settings).")
+    async def duration_trend(self, info: Info) -> DurationTrend:
+        return await resolve_trend(info, self.key)
+
+    @strawberry.field(description="The job's SLA target, its breaches in the window (default: last 30 days) and its "
+                                  "runs at risk now; null when the job has no SLA tag and no default SLA is set.")
+    async def sla(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the runs started in; default: last 30 days."),
+        ] = None,
+    ) -> JobSla | None:
+        return await resolve_sla(info, self.key, self.tags, resolve_window(window, info.context.now))
+
+    @strawberry.field(description="Late starts and missed fire times of the job's cron schedule in the window "
+                                  "(default: last 30 days); null when the job's latest version records no schedule.")
+    async def schedule_adherence(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the fire times are in; default: last 30 days."),
+        ] = None,
+    ) -> ScheduleAdherence | None:
+        return await resolve_adherence(info, self.key, resolve_window(window, info.context.now))
 
 
 def job_billing_horizon(summary: CostSummary, end: datetime) -> datetime | None:

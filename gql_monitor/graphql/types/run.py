@@ -9,6 +9,7 @@ import strawberry
 
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
+from gql_monitor.graphql.types.durations import DurationOutlier, resolve_outlier
 from gql_monitor.loaders.live import HOME_WORKSPACE
 from gql_monitor.questions.keys import JobKey, RunKey, RunRef
 from gql_monitor.graphql.types.common import (
@@ -229,6 +230,13 @@ class Run:
             summary = await info.context.loaders.cost_by_run.load(self.ref)
         return run_cost(summary, CostAttribution.JOB_RUN_USAGE, self.start_time, self.end_time, info.context.now)
 
+    @strawberry.field(description="How the run's duration compares with its job's baseline p95 (docs/metrics.md, "
+                                  "\"Durations\"); null while the run is in progress.")
+    async def duration_outlier(self, info: Info) -> DurationOutlier | None:
+        if self.in_progress:
+            return None
+        return await resolve_outlier(info, JobKey(str(self.job_id)), self.duration_seconds)
+
     @strawberry.field(description="Live state, error message, run page and repair history from the Jobs API. Null "
                                   "when the run is not in this workspace or the Jobs API no longer holds it.")
     async def live(self, info: Info) -> RunLive | None:
@@ -236,3 +244,8 @@ class Run:
             return None
         details = await info.context.loaders.run_details.load(int(self.run_id))
         return RunLive.from_api(details) if details else None
+
+
+async def load_run(info: Info, key: RunKey) -> Run | None:
+    row = await info.context.loaders.run.load(key)
+    return Run.from_row(row) if row else None
