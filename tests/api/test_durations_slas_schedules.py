@@ -160,8 +160,8 @@ def sla_truth(workspace, job: str, minutes: int) -> tuple[set[str], int]:
 
 
 SLA = """query($id: ID!) { job(id: $id) { sla { targetMinutes source tagProblem finishedRuns breachCount
-  breaches { runId durationSeconds overBySeconds } breachHistory { date breaches }
-  atRisk { runId elapsedSeconds shareOfTarget } } } }"""
+  breaches { runId durationSeconds overBySeconds run { id durationSeconds } } breachHistory { date breaches }
+  atRisk { runId elapsedSeconds shareOfTarget run { id inProgress } } } } }"""
 
 
 @pytest.mark.parametrize("name", ["sla_job", "long_run"])
@@ -175,6 +175,8 @@ def test_sla_breaches_match_an_independent_count(client, workspace, name):
     assert sla["breachCount"] == len(breaching)
     assert {b["runId"] for b in sla["breaches"]} == breaching
     assert all(b["overBySeconds"] == b["durationSeconds"] - minutes * 60 > 0 for b in sla["breaches"])
+    assert all((b["run"]["id"], b["run"]["durationSeconds"]) == (b["runId"], b["durationSeconds"])
+               for b in sla["breaches"])
     assert sum(d["breaches"] for d in sla["breachHistory"]) == len(breaching)
     assert len(sla["breachHistory"]) == 31  # a 30-day window not aligned to midnight touches 31 days
 
@@ -187,6 +189,7 @@ def test_the_long_run_in_progress_is_at_risk_of_its_sla(client, workspace):
     assert risk["runId"] == f"{active[0]}:{active[2]}"
     assert risk["shareOfTarget"] == pytest.approx(risk["elapsedSeconds"] / (240 * 60), rel=1e-5)
     assert risk["shareOfTarget"] >= 0.8
+    assert risk["run"] == {"id": risk["runId"], "inProgress": True}
     (alert,) = [a for a in alerts_of(client, ["SLA_AT_RISK"])]
     assert (alert["job"]["id"], alert["severity"], [r["id"] for r in alert["runs"]]) == \
         (job, "CRITICAL", [risk["runId"]])
@@ -208,7 +211,7 @@ def test_sla_breach_alerts_are_exactly_the_tagged_jobs_with_breaches(client, wor
 # -- schedules -----------------------------------------------------------------------------------------------------
 
 ADHERENCE = """query($id: ID!) { job(id: $id) { deletedTime scheduleAdherence { quartzCronExpression timezoneId firesJudged
-  onTime lateStartCount lateStarts { expectedFireTime startTime delaySeconds runId } missedFireCount
+  onTime lateStartCount lateStarts { expectedFireTime startTime delaySeconds runId run { id startTime } } missedFireCount
   missedFireTimes firesPaused firesPending checkedThrough } } }"""
 
 
@@ -238,6 +241,7 @@ def test_the_planted_late_starts_are_found_with_their_fire_times(client, workspa
         fire = datetime.fromisoformat(s["expectedFireTime"])
         assert (fire.minute, fire.second) == (45, 0)
         assert datetime.fromisoformat(s["startTime"]) in starts
+        assert s["run"] == {"id": s["runId"], "startTime": s["startTime"]}
         assert timedelta(minutes=5) < datetime.fromisoformat(s["startTime"]) - fire < timedelta(hours=1)
     assert adherence["missedFireCount"] == 0
     expected_late = sum(1 for fire in _fires_every(job_start=WINDOW_START, hours=1, minute=45, phase=0,

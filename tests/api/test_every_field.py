@@ -12,6 +12,9 @@ from gql_monitor.graphql.schema import schema
 REQUIRED_ARGUMENTS = {"first": "1", "window": "{lastDays: 60}", "groupBy": "JOB", "id": '"0:0"'}
 # Fields already selected higher up: following them again would loop through the graph.
 CYCLES = {("Run", "job"), ("TaskRun", "run"), ("ActiveRun", "job")}
+# Runs reached again from lists estimated at up to 100 items (an SLA's breaches, a schedule's late starts): the whole
+# Run below each would cost more than the limit, and Run's fields are covered through `Job.runs`.
+CYCLES |= {("SlaBreach", "run"), ("SlaRunAtRisk", "run"), ("LateStart", "run")}
 
 
 def selection(type_name: str, depth: int = 0, parts: bool = False):
