@@ -27,16 +27,24 @@ class Scope:
 Producer = Callable[[Scope], Awaitable[list[Finding]]]
 
 # Filled by the rule modules (insights/<rule>.py); listed here so that one place says what can raise an alert.
-PRODUCERS: list[Producer] = [
-    durations.produce,           # DURATION_REGRESSION, LONGER_THAN_USUAL
-    sla.produce,                 # SLA_BREACH, SLA_AT_RISK
-    schedule_adherence.produce,  # LATE_START, MISSED_SCHEDULE
-]
+PRODUCERS: list[Producer] = [durations.produce, sla.produce, schedule_adherence.produce]
 
 
-async def all_findings(scope: Scope) -> list[Finding]:
-    """Every producer's findings, most severe first, then the newest condition first, then by id."""
-    found = await asyncio.gather(*(produce(scope) for produce in PRODUCERS))
+def raises(*kinds: str) -> Callable[[Producer], Producer]:
+    """Marks a producer with the kinds it can raise, so that `alerts(kinds: ...)` asks only the producers that can
+    answer (each costs its statements); an unmarked producer is always asked."""
+    def mark(producer: Producer) -> Producer:
+        producer.kinds = frozenset(kinds)  # type: ignore[attr-defined]
+        return producer
+
+    return mark
+
+
+async def all_findings(scope: Scope, kinds: frozenset[str] | None = None) -> list[Finding]:
+    """Every producer's findings (of `kinds`, None: all), most severe first, then the newest condition first, then
+    by id."""
+    asked = [p for p in PRODUCERS if kinds is None or not hasattr(p, "kinds") or p.kinds & kinds]
+    found = await asyncio.gather(*(produce(scope) for produce in asked))
     findings = [finding for batch in found for finding in batch]
     findings.sort(key=lambda f: f.id)
     findings.sort(key=lambda f: f.started_at.timestamp() if f.started_at else float("-inf"), reverse=True)

@@ -123,6 +123,10 @@ def longer_than_usual_finding(job: JobKey, run: RunKey, started: datetime, elaps
     )
 
 
+# The kinds `produce` raises (insights/alerts.py asks it only for these).
+KINDS = frozenset({"DURATION_REGRESSION", "LONGER_THAN_USUAL"})
+
+
 async def produce(scope) -> list[Finding]:
     """DURATION_REGRESSION and LONGER_THAN_USUAL over every job, from one statement. The recent period and the
     baseline end at `scope.now` (settings), not at the window's end: a regression is about the job now."""
@@ -143,3 +147,6 @@ async def produce(scope) -> list[Finding]:
                 findings.append(longer_than_usual_finding(job, run_key(run), run["start_time"], elapsed, p95,
                                                           scope.thresholds))
     return findings
+
+
+produce.kinds = KINDS  # type: ignore[attr-defined]

@@ -175,6 +175,10 @@ def missed_finding(job: JobKey, adh: Adherence, thresholds: Thresholds) -> Findi
     )
 
 
+# The kinds `produce` raises (insights/alerts.py asks it only for these).
+KINDS = frozenset({"LATE_START", "MISSED_SCHEDULE"})
+
+
 async def produce(scope) -> list[Finding]:
     """LATE_START and MISSED_SCHEDULE over every scheduled job not deleted, from one statement."""
     rows = await scope.loaders.insight_questions.load(ScheduleRunsQuery(scope.window))
@@ -191,3 +195,6 @@ async def produce(scope) -> list[Finding]:
         if adh.missed:
             findings.append(missed_finding(job, adh, scope.thresholds))
     return findings
+
+
+produce.kinds = KINDS  # type: ignore[attr-defined]

@@ -128,6 +128,10 @@ def at_risk_finding(job: JobKey, target: SlaTarget, run: RunAtRisk, thresholds: 
     )
 
 
+# The kinds `produce` raises (insights/alerts.py asks it only for these).
+KINDS = frozenset({"SLA_BREACH", "SLA_AT_RISK"})
+
+
 async def produce(scope) -> list[Finding]:
     """SLA_BREACH and SLA_AT_RISK over every job with a target: two statements (the targets, then their runs)."""
     thresholds = scope.thresholds
@@ -151,3 +155,6 @@ async def produce(scope) -> list[Finding]:
         findings.extend(at_risk_finding(job, target, run, thresholds) for run in at_risk(runs, target, scope.now,
                                                                                           thresholds))
     return findings
+
+
+produce.kinds = KINDS  # type: ignore[attr-defined]

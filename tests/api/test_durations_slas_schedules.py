@@ -331,11 +331,24 @@ def test_thresholds_change_the_results(workspace):
         assert adherence["missedFireCount"] > 0
 
 
-def test_the_alerts_of_these_rules_cost_a_fixed_number_of_statements(uncached_monitor):
+@pytest.mark.parametrize("kinds, statements", [
+    (["DURATION_REGRESSION", "LONGER_THAN_USUAL"], 1),
+    (["SLA_BREACH", "SLA_AT_RISK"], 2),  # the jobs with a target, then their runs
+    (["LATE_START", "MISSED_SCHEDULE"], 1),
+    (["DURATION_REGRESSION", "LONGER_THAN_USUAL", "SLA_BREACH", "SLA_AT_RISK", "LATE_START", "MISSED_SCHEDULE"], 4),
+])
+def test_the_alerts_of_these_rules_cost_a_fixed_number_of_statements(uncached_monitor, kinds, statements):
     with uncached_monitor.client() as c:
-        body = gql(c, "{ alerts(first: 100) { totalCount edges { node { kind } } } }")
-    # durations 1, SLA targets and their runs 2, schedules 1 (plus whatever other producers ask)
-    assert body["extensions"]["cost"]["warehouseStatements"] == 4
+        body = gql(c, "query($k: [AlertKind!]) { alerts(first: 100, kinds: $k) { totalCount edges { node { kind } } } }",
+                   {"k": kinds})
+        assert body["extensions"]["cost"]["warehouseStatements"] == statements
+        # the alerts' jobs and runs: one statement each, whatever the number of alerts (none when none has runs)
+        body = gql(c, "query($k: [AlertKind!]) { alerts(first: 100, kinds: $k) { edges { node { job { id } "
+                      "runs { id } } } } }", {"k": kinds})
+        nodes = [e["node"] for e in body["data"]["alerts"]["edges"]]
+        assert nodes
+        with_runs = any(n["runs"] for n in nodes)
+        assert body["extensions"]["cost"]["warehouseStatements"] == statements + 1 + with_runs
 
 
 def test_a_page_of_jobs_costs_one_statement_per_field(uncached_monitor):

@@ -94,8 +94,8 @@ async def resolve_alerts(info: Info, window: TimeWindowInput | None, severities:
     limit = page_size(first)
     span = resolve_window(window, info.context.now)
     ctx = info.context
-    findings = await rules.all_findings(rules.Scope(ctx.loaders, span, ctx.now, ctx.thresholds))
-    wanted_kinds = {kind.value for kind in kinds} if kinds else None
+    wanted_kinds = frozenset(kind.value for kind in kinds) if kinds else None
+    findings = await rules.all_findings(rules.Scope(ctx.loaders, span, ctx.now, ctx.thresholds), wanted_kinds)
     findings = [f for f in findings if (not severities or f.severity in severities)
                 and (wanted_kinds is None or f.kind in wanted_kinds)]
     total = len(findings)
