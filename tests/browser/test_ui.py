@@ -276,6 +276,32 @@ def test_deep_links_reload_into_the_right_page(tab, admin):
     assert page.locator("#cost-days").input_value() == "7"
 
 
+def test_the_job_list_sorts_by_health_and_filters_by_priority(tab, admin):
+    page = tab.open("/jobs")
+    page.wait_for_selector("#job-results[data-state=done]")
+    page.locator("#job-results thead").get_by_role("link", name="Health").click()
+    tab.settled()
+    assert tab.path() == "/jobs?sort=PRIORITY"
+    page.wait_for_selector("#job-results[data-state=done]")
+    ranked = api(admin, "{ jobs(first: 25, orderBy: PRIORITY) { nodes { name health { priority } } } }")["jobs"]["nodes"]
+    assert page.locator("#job-results tbody tr td:first-child").all_inner_texts() == [j["name"] for j in ranked]
+    assert page.locator("#job-results tbody [data-priority]").evaluate_all("els => els.map(e => e.dataset.priority)") \
+        == [j["health"]["priority"] for j in ranked]
+    assert ranked[0]["health"]["priority"] == "P1", "the planted failing streak ranks first"
+    assert page.locator("#job-results th[aria-sort=ascending]").text_content().startswith("Health")
+
+    page.select_option("#job-priority", "P1")
+    tab.settled()
+    assert tab.path() == "/jobs?sort=PRIORITY&priority=P1"
+    page.wait_for_selector("#job-results[data-state=done]")
+    p1 = api(admin, "{ jobs(first: 25, filter: {priorities: [P1]}) { totalCount } }")["jobs"]["totalCount"]
+    assert page.locator("#job-results tbody tr").count() == p1
+    assert set(page.locator("#job-results tbody [data-priority]").evaluate_all(
+        "els => els.map(e => e.dataset.priority)")) == {"P1"}
+    assert_accessible_markup(page)
+    screenshot(page, "jobs-by-priority", full_page=True)
+
+
 def test_job_search_and_pages(tab, admin):
     page = tab.open("/jobs")
     page.wait_for_selector("#job-results[data-state=done]")

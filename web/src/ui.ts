@@ -70,6 +70,14 @@ export function stateBadge(state: string | null | undefined, inProgress = false)
 export interface Column {
   label: string;
   numeric?: boolean;
+  /** A sortable column: where its header links to, and whether the list is sorted by it now. */
+  sort?: { href: string; active: boolean; direction: "ascending" | "descending" };
+}
+
+function header(c: Column): HTMLElement {
+  const attrs = { scope: "col", class: c.numeric ? "num" : null, "aria-sort": c.sort?.active ? c.sort.direction : null };
+  if (!c.sort) return h("th", attrs, c.label);
+  return h("th", attrs, h("a", { href: c.sort.href, class: c.sort.active ? "sort on" : "sort" }, c.label, c.sort.active ? (c.sort.direction === "ascending" ? " ▲" : " ▼") : null));
 }
 
 export function table(caption: Child, columns: Column[], rows: { cells: Child[]; attrs?: Record<string, string> }[], foot?: Child[]): HTMLElement {
@@ -80,7 +88,7 @@ export function table(caption: Child, columns: Column[], rows: { cells: Child[];
       "table",
       null,
       h("caption", null, caption),
-      h("thead", null, h("tr", null, columns.map((c) => h("th", { scope: "col", class: c.numeric ? "num" : null }, c.label)))),
+      h("thead", null, h("tr", null, columns.map(header))),
       h(
         "tbody",
         null,

@@ -64,6 +64,23 @@ export type HealthRule =
   | 'SUCCESS_RATE_BELOW_P2'
   | 'SUCCESS_RATE_BELOW_P3';
 
+/** Order of a job list. Health orders are as of now (`Job.health`). */
+export type JobOrder =
+  /** The highest list cost of the job's usage in the last 30 days first (`cost` with its default window), then by name. */
+  | 'COST'
+  /** The longest `health.failureStreak` first, then by name. */
+  | 'FAILURE_STREAK'
+  /** By workspace id, then job id. */
+  | 'ID'
+  /** The newest `lastRun` start first, then by name; jobs without a run in retention last. */
+  | 'LAST_RUN'
+  /** By name, case-insensitive, unnamed jobs first, ties by id. */
+  | 'NAME'
+  /** `health.priority` P1 first, then the longest `failureStreak`, then by name. */
+  | 'PRIORITY'
+  /** The lowest `health.last7Days.successRate` first, then by name; jobs without a finished run in 7 days last. */
+  | 'SUCCESS_RATE';
+
 /** What a job's health calls for (docs/metrics.md, "Job health"): P1 act now, P2 act today, P3 look this week, HEALTHY nothing. */
 export type JobPriority =
   | 'HEALTHY'
@@ -142,11 +159,13 @@ export type JobsQueryVariables = Exact<{
   first: number;
   after?: string | null | undefined;
   nameContains?: string | null | undefined;
+  priorities?: Array<JobPriority> | JobPriority | null | undefined;
+  orderBy: JobOrder;
   window: TimeWindowInput;
 }>;
 
 
-export type JobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, name: string | null, workspace: { id: string, name: string | null }, lastRun: { id: string, resultState: string | null, inProgress: boolean, startTime: string } | null, runStats: { totalRuns: number, successRate: number | null, duration: { p95: number | null } }, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } | null };
+export type JobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, name: string | null, workspace: { id: string, name: string | null }, health: { priority: JobPriority, failureStreak: number, last7Days: { finishedRuns: number, successRate: number | null } }, lastRun: { id: string, resultState: string | null, inProgress: boolean, startTime: string } | null, runStats: { totalRuns: number, successRate: number | null, duration: { p95: number | null } }, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } | null };
 
 export type RunQueryVariables = Exact<{
   id: string | number;
@@ -649,8 +668,13 @@ export const JobHealthDocument = /*#__PURE__*/ new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<JobHealthQuery, JobHealthQueryVariables>;
 export const JobsDocument = /*#__PURE__*/ new TypedDocumentString(`
-    query Jobs($first: Int!, $after: String, $nameContains: String, $window: TimeWindowInput!) {
-  jobs(first: $first, after: $after, filter: {nameContains: $nameContains}) {
+    query Jobs($first: Int!, $after: String, $nameContains: String, $priorities: [JobPriority!], $orderBy: JobOrder!, $window: TimeWindowInput!) {
+  jobs(
+    first: $first
+    after: $after
+    orderBy: $orderBy
+    filter: {nameContains: $nameContains, priorities: $priorities}
+  ) {
     totalCount
     pageInfo {
       ...NextPage
@@ -661,6 +685,14 @@ export const JobsDocument = /*#__PURE__*/ new TypedDocumentString(`
       workspace {
         id
         name
+      }
+      health {
+        priority
+        failureStreak
+        last7Days {
+          finishedRuns
+          successRate
+        }
       }
       lastRun {
         id
