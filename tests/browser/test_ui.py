@@ -161,6 +161,40 @@ def test_a_failing_jobs_page_shows_its_priority_and_streak(tab, admin, workspace
     screenshot(page, "job-failing", full_page=True)
 
 
+def test_job_pages_show_regression_sla_and_schedule_panels_for_the_planted_cases(tab, admin, workspace):
+    end = ui_window_end(api(admin, FRESHNESS)["dataFreshness"])
+    month = window(end, days=30)
+
+    regressed = ":".join(case(workspace, "duration_regression", home=True)[:2])
+    trend = api(admin, "query($id: ID!) { job(id: $id) { durationTrend { regressed ratio } } }",
+                {"id": regressed})["job"]["durationTrend"]
+    assert trend["regressed"]
+    page = tab.open(f"/jobs/{regressed}")
+    page.wait_for_selector("#regression[data-state=done]")
+    assert page.get_attribute("#job-regression", "data-regressed") == "true"
+    assert f"{trend['ratio']:.2f}×" in page.inner_text("#job-regression")
+    screenshot(page, "job-regression", full_page=True)
+
+    sla_job = ":".join(case(workspace, "sla_job", home=True)[:2])
+    sla = api(admin, "query($id: ID!, $w: TimeWindowInput!) { job(id: $id) { sla(window: $w) { targetMinutes "
+                     "breachCount } } }", {"id": sla_job, "w": month})["job"]["sla"]
+    page = tab.open(f"/jobs/{sla_job}")
+    page.wait_for_selector("#sla[data-state=done]")
+    assert page.get_attribute("#job-sla", "data-breaches") == str(sla["breachCount"])
+    assert f"{sla['targetMinutes']:,} minutes" in page.inner_text("#job-sla")
+
+    late_job = ":".join(case(workspace, "late_start", home=True)[:2])
+    adherence = api(admin, "query($id: ID!, $w: TimeWindowInput!) { job(id: $id) { scheduleAdherence(window: $w) "
+                           "{ lateStartCount missedFireCount } } }", {"id": late_job, "w": month})["job"]
+    page = tab.open(f"/jobs/{late_job}")
+    page.wait_for_selector("#schedule[data-state=done]")
+    assert adherence["scheduleAdherence"]["lateStartCount"] > 0
+    assert page.get_attribute("#job-schedule", "data-late") == str(adherence["scheduleAdherence"]["lateStartCount"])
+    assert page.locator("#job-schedule table tbody tr").count() == min(10, adherence["scheduleAdherence"]["lateStartCount"])
+    assert_accessible_markup(page)
+    screenshot(page, "job-late-starts", full_page=True)
+
+
 def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
     page = tab.open("/overview")
     page.wait_for_selector("#spend[data-state=done]")

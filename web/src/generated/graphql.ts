@@ -88,6 +88,11 @@ export type JobPriority =
   | 'P2'
   | 'P3';
 
+/** Where a job's SLA target comes from. */
+export type SlaSource =
+  | 'SETTING'
+  | 'TAG';
+
 /** A time window. Give `start` (and optionally `end`, default now) or `lastDays`. Windows are capped at 366 days. */
 export type TimeWindowInput = {
   /** Exclusive end; default now. */
@@ -148,12 +153,35 @@ export type JobQueryVariables = Exact<{
 
 export type JobQuery = { job: { id: string, jobId: string, name: string | null, nameSource: string, description: string | null, creator: string | null, runAs: string | null, paused: boolean | null, triggerType: string | null, timeoutSeconds: number | null, createdTime: string | null, deletedTime: string | null, inJobsTable: boolean, workspace: { id: string, name: string | null }, tags: Array<{ key: string, value: string | null }>, schedule: { quartzCronExpression: string | null, timezoneId: string | null } | null, tasks: Array<{ taskKey: string, dependsOn: Array<string> }>, runStats: { totalRuns: number, succeeded: number, failed: number, inProgress: number, successRate: number | null, window: { start: string, end: string }, byResultState: Array<{ resultState: string | null, count: number }>, duration: { p50: number | null, p90: number | null, p95: number | null, max: number | null } }, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, daily: Array<{ date: string, dbus: string, listCost: { amount: string, currency: string } }>, window: { start: string, end: string }, bySku: Array<{ skuName: string, usageUnit: string, quantity: string, listCost: { amount: string, currency: string } }>, listCost: { amount: string, currency: string } }, trend: { nodes: Array<{ id: string, startTime: string, durationSeconds: number | null, resultState: string | null, inProgress: boolean }> }, runs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } } | null };
 
+export type JobDurationQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type JobDurationQuery = { job: { id: string, durationTrend: { recentRuns: number, baselineRuns: number, recentP50Seconds: number | null, baselineP50Seconds: number | null, baselineP95Seconds: number | null, ratio: number | null, judged: boolean, regressed: boolean, regressionRatioThreshold: number, minRuns: number, recent: { start: string, end: string }, baseline: { start: string, end: string } } } | null };
+
 export type JobHealthQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
 export type JobHealthQuery = { job: { id: string, health: { asOf: string, priority: JobPriority, failureStreak: number, failingSince: string | null, lastSuccessTime: string | null, secondsSinceLastSuccess: number | null, reasons: Array<{ rule: HealthRule, priority: JobPriority, value: number, threshold: number | null }>, last7Days: { finishedRuns: number, failedRuns: number, successRate: number | null }, last30Days: { finishedRuns: number, failedRuns: number, successRate: number | null }, latestFailure: { id: string, startTime: string } | null } } | null };
+
+export type JobScheduleQueryVariables = Exact<{
+  id: string | number;
+  window: TimeWindowInput;
+}>;
+
+
+export type JobScheduleQuery = { job: { id: string, scheduleAdherence: { quartzCronExpression: string, timezoneId: string, paused: boolean, problem: string | null, firesJudged: number, onTime: number, lateStartCount: number, missedFireCount: number, firesPaused: number, firesPending: number, truncated: boolean, checkedThrough: string | null, missedFireTimes: Array<string>, lateStarts: Array<{ expectedFireTime: string, startTime: string, delaySeconds: number, runId: string }> } | null } | null };
+
+export type JobSlaQueryVariables = Exact<{
+  id: string | number;
+  window: TimeWindowInput;
+}>;
+
+
+export type JobSlaQuery = { job: { id: string, sla: { targetMinutes: number | null, source: SlaSource | null, tagProblem: string | null, finishedRuns: number, breachCount: number, atRiskShare: number, breaches: Array<{ runId: string, startTime: string, durationSeconds: number, overBySeconds: number }>, breachHistory: Array<{ date: string, breaches: number }>, atRisk: Array<{ runId: string, startTime: string, elapsedSeconds: number, shareOfTarget: number }> } | null } | null };
 
 export type JobsQueryVariables = Exact<{
   first: number;
@@ -632,6 +660,33 @@ fragment TrendPoint on Run {
   resultState
   inProgress
 }`) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+export const JobDurationDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query JobDuration($id: ID!) {
+  job(id: $id) {
+    id
+    durationTrend {
+      recent {
+        start
+        end
+      }
+      baseline {
+        start
+        end
+      }
+      recentRuns
+      baselineRuns
+      recentP50Seconds
+      baselineP50Seconds
+      baselineP95Seconds
+      ratio
+      judged
+      regressed
+      regressionRatioThreshold
+      minRuns
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<JobDurationQuery, JobDurationQueryVariables>;
 export const JobHealthDocument = /*#__PURE__*/ new TypedDocumentString(`
     query JobHealth($id: ID!) {
   job(id: $id) {
@@ -667,6 +722,65 @@ export const JobHealthDocument = /*#__PURE__*/ new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<JobHealthQuery, JobHealthQueryVariables>;
+export const JobScheduleDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query JobSchedule($id: ID!, $window: TimeWindowInput!) {
+  job(id: $id) {
+    id
+    scheduleAdherence(window: $window) {
+      quartzCronExpression
+      timezoneId
+      paused
+      problem
+      firesJudged
+      onTime
+      lateStartCount
+      missedFireCount
+      firesPaused
+      firesPending
+      truncated
+      checkedThrough
+      lateStarts {
+        expectedFireTime
+        startTime
+        delaySeconds
+        runId
+      }
+      missedFireTimes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<JobScheduleQuery, JobScheduleQueryVariables>;
+export const JobSlaDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query JobSla($id: ID!, $window: TimeWindowInput!) {
+  job(id: $id) {
+    id
+    sla(window: $window) {
+      targetMinutes
+      source
+      tagProblem
+      finishedRuns
+      breachCount
+      atRiskShare
+      breaches {
+        runId
+        startTime
+        durationSeconds
+        overBySeconds
+      }
+      breachHistory {
+        date
+        breaches
+      }
+      atRisk {
+        runId
+        startTime
+        elapsedSeconds
+        shareOfTarget
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<JobSlaQuery, JobSlaQueryVariables>;
 export const JobsDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Jobs($first: Int!, $after: String, $nameContains: String, $priorities: [JobPriority!], $orderBy: JobOrder!, $window: TimeWindowInput!) {
   jobs(

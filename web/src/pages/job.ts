@@ -8,6 +8,7 @@ import { JobDocument } from "../generated/graphql";
 import { segment, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
 import { healthPanel } from "./job_health";
+import { durationPanel, schedulePanel, slaPanel } from "./job_insights";
 import { costCell, crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const RUNS_PAGE = 25;
@@ -109,6 +110,8 @@ export async function job(route: Route): Promise<View> {
     j.description ? h("p", { class: "description" }, j.description) : null,
     h("div", { class: "columns" }, panel("about", "About", about), panel("tags", "Tags", tags)),
     healthPanel(j.id),
+    h("div", { class: "columns" }, durationPanel(j.id), slaPanel(j.id, lastDays(s, WINDOW_DAYS))),
+    schedulePanel(j.id, lastDays(s, WINDOW_DAYS)),
     panel("stats", `Runs, ${windowText(stats.window)}`, statTiles, byState),
     panel("trend", "Duration trend", trend),
     panel("runs", "Runs", runsTable, runsPager),
