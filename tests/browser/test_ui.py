@@ -101,6 +101,9 @@ def test_overview_shows_the_apis_numbers(tab, admin):
     assert page.locator("#active tbody tr").count() == len(active["nodes"])
     links = page.locator("#active tbody a.external").evaluate_all("els => els.map(e => e.href)")
     assert links == [run["runPageUrl"] for run in active["nodes"]]
+    flags = api(admin, "{ activeRuns(first: 25) { nodes { longerThanUsual } } }")["activeRuns"]["nodes"]
+    assert page.locator("#active tbody [data-longer]").evaluate_all("els => els.map(e => e.dataset.longer)") == \
+        [str(run["longerThanUsual"]).lower() for run in flags]
 
     assert "behind" in page.inner_text("#freshness")
     assert "admin@example.com" in page.inner_text("#session")

@@ -108,7 +108,7 @@ export type ActiveRunsQueryVariables = Exact<{
 }>;
 
 
-export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, usualP95Seconds: number | null, longerThanUsual: boolean, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type AlertsQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -366,6 +366,8 @@ export const ActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
       lifeCycleState
       stateMessage
       runPageUrl
+      usualP95Seconds
+      longerThanUsual
       job {
         ...JobRef
       }

@@ -3,7 +3,7 @@
 
 import { query, type GqlError } from "../api";
 import { h } from "../dom";
-import { count, dateTime, humanize, money, percent, since } from "../format";
+import { count, dateTime, duration, humanize, money, percent, since } from "../format";
 import {
   ActiveRunsDocument,
   FailingRunsDocument,
@@ -132,7 +132,9 @@ function activeRows(nodes: ActiveRuns["nodes"]) {
       jobLink(run.job, run.jobId),
       stateBadge(run.lifeCycleState),
       h("span", { class: "nowrap" }, dateTime(run.startTime)),
-      since(run.startTime, now),
+      h("span", { class: "stacked", "data-longer": String(run.longerThanUsual) }, since(run.startTime, now),
+        run.longerThanUsual ? h("span", { class: "badge warn" }, "longer than usual") : null,
+        run.usualP95Seconds !== null ? h("span", { class: "sub" }, `usually under ${duration(run.usualP95Seconds)} (p95)`) : null),
       databricksLink(run.runPageUrl, "Open") ?? "–",
     ],
   }));
