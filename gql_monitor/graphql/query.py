@@ -18,11 +18,14 @@ from gql_monitor.graphql.inputs import (
     RunWindowArgument,
     TimeWindowInput,
 )
-from gql_monitor.graphql.types import active_runs, alerts, costs_query, jobs_query, runs_query, viewer
+from gql_monitor.graphql.types import active_runs, alerts, costs_query, data_quality, failures, jobs_query, \
+    runs_query, viewer
 from gql_monitor.graphql.types.active_runs import ActiveRunConnection
 from gql_monitor.graphql.types.alerts import Alert, AlertKind, AlertSeverity
 from gql_monitor.graphql.types.common import Connection
 from gql_monitor.graphql.types.costs_query import CostBreakdown
+from gql_monitor.graphql.types.data_quality import DataQuality
+from gql_monitor.graphql.types.failures import FailureBreakdown
 from gql_monitor.graphql.types.job import Job
 from gql_monitor.graphql.types.run import Run
 from gql_monitor.graphql.types.viewer import DataFreshness, Viewer
@@ -135,3 +138,27 @@ class Query:
         ] = None,
     ) -> Connection[Alert] | None:
         return await alerts.resolve_alerts(info, window, severity, kinds, first, after)
+
+    @strawberry.field(description="Failed runs that started in the window (default: last 30 days) by termination code "
+                                  "and by termination type, with the jobs and runs behind each group.")
+    async def failures(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the runs started in; default: last 30 days."),
+        ] = None,
+    ) -> FailureBreakdown | None:
+        return await failures.resolve_failures(info, window)
+
+    @strawberry.field(description="What the system tables do not cover in the window (default: last 30 days): jobs "
+                                  "missing from the jobs table, jobs whose runs carry no usage, unattributed spend.")
+    async def data_quality(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the runs and usage started in; default: last 30 days."),
+        ] = None,
+    ) -> DataQuality | None:
+        return await data_quality.resolve_data_quality(info, window)

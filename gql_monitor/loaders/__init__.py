@@ -39,6 +39,7 @@ from gql_monitor.loaders.live import (
     run_details_loader,
     run_output_loader,
 )
+from gql_monitor.loaders.quality import data_quality_loader, failures_loader
 from gql_monitor.loaders.reference import freshness_loader, workspaces_loader
 from gql_monitor.loaders.run_stats import run_stats_loader
 from gql_monitor.loaders.runs import (
@@ -52,6 +53,8 @@ from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_load
 from gql_monitor.questions import Question, Row
 from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
 from gql_monitor.questions.data_freshness import FreshnessQuery
+from gql_monitor.questions.data_quality import DataQualityQuery
+from gql_monitor.questions.failures import FailuresQuery
 from gql_monitor.questions.job_health import JobHealthQuery
 from gql_monitor.questions.jobs import JobsQuery
 from gql_monitor.questions.keys import JobKey, RunKey, RunRef
@@ -78,6 +81,8 @@ class Loaders:
     cost_breakdown: QuestionLoader[CostBreakdownQuery]
     job_health: KeyedLoader[JobKey, Row | None]
     health_of_all_jobs: QuestionLoader[JobHealthQuery]
+    failures: QuestionLoader[FailuresQuery]
+    data_quality: QuestionLoader[DataQualityQuery]
     workspace: SharedLoader[str, Row | None]
     freshness: QuestionLoader[FreshnessQuery]
     run_details: SharedLoader[int, JsonObject | None]
@@ -110,6 +115,8 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         cost_breakdown=cost_breakdown_loader(fetch),
         job_health=job_health_loader(fetch, now),
         health_of_all_jobs=health_of_all_jobs_loader(fetch),
+        failures=failures_loader(fetch),
+        data_quality=data_quality_loader(fetch),
         workspace=workspaces_loader(fetch),
         freshness=freshness_loader(fetch),
         run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),

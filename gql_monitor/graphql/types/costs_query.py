@@ -52,20 +52,29 @@ class CostBreakdown:
     )
 
 
+def usage_rows(rows: list[dict]) -> list[dict]:
+    return [row for row in rows if row["row_kind"] != "billing"]
+
+
+def split_by_attribution(rows: list[dict]) -> tuple[CostSummary, CostSummary, CostSummary, datetime | None]:
+    """costs_by_dimension.sql's rows summed: total, attributed to jobs, unattributed, and billed through."""
+    total, attributed, unattributed = CostSummary(), CostSummary(), CostSummary()
+    for row in usage_rows(rows):
+        total.add(row)
+        (attributed if row["attributed_to_job"] else unattributed).add(row)
+    billed = next((row["billed_through"] for row in rows if row["row_kind"] == "billing"), None)
+    return total, attributed, unattributed, billed
+
+
 async def resolve_costs(
     info: Info, window: TimeWindowInput, group_by: CostDimension, filter: CostFilter | None, tag_key: str | None
 ) -> CostBreakdown:
     query = questions.cost_breakdown(info.context.now, window, group_by, filter, tag_key)
     min_list_cost = finite((filter or CostFilter()).min_list_cost, "minListCost")
     rows = await info.context.loaders.cost_breakdown.load(query)
-    total, attributed, unattributed = CostSummary(), CostSummary(), CostSummary()
+    total, attributed, unattributed, billed = split_by_attribution(rows)
     per_group: dict = {}
-    billed = next((row["billed_through"] for row in rows if row["row_kind"] == "billing"), None)
-    for row in rows:
-        if row["row_kind"] == "billing":
-            continue
-        total.add(row)
-        (attributed if row["attributed_to_job"] else unattributed).add(row)
+    for row in usage_rows(rows):
         per_group.setdefault(row["group_key"], CostSummary(billed_through=billed)).add(row)
     labels = await _labels(info, group_by, [key for key in per_group if key is not None])
     groups = [
