@@ -141,14 +141,7 @@ class Query:
 
     @strawberry.field(description="Failed runs that started in the window (default: last 30 days) by termination code "
                                   "and by termination type, with the jobs and runs behind each group.")
-    async def failures(
-        self,
-        info: Info,
-        window: Annotated[
-            TimeWindowInput | None,
-            strawberry.argument(description="Window the runs started in; default: last 30 days."),
-        ] = None,
-    ) -> FailureBreakdown | None:
+    async def failures(self, info: Info, window: RunWindowArgument = None) -> FailureBreakdown | None:
         return await failures.resolve_failures(info, window)
 
     @strawberry.field(description="What the system tables do not cover in the window (default: last 30 days): jobs "
