@@ -44,7 +44,7 @@ def well_behaved_requests(step: int) -> list[tuple[str, dict]]:
 
     return [
         (document("Freshness"), {}),
-        (document("Jobs"), {"first": 25, "window": window}),
+        (document("Jobs"), {"first": 25, "window": window, "orderBy": "PRIORITY" if step % 2 else "NAME"}),
         (document("FailingRuns"), {"first": 25, "window": window}),
         (document("SpendSummary"), {"window": window}),
         (document("Costs"), {"window": window, "groupBy": "SKU" if step % 2 else "JOB"}),
