@@ -215,7 +215,8 @@ def test_the_uploaded_source_fits_the_apps_size_limit(bundle):
     total = 0
     for path in ROOT.rglob("*"):
         parts = path.relative_to(ROOT).parts
-        if parts[0] in excluded or any(p.startswith(".") or p == "__pycache__" or p.endswith(".egg-info")
+        # Excludes are gitignore-style paths from the root: a folder excludes everything below it.
+        if any("/".join(parts[:n]) in excluded for n in range(1, len(parts) + 1)) or any(p.startswith(".") or p == "__pycache__" or p.endswith(".egg-info")
                                        for p in parts):
             continue
         if path.is_file():

@@ -105,6 +105,21 @@ def test_overview_shows_the_apis_numbers(tab, admin):
     assert page.locator("#active tbody [data-longer]").evaluate_all("els => els.map(e => e.dataset.longer)") == \
         [str(run["longerThanUsual"]).lower() for run in flags]
 
+    page.wait_for_selector("#failures[data-state=done]")
+    breakdown = api(admin, "query($w: TimeWindowInput!) { failures(window: $w) { failedRuns byTerminationCode(first: 10) "
+                           "{ key failedRuns } } }", {"w": window(end, days=7)})["failures"]
+    assert breakdown["failedRuns"] > 0
+    assert page.locator("#failures tbody tr").evaluate_all("els => els.map(e => e.dataset.code)") == \
+        [g["key"] or "" for g in breakdown["byTerminationCode"]]
+    assert f"{breakdown['failedRuns']:,} failed runs" in page.inner_text("#failures caption")
+    page.wait_for_selector("#data-quality[data-state=done]")
+    quality = api(admin, "query($w: TimeWindowInput!) { dataQuality(window: $w) { jobsNotInJobsTableCount "
+                         "jobsWithoutUsageCount spend { unattributedToJobs { amount } } } }",
+                  {"w": window(end, days=30)})["dataQuality"]
+    assert page.inner_text("#dq-missing").startswith(f"{quality['jobsNotInJobsTableCount']:,}")
+    assert page.inner_text("#dq-no-usage").startswith(f"{quality['jobsWithoutUsageCount']:,} jobs")
+    assert page.inner_text("#dq-unattributed").startswith(money(quality["spend"]["unattributedToJobs"]["amount"]))
+
     assert "behind" in page.inner_text("#freshness")
     assert "admin@example.com" in page.inner_text("#session")
     assert_accessible_markup(page)
@@ -418,7 +433,7 @@ def test_forbidden_panels_say_why_and_the_rest_still_shows(chromium, demo):
     tab = Tab(chromium, demo.base_url, extra_http_headers={"Authorization": "Bearer local-analyst"})
     try:
         page = tab.open("/overview")
-        for panel in ("failing", "spend", "freshness"):
+        for panel in ("failing", "spend", "freshness", "failures", "data-quality"):
             page.wait_for_selector(f"#{panel}[data-state=error]")
             text = page.inner_text(f"#{panel} .error")
             assert "FORBIDDEN" in text and "Insufficient privileges" in text and "system.lakeflow" in text, panel

@@ -56,10 +56,12 @@ class ActiveRun:
     def elapsed_seconds(self, info: Info) -> float | None:
         return max(0.0, (info.context.now - self.start_time).total_seconds()) if self.start_time else None
 
+    # Nullable: it reads the system tables, which a caller may not be granted while the Jobs API still lists the
+    # run; the run stays listed with this field null and its error.
     @strawberry.field(description="Running for longer than the job's usual p95 times "
                                   "GQL_MONITOR_LONGER_THAN_USUAL_FACTOR (with a baseline of at least "
-                                  "GQL_MONITOR_DURATION_MIN_RUNS runs).")
-    async def longer_than_usual(self, info: Info) -> bool:
+                                  "GQL_MONITOR_DURATION_MIN_RUNS runs); null when the job's history cannot be read.")
+    async def longer_than_usual(self, info: Info) -> bool | None:
         elapsed = self.elapsed_seconds(info)
         usual = await self._durations(info)
         return elapsed is not None and longer_than_usual(elapsed, usual.stats_p95, usual.stats_runs,

@@ -108,7 +108,7 @@ export type ActiveRunsQueryVariables = Exact<{
 }>;
 
 
-export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, usualP95Seconds: number | null, longerThanUsual: boolean, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type AlertsQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -130,6 +130,13 @@ export type CostsQueryVariables = Exact<{
 
 export type CostsQuery = { costs: { groupBy: CostDimension, billedThrough: string | null, complete: boolean, groups: Array<{ key: string | null, label: string | null, unattributed: boolean, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }>, window: { start: string, end: string }, total: { amount: string, currency: string }, attributedToJobs: { amount: string }, unattributedToJobs: { amount: string } } | null };
 
+export type DataQualityQueryVariables = Exact<{
+  window: TimeWindowInput;
+}>;
+
+
+export type DataQualityQuery = { dataQuality: { jobsSeen: number, jobsNotInJobsTableCount: number, jobsWithoutUsageCount: number, spend: { unattributedShare: number | null, total: { amount: string, currency: string }, unattributedToJobs: { amount: string, currency: string } } } | null };
+
 export type FailingRunsQueryVariables = Exact<{
   window: TimeWindowInput;
   first: number;
@@ -137,6 +144,13 @@ export type FailingRunsQueryVariables = Exact<{
 
 
 export type FailingRunsQuery = { runs: { totalCount: number, nodes: Array<{ id: string, jobId: string, startTime: string, resultState: string | null, terminationCode: string | null, terminationType: string | null, job: { id: string, name: string | null } | null, tasks: Array<{ taskKey: string, resultState: string | null, errorMessage: string | null }>, live: { stateMessage: string | null, terminationMessage: string | null, runPageUrl: string | null } | null }> } | null };
+
+export type FailuresQueryVariables = Exact<{
+  window: TimeWindowInput;
+}>;
+
+
+export type FailuresQuery = { failures: { failedRuns: number, window: { start: string, end: string }, byTerminationCode: Array<{ key: string | null, failedRuns: number, jobCount: number, jobs: Array<{ failedRuns: number, job: { id: string, name: string | null } | null }>, recentRuns: Array<{ id: string, startTime: string }> }>, byTerminationType: Array<{ key: string | null, failedRuns: number, jobCount: number }> } | null };
 
 export type FreshnessQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -484,6 +498,26 @@ fragment SpendTotals on CostBreakdown {
   billedThrough
   complete
 }`) as unknown as TypedDocumentString<CostsQuery, CostsQueryVariables>;
+export const DataQualityDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query DataQuality($window: TimeWindowInput!) {
+  dataQuality(window: $window) {
+    jobsSeen
+    jobsNotInJobsTableCount
+    jobsWithoutUsageCount
+    spend {
+      total {
+        amount
+        currency
+      }
+      unattributedToJobs {
+        amount
+        currency
+      }
+      unattributedShare
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DataQualityQuery, DataQualityQueryVariables>;
 export const FailingRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
     query FailingRuns($window: TimeWindowInput!, $first: Int!) {
   runs(
@@ -519,6 +553,40 @@ export const FailingRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
   id
   name
 }`) as unknown as TypedDocumentString<FailingRunsQuery, FailingRunsQueryVariables>;
+export const FailuresDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query Failures($window: TimeWindowInput!) {
+  failures(window: $window) {
+    window {
+      start
+      end
+    }
+    failedRuns
+    byTerminationCode(first: 10) {
+      key
+      failedRuns
+      jobCount
+      jobs(first: 3) {
+        failedRuns
+        job {
+          ...JobRef
+        }
+      }
+      recentRuns(first: 3) {
+        id
+        startTime
+      }
+    }
+    byTerminationType(first: 10) {
+      key
+      failedRuns
+      jobCount
+    }
+  }
+}
+    fragment JobRef on Job {
+  id
+  name
+}`) as unknown as TypedDocumentString<FailuresQuery, FailuresQueryVariables>;
 export const FreshnessDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Freshness {
   dataFreshness {

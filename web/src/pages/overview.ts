@@ -14,12 +14,14 @@ import {
   type SpendTotalsFragment,
 } from "../generated/graphql";
 import type { View } from "../router";
+import { dataQualityPanel, failuresPanel } from "./overview_failures";
 import { lastDays, lastHours, session, type Session } from "../session";
 import { databricksLink, empty, errorBox, facts, jobLink, loading, panel, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const FAILING_HOURS = 24;
 const FAILING_SHOWN = 25;
 const SPEND_DAYS = 30;
+const BREAKDOWN_DAYS = 7;
 
 type ActiveRuns = NonNullable<ActiveRunsQuery["activeRuns"]>;
 type FailingRuns = NonNullable<FailingRunsQuery["runs"]>;
@@ -68,7 +70,9 @@ export async function overview(): Promise<View> {
     h("div", { class: "tiles" }, Object.values(tiles)),
     failingPanel,
     activePanel,
+    failuresPanel(lastDays(s, BREAKDOWN_DAYS), BREAKDOWN_DAYS),
     h("div", { class: "columns" }, spendPanel, freshnessPanel),
+    dataQualityPanel(lastDays(s, SPEND_DAYS), SPEND_DAYS),
   );
   return { title: "Overview", node };
 }
