@@ -137,6 +137,12 @@ class Settings(BaseModel):
                                         "missed", ge=1, le=10_080)
     late_start_warning_count: int = _env("LATE_START_WARNING_COUNT", 3, "schedules: late starts in the window from "
                                          "which a LATE_START alert is a WARNING (below: INFO)", ge=1, le=10_000)
+    cost_anomaly_factor: float = _env("COST_ANOMALY_FACTOR", 2.0, "a finished run is a cost anomaly when it cost more "
+                                      "than this many times the p90 of its job's other finished runs", ge=1, le=1000)
+    cost_anomaly_min_runs: int = _env("COST_ANOMALY_MIN_RUNS", 10, "the fewest other finished runs a job needs before "
+                                      "its runs' cost is judged", ge=2, le=10_000)
+    cost_anomaly_baseline_days: int = _env("COST_ANOMALY_BASELINE_DAYS", 30, "days before the window whose runs join "
+                                           "the window's own in a job's cost baseline", ge=0, le=365)
     # -- end of insight thresholds -------------------------------------------------------------------------------
     now: datetime | None = _env("NOW", None, "an ISO-8601 instant (`2026-11-20T12:07:00Z`; no offset means UTC) that "
                                 "pins the monitor's clock: default windows, `checkedAt` and cache stamps read it. For "

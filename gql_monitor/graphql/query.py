@@ -18,11 +18,12 @@ from gql_monitor.graphql.inputs import (
     RunWindowArgument,
     TimeWindowInput,
 )
-from gql_monitor.graphql.types import active_runs, alerts, costs_query, data_quality, failures, jobs_query, \
-    runs_query, viewer
+from gql_monitor.graphql.types import active_runs, alerts, cost_insights, costs_query, data_quality, failures, \
+    jobs_query, runs_query, viewer
 from gql_monitor.graphql.types.active_runs import ActiveRunConnection
 from gql_monitor.graphql.types.alerts import Alert, AlertKind, AlertSeverity
 from gql_monitor.graphql.types.common import Connection
+from gql_monitor.graphql.types.cost_insights import CostInsights
 from gql_monitor.graphql.types.costs_query import CostBreakdown
 from gql_monitor.graphql.types.data_quality import DataQuality
 from gql_monitor.graphql.types.failures import FailureBreakdown
@@ -114,6 +115,23 @@ class Query:
         ] = None,
     ) -> CostBreakdown | None:
         return await costs_query.resolve_costs(info, window, group_by, filter, tag_key)
+
+    @strawberry.field(description="Cost intelligence over a window (default: last 30 days): run cost anomalies, "
+                                  "spend on failures, jobs on all-purpose compute. Each section is computed only "
+                                  "when selected.")
+    def cost_insights(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="The window the insights look at; default: last 30 days."),
+        ] = None,
+        tag_key: Annotated[
+            str | None,
+            strawberry.argument(description="The custom tag key per-tag sections group spend by (e.g. `team`)."),
+        ] = None,
+    ) -> CostInsights:
+        return cost_insights.resolve_cost_insights(info, window, tag_key)
 
     @strawberry.field(description="What needs attention: every insight rule's alerts in the window (default: last 30 "
                                   "days), most severe first, then the most recent. Steady jobs raise none.")

@@ -48,6 +48,8 @@ SMALL_LIST = 10
 HEALTH_REASONS = 4  # every condition of the health rule
 # An SLA's breaches and a schedule's late starts and missed fires list at most this many per job.
 LISTED_PER_JOB = 100
+# Runs over twice their job's p90 cost in a window: a handful at most (docs/metrics.md, "Cost anomalies").
+ANOMALIES_PER_JOB = 5
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("ScheduleAdherence", "lateStarts"): lambda _: LISTED_PER_JOB,
     ("ScheduleAdherence", "missedFireTimes"): lambda _: LISTED_PER_JOB,
     ("Alert", "expectedFireTimes"): lambda _: SMALL_LIST,
+    ("Job", "costAnomalies"): lambda _: ANOMALIES_PER_JOB,
 }
 # Lists inside a connection: the connection's `first` already counts them.
 PAGE_ITEMS = ("nodes", "edges")

@@ -28,6 +28,9 @@ class Thresholds:
     late_start_minutes: int = 5
     missed_schedule_minutes: int = 120
     late_start_warning_count: int = 3
+    cost_anomaly_factor: float = 2.0
+    cost_anomaly_min_runs: int = 10
+    cost_anomaly_baseline_days: int = 30
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Thresholds":

@@ -20,6 +20,7 @@ from gql_monitor.loaders.costs import (
     cost_by_run_loader,
     cost_by_task_run_loader,
 )
+from gql_monitor.loaders.cost_insights import JobAnomaliesKey, cost_insights_loader, job_cost_anomalies_loader
 from gql_monitor.loaders.durations import (
     JobDurations,
     JobSlaRuns,
@@ -83,6 +84,9 @@ class Loaders:
     health_of_all_jobs: QuestionLoader[JobHealthQuery]
     failures: QuestionLoader[FailuresQuery]
     data_quality: QuestionLoader[DataQualityQuery]
+    # Account-wide questions of cost insights (anomalies, failure spend, all-purpose jobs, ...): one statement each.
+    cost_insights: QuestionLoader[Question]
+    job_cost_anomalies: SegmentedLoader[JobAnomaliesKey, list[Row]]
     workspace: SharedLoader[str, Row | None]
     freshness: QuestionLoader[FreshnessQuery]
     run_details: SharedLoader[int, JsonObject | None]
@@ -117,6 +121,8 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         health_of_all_jobs=health_of_all_jobs_loader(fetch),
         failures=failures_loader(fetch),
         data_quality=data_quality_loader(fetch),
+        cost_insights=cost_insights_loader(fetch),
+        job_cost_anomalies=job_cost_anomalies_loader(fetch),
         workspace=workspaces_loader(fetch),
         freshness=freshness_loader(fetch),
         run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),

@@ -45,3 +45,23 @@ def amount(rows) -> Decimal:
 
 def cents(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def prices(workspace) -> list[tuple]:
+    return truth(workspace, "SELECT sku_name, cloud, usage_unit, price_start_time, price_end_time, "
+                            "coalesce(pricing.effective_list.default, pricing.default) FROM billing.list_prices "
+                            "WHERE currency_code = 'USD'")
+
+
+def priced_amounts(workspace, key_sql: str, where: str = "TRUE", params: list | None = None) -> dict:
+    """{key: exact list cost} of the usage rows matching `where`, grouped by the SQL expression `key_sql`, each row
+    priced by a row-by-row lookup in Python; unpriced rows add nothing."""
+    price_rows = prices(workspace)
+    usage = truth(workspace, f"SELECT {key_sql}, sku_name, cloud, usage_unit, usage_start_time, usage_quantity "
+                             f"FROM billing.usage WHERE {where}", params)
+    out: dict = {}
+    for key, sku, cloud, unit, at, quantity in usage:
+        matches = [p[5] for p in price_rows if p[0] == sku and p[1] == cloud and p[2] == unit and p[3] <= at
+                   and (p[4] is None or at < p[4])]
+        out[key] = out.get(key, Decimal(0)) + (quantity * matches[0] if matches else Decimal(0))
+    return out

@@ -125,6 +125,7 @@ STRING_ARGUMENTS = [
      "v", "str"),
     ("query($v: String!) { costs(window: {lastDays: 7}, groupBy: SKU, filter: {products: [$v]}) { total { amount } } }",
      "v", "str"),
+    ("query($v: String) { costInsights(tagKey: $v) { tagKey } }", "v", "str"),
     ("query($v: String) { jobs(first: 3, after: $v) { totalCount } }", "v", "cursor"),
     ("query($v: String) { activeRuns(first: 3, after: $v) { nodes { id } } }", "v", "cursor"),
 ]

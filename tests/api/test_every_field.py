@@ -15,6 +15,7 @@ CYCLES = {("Run", "job"), ("TaskRun", "run"), ("ActiveRun", "job")}
 # Runs reached again from lists estimated at up to 100 items (an SLA's breaches, a schedule's late starts): the whole
 # Run below each would cost more than the limit, and Run's fields are covered through `Job.runs`.
 CYCLES |= {("SlaBreach", "run"), ("SlaRunAtRisk", "run"), ("LateStart", "run")}
+CYCLES |= {("CostAnomaly", "job")}  # the job the anomalies were asked of
 
 
 def selection(type_name: str, depth: int = 0, parts: bool = False):

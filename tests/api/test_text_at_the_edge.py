@@ -32,6 +32,7 @@ WHERE = [
     ("Query.alerts.after", "query($v: String) { alerts(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
     ("Query.costs.tagKey", "query($v: String) { costs(window: {lastDays: 3}, groupBy: TAG, tagKey: $v) "
      "{ total { amount } } }", lambda v: {"v": v}),
+    ("Query.costInsights.tagKey", "query($v: String) { costInsights(tagKey: $v) { tagKey } }", lambda v: {"v": v}),
     ("JobFilter.nameContains", "query($v: String) { jobs(first: 5, filter: {nameContains: $v}) { totalCount } }",
      lambda v: {"v": v}),
     ("JobFilter.workspaceId", "query($v: String) { jobs(first: 5, filter: {workspaceId: $v}) { totalCount } }",

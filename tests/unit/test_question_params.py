@@ -73,6 +73,8 @@ def strategy_for(hint) -> st.SearchStrategy:
         return st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(timezone.utc))
     if hint in (str, int, bool, float):
         return st.from_type(hint)
+    if hint is float:
+        return st.floats(min_value=1, max_value=1000)
     raise TypeError(f"no strategy for {hint!r}")
 
 

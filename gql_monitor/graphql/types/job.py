@@ -38,6 +38,7 @@ from gql_monitor.questions.runs import RunsQuery
 from gql_monitor.questions.windows import Window
 
 if TYPE_CHECKING:
+    from gql_monitor.graphql.types.cost_insights import CostAnomaly
     from gql_monitor.graphql.types.run import Run
 
 
@@ -272,6 +273,22 @@ class Job:
         ] = None,
     ) -> ScheduleAdherence | None:
         return await resolve_adherence(info, self.key, resolve_window(window, info.context.now))
+
+
+    @strawberry.field(description="The job's finished runs that started in the window (default: last 30 days) and cost "
+                                  "more than `GQL_MONITOR_COST_ANOMALY_FACTOR` times the p90 of its other finished "
+                                  "runs, the highest ratio first (docs/metrics.md, \"Cost anomalies\").")
+    async def cost_anomalies(
+        self,
+        info: Info,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="Window the runs judged started in; default: last 30 days."),
+        ] = None,
+    ) -> list[Annotated["CostAnomaly", strawberry.lazy("gql_monitor.graphql.types.cost_insights")]]:
+        from gql_monitor.graphql.types.cost_insights import resolve_job_cost_anomalies
+
+        return await resolve_job_cost_anomalies(info, self.key, window)
 
 
 def job_billing_horizon(summary: CostSummary, end: datetime) -> datetime | None:

@@ -1,0 +1,208 @@
+"""Root `costInsights` and `Job.costAnomalies`: where the money goes wrong (anomalies, failure spend, compute no job
+can be charged for). Each section is resolved on its own, so a query pays only for the sections it selects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from gql_monitor.costing import CostSummary, quantize
+from gql_monitor.errors import BadUserInput
+from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.inputs import TimeWindowInput, resolve_window, text
+from gql_monitor.graphql.types.common import Money, TimeWindow
+from gql_monitor.insights import all_purpose, cost_anomalies, failure_spend
+from gql_monitor.loaders.cost_insights import JobAnomaliesKey
+from gql_monitor.questions.all_purpose_jobs import AllPurposeJobsQuery
+from gql_monitor.questions.failure_spend import FailureSpendQuery
+from gql_monitor.questions.keys import JobKey, RunKey
+from gql_monitor.questions.windows import Window
+
+if TYPE_CHECKING:
+    from gql_monitor.graphql.types.job import Job
+    from gql_monitor.graphql.types.run import Run
+
+JobRef = Annotated["Job", strawberry.lazy("gql_monitor.graphql.types.job")]
+RunRef = Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]
+MAX_TOP = 100
+
+
+def money(amount: Decimal, currency: str = "USD") -> Money:
+    return Money(amount=quantize(amount), currency=currency)
+
+
+def top(first: int, what: str = "first") -> int:
+    if not 1 <= first <= MAX_TOP:
+        raise BadUserInput(f"`{what}` must be between 1 and {MAX_TOP}, got {first}.")
+    return first
+
+
+async def _job(info: Info, key: JobKey):
+    from gql_monitor.graphql.types.job import load_job
+
+    return await load_job(info, key)
+
+
+@strawberry.type(description="A finished run that cost more than `factor` times the p90 of its job's other finished "
+                             "runs (docs/metrics.md, \"Cost anomalies\").")
+class CostAnomaly:
+    run_cost: Money = strawberry.field(description="The run's cost (Run.cost: usage carrying its run id).")
+    baseline_p90_cost: Money = strawberry.field(
+        description="The p90 (continuous) of the costs of the job's other finished runs in the baseline: the runs "
+        "that started from `GQL_MONITOR_COST_ANOMALY_BASELINE_DAYS` before the window to its end."
+    )
+    ratio: float = strawberry.field(description="`runCost` / `baselineP90Cost`; above `factor`.")
+    factor: float = strawberry.field(description="The threshold (`GQL_MONITOR_COST_ANOMALY_FACTOR`).")
+    baseline_runs: int = strawberry.field(description="How many other finished runs the baseline holds.")
+    start_time: datetime = strawberry.field(description="When the run started.")
+    job_key: strawberry.Private[JobKey]
+    run_key: strawberry.Private[RunKey]
+
+    @classmethod
+    def of(cls, anomaly: cost_anomalies.CostAnomaly) -> "CostAnomaly":
+        return cls(run_cost=money(anomaly.cost, anomaly.currency),
+                   baseline_p90_cost=money(anomaly.baseline_p90, anomaly.currency), ratio=anomaly.ratio,
+                   factor=anomaly.factor, baseline_runs=anomaly.baseline_runs, start_time=anomaly.started_at,
+                   job_key=anomaly.job, run_key=anomaly.run)
+
+    @strawberry.field(description="The job the run belongs to.")
+    async def job(self, info: Info) -> JobRef | None:
+        return await _job(info, self.job_key)
+
+    @strawberry.field(description="The run.")
+    async def run(self, info: Info) -> RunRef | None:
+        from gql_monitor.graphql.types.run import Run
+
+        row = await info.context.loaders.run.load(self.run_key)
+        return Run.from_row(row) if row else None
+
+
+@strawberry.type(description="Spend on failure of the account or a job. A usage record may count in several "
+                             "figures (a retry that failed, a failed run's repair); `total` counts it once.")
+class FailureSpendFigures:
+    failed_runs: Money = strawberry.field(
+        description="Cost of runs whose outcome is FAILED, ERROR or TIMED_OUT (all their attempts)."
+    )
+    retries: Money = strawberry.field(
+        description="Cost of retry runs (trigger ONETIME_RETRY: new runs the job's retry policy started after a "
+        "failure), whatever their outcome."
+    )
+    repairs: Money = strawberry.field(
+        description="Cost of repair attempts (attempt 2 on; RunAttempt.cost's split), whatever the run's outcome."
+    )
+    repairs_unsplit: Money = strawberry.field(
+        description="Spend of repaired runs in hours that a repair and the attempt before it both ran in: it is "
+        "one of theirs, the usage record does not say which; not in `repairs`."
+    )
+    total: Money = strawberry.field(description="All of the above, each usage record once.")
+    failed_run_count: int = strawberry.field(description="Runs that started in the window and failed.")
+    retry_run_count: int = strawberry.field(description="Retry runs that started in the window.")
+    repaired_run_count: int = strawberry.field(description="Runs that started in the window and were repaired.")
+
+    @classmethod
+    def of(cls, figures: failure_spend.FailureSpend) -> "FailureSpendFigures":
+        return cls(failed_runs=money(figures.failed_runs.amount), retries=money(figures.retries.amount),
+                   repairs=money(figures.repairs.amount), repairs_unsplit=money(figures.repairs_unsplit.amount),
+                   total=money(figures.total.amount), failed_run_count=figures.failed_run_count,
+                   retry_run_count=figures.retry_run_count, repaired_run_count=figures.repaired_run_count)
+
+
+@strawberry.type(description="A job's spend on failure.")
+class JobFailureSpend:
+    spend: FailureSpendFigures = strawberry.field(description="The job's figures.")
+    job_key: strawberry.Private[JobKey]
+
+    @strawberry.field(description="The job.")
+    async def job(self, info: Info) -> JobRef | None:
+        return await _job(info, self.job_key)
+
+
+@strawberry.type(description="What failures cost over the runs that started in the window, each run's whole cost "
+                             "(as Run.cost reads it).")
+class FailureSpend:
+    account: FailureSpendFigures = strawberry.field(description="Every job's figures together.")
+    billed_through: datetime | None = strawberry.field(
+        description="End of the newest usage record: runs' usage after it is not in these figures yet."
+    )
+    report: strawberry.Private[failure_spend.FailureSpendReport]
+
+    @strawberry.field(description="The jobs whose failures cost most (`spend.total`), then by id.")
+    def top_jobs(
+        self, first: Annotated[int, strawberry.argument(description="How many jobs, 1 to 100.")] = 10,
+    ) -> list[JobFailureSpend]:
+        return [JobFailureSpend(spend=FailureSpendFigures.of(f), job_key=job)
+                for job, f in self.report.top_jobs(top(first))]
+
+
+@strawberry.type(description="A job with task runs on all-purpose compute in the window: that usage is billed per "
+                             "cluster with no job id, so the job's `cost` cannot include it (its "
+                             "`notAttributableReason` is ALL_PURPOSE_COMPUTE).")
+class AllPurposeComputeJob:
+    task_runs: int = strawberry.field(description="The job's task runs with a timeline slice in the window.")
+    all_purpose_task_runs: int = strawberry.field(description="How many of them used an all-purpose cluster.")
+    last_all_purpose_end: datetime | None = strawberry.field(
+        description="When the latest of those ended; null while it runs."
+    )
+    job_key: strawberry.Private[JobKey]
+
+    @strawberry.field(description="The job.")
+    async def job(self, info: Info) -> JobRef | None:
+        return await _job(info, self.job_key)
+
+
+@strawberry.type(description="Cost intelligence over a window: what stands out in the account's spend. Every amount "
+                             "is at list price in exact decimals, reported to 1e-6 (docs/metrics.md).")
+class CostInsights:
+    window: TimeWindow = strawberry.field(description="The window the insights cover.")
+    tag_key: str | None = strawberry.field(description="The tag key per-tag sections group by; null when not given.")
+    span: strawberry.Private[Window]
+
+    @strawberry.field(description="Run cost anomalies among the runs that started in the window, the highest ratio "
+                                  "first (at most `first`).")
+    async def anomalies(
+        self, info: Info,
+        first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
+    ) -> list[CostAnomaly]:
+        limit = top(first)
+        ctx = info.context
+        rows = await ctx.loaders.cost_insights.load(cost_anomalies.question(self.span, ctx.now, ctx.thresholds))
+        return [CostAnomaly.of(a) for a in cost_anomalies.judge(rows, ctx.thresholds.cost_anomaly_factor)[:limit]]
+
+    @strawberry.field(description="Spend on failed runs, retries and repairs over the runs that started in the "
+                                  "window.")
+    async def failure_spend(self, info: Info) -> FailureSpend:
+        report = failure_spend.summarize(
+            await info.context.loaders.cost_insights.load(FailureSpendQuery(self.span, info.context.now)))
+        return FailureSpend(account=FailureSpendFigures.of(report.account), billed_through=report.billed_through,
+                            report=report)
+
+    @strawberry.field(description="Jobs with task runs on all-purpose compute in the window, the most such task runs "
+                                  "first (at most `first`): their spend is in the unattributed remainder.")
+    async def all_purpose_compute_jobs(
+        self, info: Info,
+        first: Annotated[int, strawberry.argument(description="How many jobs, 1 to 100.")] = 20,
+    ) -> list[AllPurposeComputeJob]:
+        limit = top(first)
+        rows = await info.context.loaders.cost_insights.load(AllPurposeJobsQuery(self.span))
+        return [AllPurposeComputeJob(task_runs=j.task_runs, all_purpose_task_runs=j.all_purpose_task_runs,
+                                     last_all_purpose_end=j.last_all_purpose_end, job_key=j.job)
+                for j in all_purpose.from_rows(rows)[:limit]]
+
+
+def resolve_cost_insights(info: Info, window: TimeWindowInput | None, tag_key: str | None) -> CostInsights:
+    span = resolve_window(window, info.context.now)
+    if tag_key is not None and not tag_key.strip():
+        raise BadUserInput("`tagKey` must not be empty.")
+    tag_key = text(tag_key, "tagKey")
+    return CostInsights(window=TimeWindow(start=span.start, end=span.end), tag_key=tag_key, span=span)
+
+
+async def resolve_job_cost_anomalies(info: Info, job: JobKey, window: TimeWindowInput | None) -> list[CostAnomaly]:
+    span = resolve_window(window, info.context.now)
+    ctx = info.context
+    rows = await ctx.loaders.job_cost_anomalies.load(
+        JobAnomaliesKey(job, cost_anomalies.question(span, ctx.now, ctx.thresholds)))
+    return [CostAnomaly.of(a) for a in cost_anomalies.judge(rows, ctx.thresholds.cost_anomaly_factor)]
