@@ -212,6 +212,18 @@ def test_job_pages_show_regression_sla_and_schedule_panels_for_the_planted_cases
     assert_accessible_markup(page)
     screenshot(page, "job-late-starts", full_page=True)
 
+    anomalies = api(admin, "query($w: TimeWindowInput!) { costInsights(window: $w) { anomalies(first: 1) "
+                           "{ job { id } } } }", {"w": month})["costInsights"]["anomalies"]
+    assert anomalies, "the workspace has a run cost anomaly"
+    anomalous = anomalies[0]["job"]["id"]
+    expected = api(admin, "query($id: ID!, $w: TimeWindowInput!) { job(id: $id) { costAnomalies(window: $w) "
+                          "{ ratio } } }", {"id": anomalous, "w": month})["job"]["costAnomalies"]
+    page = tab.open(f"/jobs/{anomalous}")
+    page.wait_for_selector("#cost-anomalies[data-state=done]")
+    assert page.get_attribute("#job-cost-anomalies", "data-count") == str(len(expected))
+    assert page.locator("#job-cost-anomalies tbody tr").count() == min(10, len(expected))
+    assert f"{expected[0]['ratio']:.2f}×" in page.inner_text("#job-cost-anomalies tbody tr >> nth=0")
+
 
 def test_navigate_from_the_job_list_to_a_job_and_a_run(tab, admin):
     page = tab.open("/overview")

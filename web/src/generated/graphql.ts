@@ -167,6 +167,14 @@ export type JobQueryVariables = Exact<{
 
 export type JobQuery = { job: { id: string, jobId: string, name: string | null, nameSource: string, description: string | null, creator: string | null, runAs: string | null, paused: boolean | null, triggerType: string | null, timeoutSeconds: number | null, createdTime: string | null, deletedTime: string | null, inJobsTable: boolean, workspace: { id: string, name: string | null }, tags: Array<{ key: string, value: string | null }>, schedule: { quartzCronExpression: string | null, timezoneId: string | null } | null, tasks: Array<{ taskKey: string, dependsOn: Array<string> }>, runStats: { totalRuns: number, succeeded: number, failed: number, inProgress: number, successRate: number | null, window: { start: string, end: string }, byResultState: Array<{ resultState: string | null, count: number }>, duration: { p50: number | null, p90: number | null, p95: number | null, max: number | null } }, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, daily: Array<{ date: string, dbus: string, listCost: { amount: string, currency: string } }>, window: { start: string, end: string }, bySku: Array<{ skuName: string, usageUnit: string, quantity: string, listCost: { amount: string, currency: string } }>, listCost: { amount: string, currency: string } }, trend: { nodes: Array<{ id: string, startTime: string, durationSeconds: number | null, resultState: string | null, inProgress: boolean }> }, runs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } } | null };
 
+export type JobCostAnomaliesQueryVariables = Exact<{
+  id: string | number;
+  window: TimeWindowInput;
+}>;
+
+
+export type JobCostAnomaliesQuery = { job: { id: string, costAnomalies: Array<{ ratio: number, factor: number, baselineRuns: number, startTime: string, runCost: { amount: string, currency: string }, baselineP90Cost: { amount: string, currency: string }, run: { id: string } | null }> } | null };
+
 export type JobDurationQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -730,6 +738,30 @@ fragment TrendPoint on Run {
   resultState
   inProgress
 }`) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+export const JobCostAnomaliesDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query JobCostAnomalies($id: ID!, $window: TimeWindowInput!) {
+  job(id: $id) {
+    id
+    costAnomalies(window: $window) {
+      runCost {
+        amount
+        currency
+      }
+      baselineP90Cost {
+        amount
+        currency
+      }
+      ratio
+      factor
+      baselineRuns
+      startTime
+      run {
+        id
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<JobCostAnomaliesQuery, JobCostAnomaliesQueryVariables>;
 export const JobDurationDocument = /*#__PURE__*/ new TypedDocumentString(`
     query JobDuration($id: ID!) {
   job(id: $id) {

@@ -8,7 +8,7 @@ import { JobDocument } from "../generated/graphql";
 import { segment, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
 import { healthPanel } from "./job_health";
-import { durationPanel, schedulePanel, slaPanel } from "./job_insights";
+import { costAnomalyPanel, durationPanel, schedulePanel, slaPanel } from "./job_insights";
 import { costCell, crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const RUNS_PAGE = 25;
@@ -111,7 +111,7 @@ export async function job(route: Route): Promise<View> {
     h("div", { class: "columns" }, panel("about", "About", about), panel("tags", "Tags", tags)),
     healthPanel(j.id),
     h("div", { class: "columns" }, durationPanel(j.id), slaPanel(j.id, lastDays(s, WINDOW_DAYS))),
-    schedulePanel(j.id, lastDays(s, WINDOW_DAYS)),
+    h("div", { class: "columns" }, schedulePanel(j.id, lastDays(s, WINDOW_DAYS)), costAnomalyPanel(j.id, lastDays(s, WINDOW_DAYS))),
     panel("stats", `Runs, ${windowText(stats.window)}`, statTiles, byState),
     panel("trend", "Duration trend", trend),
     panel("runs", "Runs", runsTable, runsPager),

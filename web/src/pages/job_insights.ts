@@ -3,14 +3,15 @@
 
 import { query, type GqlError } from "../api";
 import { h, type Child } from "../dom";
-import { count, dateTime, duration, percent } from "../format";
-import { JobDurationDocument, JobScheduleDocument, JobSlaDocument, type JobDurationQuery, type JobScheduleQuery, type JobSlaQuery, type TimeWindowInput } from "../generated/graphql";
+import { count, dateTime, duration, money, percent } from "../format";
+import { JobCostAnomaliesDocument, JobDurationDocument, JobScheduleDocument, JobSlaDocument, type JobCostAnomaliesQuery, type JobDurationQuery, type JobScheduleQuery, type JobSlaQuery, type TimeWindowInput } from "../generated/graphql";
 import { empty, errorBox, facts, panel, runHref, table } from "../ui";
 
 const SHOWN = 10;
 
 type Trend = NonNullable<JobDurationQuery["job"]>["durationTrend"];
 type Sla = NonNullable<NonNullable<JobSlaQuery["job"]>["sla"]>;
+type Anomalies = NonNullable<JobCostAnomaliesQuery["job"]>["costAnomalies"];
 type Adherence = NonNullable<NonNullable<JobScheduleQuery["job"]>["scheduleAdherence"]>;
 
 /** A panel filled when its operation answers: `render` gets the field, or undefined when the job itself is missing. */
@@ -89,6 +90,26 @@ export function schedulePanel(id: string, window: TimeWindowInput): HTMLElement 
       ]),
       late.length ? table("Late starts", [{ label: "Fire time" }, { label: "Started" }, { label: "Late by", numeric: true }], late) : null,
       missed.length ? h("div", null, h("h3", null, "Missed fire times"), h("ul", { class: "missed" }, missed.map((t) => h("li", null, dateTime(t))))) : null,
+    );
+  });
+}
+
+export function costAnomalyPanel(id: string, window: TimeWindowInput): HTMLElement {
+  const answer = query(JobCostAnomaliesDocument, { id, window }).then((r) => ({ value: r.data?.job ? r.data.job.costAnomalies : undefined, errors: r.errors }));
+  return asyncPanel<Anomalies>("cost-anomalies", "Cost anomalies", answer, (anomalies) => {
+    if (!anomalies?.length) return h("p", { class: "hint", id: "job-cost-anomalies", "data-count": "0" }, "No run in the window cost more than the anomaly factor times the job's usual p90.");
+    const rows = anomalies.slice(0, SHOWN).map((a) => ({
+      cells: [
+        a.run ? h("a", { href: runHref(a.run.id), class: "nowrap" }, dateTime(a.startTime)) : dateTime(a.startTime),
+        money(a.runCost.amount, a.runCost.currency),
+        money(a.baselineP90Cost.amount, a.baselineP90Cost.currency),
+        `${a.ratio.toFixed(2)}×`,
+      ],
+    }));
+    return h(
+      "div",
+      { id: "job-cost-anomalies", "data-count": String(anomalies.length) },
+      table(`Runs over ${anomalies[0].factor}× the usual p90 (${count(anomalies[0].baselineRuns)} baseline runs)`, [{ label: "Started" }, { label: "Run cost", numeric: true }, { label: "Usual p90", numeric: true }, { label: "Ratio", numeric: true }], rows),
     );
   });
 }
