@@ -143,6 +143,16 @@ class Settings(BaseModel):
                                       "its runs' cost is judged", ge=2, le=10_000)
     cost_anomaly_baseline_days: int = _env("COST_ANOMALY_BASELINE_DAYS", 30, "days before the window whose runs join "
                                            "the window's own in a job's cost baseline", ge=0, le=365)
+    spend_spike_factor: float = _env("SPEND_SPIKE_FACTOR", 2.0, "a day's spend (the account's or a job's) is a spike "
+                                     "when it is more than this many times the median of its baseline days", ge=1,
+                                     le=1000)
+    spend_spike_baseline_days: int = _env("SPEND_SPIKE_BASELINE_DAYS", 14, "the days before a day that make its "
+                                          "baseline (days with spend; at least half of them must have some)", ge=2,
+                                          le=90)
+    spend_spike_min_usd: int = _env("SPEND_SPIKE_MIN_USD", 100, "a spike must also be at least this many US dollars "
+                                    "above its baseline median", ge=0, le=1_000_000_000)
+    forecast_trailing_days: int = _env("FORECAST_TRAILING_DAYS", 7, "the month-end forecast projects the average "
+                                       "daily spend of this many latest fully billed days", ge=1, le=28)
     # -- end of insight thresholds -------------------------------------------------------------------------------
     now: datetime | None = _env("NOW", None, "an ISO-8601 instant (`2026-11-20T12:07:00Z`; no offset means UTC) that "
                                 "pins the monitor's clock: default windows, `checkedAt` and cache stamps read it. For "

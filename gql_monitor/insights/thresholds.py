@@ -31,6 +31,10 @@ class Thresholds:
     cost_anomaly_factor: float = 2.0
     cost_anomaly_min_runs: int = 10
     cost_anomaly_baseline_days: int = 30
+    spend_spike_factor: float = 2.0
+    spend_spike_baseline_days: int = 14
+    spend_spike_min_usd: int = 100
+    forecast_trailing_days: int = 7
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Thresholds":

@@ -4,7 +4,7 @@ the stand-in's tables: every amount to the cent, every flagged set exactly."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -275,6 +275,10 @@ def test_jobs_on_all_purpose_compute_are_listed_and_alerted(client, workspace):
     ("anomalies { ratio }", 1),
     ("failureSpend { account { total { amount } } }", 1),
     ("allPurposeComputeJobs { taskRuns }", 1),
+    ("spendSpikes { day }", 1),
+    ("forecast { total { projected { amount } } jobs { low { amount } } }", 1),
+    # The jobs named: one statement more for all of them.
+    ("forecast { jobs(first: 100) { job { name } } }", 2),
     ("window { start }", 0),
     ("anomalies { ratio } failureSpend { account { total { amount } } } allPurposeComputeJobs { taskRuns }", 3),
 ])
@@ -309,6 +313,9 @@ def test_the_cost_alerts_cost_one_account_wide_statement_each_whatever_the_windo
     '{ costInsights { anomalies(first: 0) { ratio } } }',
     '{ costInsights { anomalies(first: 101) { ratio } } }',
     '{ costInsights { allPurposeComputeJobs(first: 0) { taskRuns } } }',
+    '{ costInsights { spendSpikes(first: 0) { day } } }',
+    '{ costInsights { forecast { jobs(first: 101) { job { id } } } } }',
+    '{ costInsights(tagKey: "team") { forecast { tagValues(first: 0) { value } } } }',
     '{ costInsights { failureSpend { topJobs(first: -1) { job { id } } } } }',
     '{ jobs(first: 1) { nodes { costAnomalies(window: {lastDays: 400}) { ratio } } } }',
 ])
@@ -321,3 +328,154 @@ def test_a_hostile_tag_key_is_data(client):
     for value in ["' OR 1=1 --", "team'); DROP TABLE x; --", "ü🙂", "a\\b", "%_"]:
         body = gql(client, "query($t: String) { costInsights(tagKey: $t) { tagKey } }", {"t": value})
         assert body["data"]["costInsights"]["tagKey"] == value
+
+
+def daily_spend(workspace):
+    """{(subject, day): exact spend}: subject '' is the account, else a job id."""
+    account = {("", day): a for day, a in priced_amounts(workspace, "usage_date").items()}
+    jobs = priced_amounts(workspace, "(workspace_id || ':' || usage_metadata.job_id, usage_date)",
+                          "usage_metadata.job_id IS NOT NULL")
+    return {**account, **{(job, day): a for (job, day), a in jobs.items()}}
+
+
+def expected_spikes(workspace, factor=Decimal(2), baseline_days=14, min_usd=Decimal(100)):
+    (billed,) = truth(workspace, "SELECT max(usage_end_time) FROM billing.usage")[0]
+    horizon = min(billed, NOW5)
+    spend = daily_spend(workspace)
+    found = {}
+    for (subject, day), amount in spend.items():
+        day_end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+        if day < START.date() or day_end > horizon:
+            continue
+        baseline = sorted(a for d in range(1, baseline_days + 1)
+                          if (a := spend.get((subject, day - timedelta(days=d)), Decimal(0))) > 0)
+        if 2 * len(baseline) < baseline_days:
+            continue
+        n = len(baseline)
+        median = (baseline[(n - 1) // 2] + baseline[n // 2]) / 2
+        if amount > factor * median and amount - median >= min_usd:
+            found[(subject or None, day.isoformat())] = (amount, median, n)
+    return found
+
+
+SPIKES = """query($w: TimeWindowInput) { costInsights(window: $w) { spendSpikes(first: 100) {
+  day job { id } spend { amount } baselineMedian { amount } ratio factor baselineDays } } }"""
+
+
+def _check_spikes(got, expected):
+    assert {((s["job"] or {}).get("id"), s["day"]) for s in got} == set(expected)
+    for spike in got:
+        amount, median, n = expected[((spike["job"] or {}).get("id"), spike["day"])]
+        assert cents(spike["spend"]["amount"]) == cents(amount)
+        assert cents(spike["baselineMedian"]["amount"]) == cents(median)
+        assert spike["ratio"] == pytest.approx(float(amount / median), rel=1e-9) and spike["baselineDays"] == n
+
+
+def test_daily_spend_spikes_by_default_are_exactly_the_independently_computed_ones(client, workspace):
+    """The account's days follow a weekly rhythm (weekends about half of weekdays) that a factor of 2 over a 14-day
+    median never reaches, and no job's day exceeds its usual by the $100 floor: nothing is a spike by default."""
+    expected = expected_spikes(workspace)
+    got = gql(client, SPIKES, {"w": WINDOW})["data"]["costInsights"]["spendSpikes"]
+    _check_spikes(got, expected)
+    alerts = gql(client, "query($w: TimeWindowInput) { alerts(first: 100, window: $w, kinds: [SPEND_SPIKE]) "
+                         "{ totalCount } }", {"w": WINDOW})["data"]["alerts"]
+    assert alerts["totalCount"] == len(expected)
+
+
+def test_spend_spike_thresholds_change_the_spikes_as_documented(workspace):
+    expected = expected_spikes(workspace, Decimal(2), 14, Decimal(5))
+    assert len(expected) >= 5 and all(subject is not None for subject, _ in expected)
+    with RunningMonitor(monitor_settings(workspace, spend_spike_min_usd=5)) as running, running.client() as c:
+        _check_spikes(gql(c, SPIKES, {"w": WINDOW})["data"]["costInsights"]["spendSpikes"], expected)
+        alerts = gql(c, """query($w: TimeWindowInput) { alerts(first: 100, window: $w, kinds: [SPEND_SPIKE]) {
+          nodes { severity job { id } startedAt evidence { name value threshold } } } }""", {"w": WINDOW})
+        nodes = alerts["data"]["alerts"]["nodes"]
+        assert {(n["job"]["id"], n["startedAt"][:10]) for n in nodes} == set(expected)
+        for node in nodes:
+            amount, median, n = expected[(node["job"]["id"], node["startedAt"][:10])]
+            evidence = {e["name"]: e for e in node["evidence"]}
+            assert node["severity"] == "INFO"
+            assert cents(evidence["daySpend"]["value"]) == cents(amount)
+            assert cents(evidence["baselineMedian"]["value"]) == cents(median)
+            assert evidence["spendRatio"]["threshold"] == 2.0 and evidence["baselineDays"]["value"] == n
+    # A factor low enough to reach the account's weekly rhythm flags an account day, as a WARNING.
+    account = expected_spikes(workspace, Decimal("1.2"), 14, Decimal(200))
+    assert [subject for subject, _ in account] == [None]
+    settings = monitor_settings(workspace, spend_spike_min_usd=200, spend_spike_factor=1.2)
+    with RunningMonitor(settings) as running, running.client() as c:
+        _check_spikes(gql(c, SPIKES, {"w": WINDOW})["data"]["costInsights"]["spendSpikes"], account)
+        alert = gql(c, "query($w: TimeWindowInput) { alerts(first: 100, window: $w, kinds: [SPEND_SPIKE]) "
+                       "{ nodes { severity job { id } } } }", {"w": WINDOW})["data"]["alerts"]["nodes"]
+        assert alert == [{"severity": "WARNING", "job": None}]
+
+
+FORECAST = """query($t: String) { costInsights(tagKey: $t) { forecast {
+  monthStart monthEnd asOf method trailingDays trailingFrom trailingTo billedThrough unbilledDays remainingDays
+  total { spentSoFar { amount } dailyRate { amount } projected { amount } low { amount } high { amount } }
+  unattributed { spentSoFar { amount } projected { amount } }
+  jobs(first: 100) { job { id } spentSoFar { amount } dailyRate { amount } projected { amount } low { amount }
+                     high { amount } }
+  tagValues(first: 100) { value spentSoFar { amount } projected { amount } low { amount } high { amount } }
+} } }"""
+
+
+def _projection(daily: dict, month_start, trailing, remaining):
+    so_far = sum((a for d, a in daily.items() if d >= month_start), Decimal(0))
+    days = [daily.get(d, Decimal(0)) for d in trailing]
+    rate = sum(days, Decimal(0)) / len(days)
+    return so_far, rate, so_far + rate * remaining, so_far + min(days) * remaining, so_far + max(days) * remaining
+
+
+def test_the_month_end_forecast_is_the_documented_arithmetic_on_exact_amounts(client, workspace):
+    (billed,) = truth(workspace, "SELECT max(usage_end_time) FROM billing.usage")[0]
+    month_start, month_end = date(2026, 11, 1), datetime(2026, 12, 1, tzinfo=timezone.utc)
+    trailing = [billed.date() - timedelta(days=n) for n in range(7, 0, -1)]
+    remaining = Decimal(int((month_end - billed).total_seconds())) / 86400
+    data = gql(client, FORECAST, {"t": "team"})["data"]["costInsights"]["forecast"]
+    assert (data["monthStart"], data["monthEnd"]) == ("2026-11-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00")
+    assert data["method"] == "TRAILING_DAILY_AVERAGE" and data["trailingDays"] == 7
+    assert (data["trailingFrom"], data["trailingTo"]) == (trailing[0].isoformat(), trailing[-1].isoformat())
+    assert data["remainingDays"] == pytest.approx(float(remaining))
+    assert data["unbilledDays"] == pytest.approx((NOW5 - billed).total_seconds() / 86400)
+
+    def check(got, daily):
+        expected = _projection(daily, month_start, trailing, remaining)
+        names = ("spentSoFar", "dailyRate", "projected", "low", "high")
+        assert [cents(got[n]["amount"]) for n in names if n in got] == \
+            [cents(v) for n, v in zip(names, expected) if n in got]
+
+    spend = daily_spend(workspace)
+    check(data["total"], {d: a for (s, d), a in spend.items() if s == ""})
+    unattributed = priced_amounts(workspace, "usage_date", "usage_metadata.job_id IS NULL")
+    check(data["unattributed"], unattributed)
+    jobs = defaultdict(dict)
+    for (s, d), a in spend.items():
+        if s:
+            jobs[s][d] = a
+    assert len(data["jobs"]) == 100
+    for job in data["jobs"]:
+        check(job, jobs[job["job"]["id"]])
+    projected = [Decimal(j["projected"]["amount"]) for j in data["jobs"]]
+    assert projected == sorted(projected, reverse=True)
+    tags = defaultdict(dict)
+    for (value, d), a in priced_amounts(workspace, "(custom_tags['team'], usage_date)").items():
+        tags[value][d] = a
+    assert {t["value"] for t in data["tagValues"]} == set(tags) and data["tagValues"][-1]["value"] is None
+    for tag in data["tagValues"]:
+        check(tag, tags[tag["value"]])
+    # Every job's spend so far plus the unattributed spend is the account's.
+    so_far = sum((a for daily in jobs.values() for d, a in daily.items() if d >= month_start), Decimal(0))
+    so_far += sum((a for d, a in unattributed.items() if d >= month_start), Decimal(0))
+    assert cents(so_far) == cents(data["total"]["spentSoFar"]["amount"])
+
+
+def test_the_forecast_follows_its_trailing_days_setting(workspace):
+    with RunningMonitor(monitor_settings(workspace, forecast_trailing_days=3)) as running, running.client() as c:
+        data = gql(c, FORECAST, {"t": None})["data"]["costInsights"]["forecast"]
+        assert data["trailingDays"] == 3 and data["tagValues"] == []
+        (billed,) = truth(workspace, "SELECT max(usage_end_time) FROM billing.usage")[0]
+        trailing = [billed.date() - timedelta(days=n) for n in range(3, 0, -1)]
+        remaining = Decimal(int((datetime(2026, 12, 1, tzinfo=timezone.utc) - billed).total_seconds())) / 86400
+        spend = {d: a for (s, d), a in daily_spend(workspace).items() if s == ""}
+        expected = _projection(spend, date(2026, 11, 1), trailing, remaining)
+        assert cents(data["total"]["projected"]["amount"]) == cents(expected[2])

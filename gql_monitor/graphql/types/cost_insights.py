@@ -3,7 +3,8 @@ can be charged for). Each section is resolved on its own, so a query pays only f
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +15,7 @@ from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import TimeWindowInput, resolve_window, text
 from gql_monitor.graphql.types.common import Money, TimeWindow
-from gql_monitor.insights import all_purpose, cost_anomalies, failure_spend
+from gql_monitor.insights import all_purpose, cost_anomalies, failure_spend, forecast, spend_spikes
 from gql_monitor.loaders.cost_insights import JobAnomaliesKey
 from gql_monitor.questions.all_purpose_jobs import AllPurposeJobsQuery
 from gql_monitor.questions.failure_spend import FailureSpendQuery
@@ -153,6 +154,100 @@ class AllPurposeComputeJob:
         return await _job(info, self.job_key)
 
 
+@strawberry.type(description="A UTC day whose spend (the account's, or a job's) was more than `factor` times the median "
+                             "of its baseline days and at least `GQL_MONITOR_SPEND_SPIKE_MIN_USD` above it "
+                             "(docs/metrics.md, \"Daily spend spikes\").")
+class SpendSpike:
+    day: date = strawberry.field(description="The UTC usage day.")
+    spend: Money = strawberry.field(description="That day's spend.")
+    baseline_median: Money = strawberry.field(
+        description="The median spend of the baseline: the days with spend among the "
+        "`GQL_MONITOR_SPEND_SPIKE_BASELINE_DAYS` days before it."
+    )
+    ratio: float = strawberry.field(description="`spend` / `baselineMedian`; above `factor`.")
+    factor: float = strawberry.field(description="The threshold (`GQL_MONITOR_SPEND_SPIKE_FACTOR`).")
+    baseline_days: int = strawberry.field(description="How many baseline days had spend.")
+    job_key: strawberry.Private[JobKey | None]
+
+    @strawberry.field(description="The job whose spend spiked; null when it is the whole account's.")
+    async def job(self, info: Info) -> JobRef | None:
+        return await _job(info, self.job_key) if self.job_key else None
+
+
+@strawberry.enum(description="How the month-end forecast projects spend.")
+class ForecastMethod(Enum):
+    TRAILING_DAILY_AVERAGE = strawberry.enum_value(
+        "TRAILING_DAILY_AVERAGE",
+        description="Spend so far this month plus the average daily spend of the latest `trailingDays` fully billed "
+        "UTC days times `remainingDays`; the range uses the cheapest and the dearest of those days instead.",
+    )
+
+
+@strawberry.type(description="One subject's month-end projection, at list price.")
+class SpendProjection:
+    spent_so_far: Money = strawberry.field(description="Usage that started this month, as billed so far.")
+    daily_rate: Money = strawberry.field(description="The average spend of the trailing days (days without spend "
+                                                     "count as 0).")
+    projected: Money = strawberry.field(description="`spentSoFar` + `dailyRate` × `remainingDays`.")
+    low: Money = strawberry.field(description="`spentSoFar` + the cheapest trailing day × `remainingDays`.")
+    high: Money = strawberry.field(description="`spentSoFar` + the dearest trailing day × `remainingDays`.")
+
+    @classmethod
+    def of(cls, p: forecast.Projection, **more) -> "SpendProjection":
+        return cls(spent_so_far=money(p.spent_so_far, p.currency), daily_rate=money(p.daily_rate, p.currency),
+                   projected=money(p.projected, p.currency), low=money(p.low, p.currency),
+                   high=money(p.high, p.currency), **more)
+
+
+@strawberry.type(description="A job's month-end projection (usage carrying its job id).")
+class JobSpendForecast(SpendProjection):
+    job_key: strawberry.Private[JobKey]
+
+    @strawberry.field(description="The job.")
+    async def job(self, info: Info) -> JobRef | None:
+        return await _job(info, self.job_key)
+
+
+@strawberry.type(description="The month-end projection of the usage with one value of the tag key (e.g. a team).")
+class TagSpendForecast(SpendProjection):
+    value: str | None = strawberry.field(description="The tag's value; null for usage without the tag, always "
+                                                     "listed when there is any.")
+
+
+@strawberry.type(description="Spend this UTC calendar month and where it is heading, as of now (the window does not "
+                             "apply): docs/metrics.md, \"Month-end forecast\".")
+class MonthEndForecast:
+    month_start: datetime = strawberry.field(description="The first instant of the month (UTC).")
+    month_end: datetime = strawberry.field(description="The first instant of the next month (UTC).")
+    as_of: datetime = strawberry.field(description="The monitor's now the forecast is made at.")
+    method: ForecastMethod = strawberry.field(description="How the projection is made.")
+    trailing_days: int = strawberry.field(description="How many days the daily rate averages "
+                                                      "(`GQL_MONITOR_FORECAST_TRAILING_DAYS`).")
+    trailing_from: date = strawberry.field(description="The first trailing day (UTC).")
+    trailing_to: date = strawberry.field(description="The last trailing day: the day before `billedThrough`'s.")
+    billed_through: datetime | None = strawberry.field(
+        description="End of the newest usage record: spend after it is not billed yet, and is projected."
+    )
+    unbilled_days: float = strawberry.field(description="Days from `billedThrough` to `asOf`: what billing lag leaves "
+                                                        "out of `spentSoFar` and the projection fills in.")
+    remaining_days: float = strawberry.field(description="Days from `billedThrough` (or the month's start) to the "
+                                                         "month's end: what the daily rate is multiplied by.")
+    total: SpendProjection = strawberry.field(description="All usage of the account.")
+    unattributed: SpendProjection = strawberry.field(description="Usage no job can be charged for.")
+    report: strawberry.Private[forecast.Forecast]
+
+    @strawberry.field(description="The jobs with the largest projections, then by id.")
+    def jobs(self, first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
+             ) -> list[JobSpendForecast]:
+        return [JobSpendForecast.of(p, job_key=JobKey(key)) for key, p in forecast.ranked(self.report.jobs, top(first))]
+
+    @strawberry.field(description="Per value of `costInsights(tagKey:)`, the largest projections first, the usage "
+                                  "without the tag last; empty without a tag key.")
+    def tag_values(self, first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
+                   ) -> list[TagSpendForecast]:
+        return [TagSpendForecast.of(p, value=value) for value, p in forecast.ranked(self.report.tags, top(first))]
+
+
 @strawberry.type(description="Cost intelligence over a window: what stands out in the account's spend. Every amount "
                              "is at list price in exact decimals, reported to 1e-6 (docs/metrics.md).")
 class CostInsights:
@@ -190,6 +285,34 @@ class CostInsights:
         return [AllPurposeComputeJob(task_runs=j.task_runs, all_purpose_task_runs=j.all_purpose_task_runs,
                                      last_all_purpose_end=j.last_all_purpose_end, job_key=j.job)
                 for j in all_purpose.from_rows(rows)[:limit]]
+
+
+    @strawberry.field(description="Daily spend spikes of the account and of each job on the window's fully billed "
+                                  "days: newest day first, the account before its jobs (at most `first`).")
+    async def spend_spikes(
+        self, info: Info,
+        first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
+    ) -> list[SpendSpike]:
+        limit = top(first)
+        query = spend_spikes.question(self.span, info.context.thresholds)
+        found = spend_spikes.judge(await info.context.loaders.cost_insights.load(query), query.rule)
+        return [SpendSpike(day=s.day, spend=money(s.amount, s.currency),
+                           baseline_median=money(s.baseline_median, s.currency), ratio=s.ratio, factor=s.factor,
+                           baseline_days=s.baseline_days, job_key=s.job) for s in found[:limit]]
+
+    @strawberry.field(description="The month-end forecast in total, for unattributed usage, per job and per value of "
+                                  "`tagKey`, as of now.")
+    async def forecast(self, info: Info) -> MonthEndForecast:
+        ctx = info.context
+        days = ctx.thresholds.forecast_trailing_days
+        rows = await ctx.loaders.cost_insights.load(forecast.question(ctx.now, days, self.tag_key))
+        f = forecast.forecast(rows, ctx.now, days)
+        return MonthEndForecast(
+            month_start=f.month.start, month_end=f.month.end, as_of=f.now,
+            method=ForecastMethod.TRAILING_DAILY_AVERAGE, trailing_days=days, trailing_from=f.trailing[0],
+            trailing_to=f.trailing[-1], billed_through=f.billed_through, unbilled_days=float(f.unbilled_days),
+            remaining_days=float(f.remaining_days), total=SpendProjection.of(f.total),
+            unattributed=SpendProjection.of(f.unattributed), report=f)
 
 
 def resolve_cost_insights(info: Info, window: TimeWindowInput | None, tag_key: str | None) -> CostInsights:
