@@ -130,7 +130,7 @@ class Query:
             str | None,
             strawberry.argument(description="The custom tag key per-tag sections group spend by (e.g. `team`)."),
         ] = None,
-    ) -> CostInsights:
+    ) -> CostInsights | None:
         return cost_insights.resolve_cost_insights(info, window, tag_key)
 
     @strawberry.field(description="What needs attention: every insight rule's alerts in the window (default: last 30 "

@@ -479,3 +479,13 @@ def test_the_forecast_follows_its_trailing_days_setting(workspace):
         spend = {d: a for (s, d), a in daily_spend(workspace).items() if s == ""}
         expected = _projection(spend, date(2026, 11, 1), trailing, remaining)
         assert cents(data["total"]["projected"]["amount"]) == cents(expected[2])
+
+
+def test_a_failing_section_nulls_only_the_insights_not_the_answer(monitor):
+    """costInsights is nullable like every root field that reads a source: a caller without grants on the system
+    tables gets FORBIDDEN there, and the other root fields still answer."""
+    with monitor.client(token="local-analyst") as c:
+        body = gql(c, "{ viewer { userName } costInsights { failureSpend { account { total { amount } } } } }",
+                   expect_errors=True)
+    assert body["data"]["viewer"]["userName"] == "analyst@example.com" and body["data"]["costInsights"] is None
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
