@@ -116,6 +116,7 @@ def test_the_attention_page_costs_a_fixed_number_of_statements(uncached_monitor)
             body = gql(client, _attention_document(), {"window": window, "first": 25})
             assert body["data"]["alerts"]["totalCount"] == sum(
                 body["data"][severity]["totalCount"] for severity in ("critical", "warning", "info"))
-            # 7 for the rules of every kind (health 1, durations 1, SLAs 2, schedules 1, cost anomalies 1, all-purpose
-            # compute 1), the alerts' jobs 1 and their runs 1, whatever the window and however many alerts.
-            assert body["extensions"]["cost"]["warehouseStatements"] == 9, window
+            # 8 for the rules of every kind (health 1, durations 1, SLAs 2, schedules 1, cost anomalies 1, all-purpose
+            # compute 1, spend spikes 1), the alerts' jobs 1 and their runs 1, whatever the window and however many
+            # alerts.
+            assert body["extensions"]["cost"]["warehouseStatements"] == 10, window
