@@ -120,6 +120,10 @@ def test_overview_shows_the_apis_numbers(tab, admin):
     assert page.inner_text("#dq-no-usage").startswith(f"{quality['jobsWithoutUsageCount']:,} jobs")
     assert page.inner_text("#dq-unattributed").startswith(money(quality["spend"]["unattributedToJobs"]["amount"]))
 
+    forecast = api(admin, "{ costInsights { forecast { total { projected { amount } } } } }")["costInsights"]["forecast"]
+    page.wait_for_function("document.querySelector('#tile-forecast .tile-value').textContent !== '…'")
+    assert page.inner_text("#tile-forecast .tile-value") == money(forecast["total"]["projected"]["amount"])
+
     assert "behind" in page.inner_text("#freshness")
     assert "admin@example.com" in page.inner_text("#session")
     assert_accessible_markup(page)
@@ -317,6 +321,32 @@ def test_costs_that_are_unknown_are_words_never_zero(tab, admin, workspace):
     page.wait_for_selector(".page.run[data-state=done]")
     assert page.inner_text("#run-cost") == "not billed yet"
     assert "$0.00" not in page.inner_text("#cost")
+
+
+def test_the_costs_page_shows_the_forecast_and_where_spend_goes_wrong(tab, admin, workspace):
+    end = ui_window_end(api(admin, FRESHNESS)["dataFreshness"])
+    page = tab.open("/costs?by=JOB&days=30")
+    page.wait_for_selector("#forecast[data-state=done]")
+    page.wait_for_selector("#failure-spend[data-state=done]")
+    insights = api(admin, "query($w: TimeWindowInput!) { costInsights(window: $w, tagKey: \"team\") { "
+                          "forecast { total { projected { amount } } tagValues(first: 10) { value } } "
+                          "failureSpend { account { total { amount } } } anomalies(first: 10) { ratio } "
+                          "spendSpikes(first: 10) { day } allPurposeComputeJobs(first: 20) { job { id } } } }",
+                   {"w": window(end, days=30)})["costInsights"]
+    forecast = page.locator("#cost-forecast")
+    assert forecast.get_attribute("data-projected") == insights["forecast"]["total"]["projected"]["amount"]
+    assert money(insights["forecast"]["total"]["projected"]["amount"]) in forecast.locator("[data-row=total]").inner_text()
+    by_team = forecast.locator("table").filter(has_text="By tag").locator("tbody tr")
+    assert by_team.count() == len(insights["forecast"]["tagValues"]) > 0
+    assert page.get_attribute("#failure-spend-figures", "data-total") == \
+        insights["failureSpend"]["account"]["total"]["amount"]
+    assert page.locator("#cost-anomaly-list tbody tr").count() == len(insights["anomalies"])
+    assert page.locator("#spend-spikes tbody tr").count() == len(insights["spendSpikes"])
+    all_purpose = ":".join(case(workspace, "all_purpose_job", home=True)[:2])
+    assert all_purpose in [j["job"]["id"] for j in insights["allPurposeComputeJobs"] if j["job"]]
+    assert page.locator(f'#all-purpose-jobs a[href="/jobs/{all_purpose}"]').count() == 1
+    assert_accessible_markup(page)
+    screenshot(page, "costs-insights", full_page=True)
 
 
 def test_deep_links_reload_into_the_right_page(tab, admin):

@@ -57,6 +57,11 @@ export type DataAccess =
   | 'OBO'
   | 'SERVICE_PRINCIPAL';
 
+/** How the month-end forecast projects spend. */
+export type ForecastMethod =
+  /** Spend so far this month plus the average daily spend of the latest `trailingDays` fully billed UTC days times `remainingDays`; the range uses the cheapest and the dearest of those days instead. */
+  | 'TRAILING_DAILY_AVERAGE';
+
 /** A condition of the health rule: FAILURE_STREAK (P1), LATEST_RUN_FAILED (P2), SUCCESS_RATE_BELOW_P2 (P2), SUCCESS_RATE_BELOW_P3 (P3). */
 export type HealthRule =
   | 'FAILURE_STREAK'
@@ -121,6 +126,20 @@ export type AlertsQueryVariables = Exact<{
 
 export type AlertsQuery = { alerts: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, kind: AlertKind, severity: AlertSeverity, title: string, startedAt: string | null, nextStep: string, evidence: Array<{ name: string, value: number | null, threshold: number | null, unit: string }>, job: { id: string, name: string | null } | null, runs: Array<{ id: string, startTime: string, resultState: string | null }> }> } | null, critical: { totalCount: number } | null, warning: { totalCount: number } | null, info: { totalCount: number } | null };
 
+export type CostForecastQueryVariables = Exact<{
+  tagKey?: string | null | undefined;
+}>;
+
+
+export type CostForecastQuery = { costInsights: { forecast: { monthStart: string, monthEnd: string, asOf: string, method: ForecastMethod, trailingDays: number, trailingFrom: string, trailingTo: string, billedThrough: string | null, unbilledDays: number, remainingDays: number, total: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, unattributed: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, jobs: Array<{ spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string }, job: { id: string, name: string | null } | null }>, tagValues: Array<{ value: string | null, spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }> } } | null };
+
+export type CostWasteQueryVariables = Exact<{
+  window: TimeWindowInput;
+}>;
+
+
+export type CostWasteQuery = { costInsights: { failureSpend: { billedThrough: string | null, account: { failedRunCount: number, retryRunCount: number, repairedRunCount: number, failedRuns: { amount: string, currency: string }, retries: { amount: string }, repairs: { amount: string }, repairsUnsplit: { amount: string }, total: { amount: string } }, topJobs: Array<{ spend: { failedRunCount: number, retryRunCount: number, repairedRunCount: number, failedRuns: { amount: string, currency: string }, retries: { amount: string }, repairs: { amount: string }, repairsUnsplit: { amount: string }, total: { amount: string } }, job: { id: string, name: string | null } | null }> }, anomalies: Array<{ ratio: number, factor: number, startTime: string, runCost: { amount: string, currency: string }, baselineP90Cost: { amount: string }, job: { id: string, name: string | null } | null, run: { id: string } | null }>, spendSpikes: Array<{ day: string, ratio: number, factor: number, spend: { amount: string, currency: string }, baselineMedian: { amount: string }, job: { id: string, name: string | null } | null }>, allPurposeComputeJobs: Array<{ taskRuns: number, allPurposeTaskRuns: number, lastAllPurposeEnd: string | null, job: { id: string, name: string | null } | null }> } | null };
+
 export type CostsQueryVariables = Exact<{
   window: TimeWindowInput;
   groupBy: CostDimension;
@@ -151,6 +170,11 @@ export type FailuresQueryVariables = Exact<{
 
 
 export type FailuresQuery = { failures: { failedRuns: number, window: { start: string, end: string }, byTerminationCode: Array<{ key: string | null, failedRuns: number, jobCount: number, jobs: Array<{ failedRuns: number, job: { id: string, name: string | null } | null }>, recentRuns: Array<{ id: string, startTime: string }> }>, byTerminationType: Array<{ key: string | null, failedRuns: number, jobCount: number }> } | null };
+
+export type ForecastTotalQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ForecastTotalQuery = { costInsights: { forecast: { monthEnd: string, total: { projected: { amount: string, currency: string }, low: { amount: string }, high: { amount: string } } } } | null };
 
 export type FreshnessQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -241,9 +265,13 @@ export type CostDetailFragment = { dbus: string, unpricedQuantity: string, attri
 
 export type CostFigureFragment = { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } };
 
+export type FailureFiguresFragment = { failedRunCount: number, retryRunCount: number, repairedRunCount: number, failedRuns: { amount: string, currency: string }, retries: { amount: string }, repairs: { amount: string }, repairsUnsplit: { amount: string }, total: { amount: string } };
+
 export type JobRefFragment = { id: string, name: string | null };
 
 export type NextPageFragment = { hasNextPage: boolean, endCursor: string | null };
+
+export type ProjectionFragment = { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } };
 
 export type RunSummaryFragment = { id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } };
 
@@ -310,6 +338,29 @@ export const CostDetailFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     currency
   }
 }`, {"fragmentName":"CostDetail"}) as unknown as TypedDocumentString<CostDetailFragment, unknown>;
+export const FailureFiguresFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
+    fragment FailureFigures on FailureSpendFigures {
+  failedRuns {
+    amount
+    currency
+  }
+  retries {
+    amount
+  }
+  repairs {
+    amount
+  }
+  repairsUnsplit {
+    amount
+  }
+  total {
+    amount
+  }
+  failedRunCount
+  retryRunCount
+  repairedRunCount
+}
+    `, {"fragmentName":"FailureFigures"}) as unknown as TypedDocumentString<FailureFiguresFragment, unknown>;
 export const JobRefFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     fragment JobRef on Job {
   id
@@ -322,6 +373,26 @@ export const NextPageFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
   endCursor
 }
     `, {"fragmentName":"NextPage"}) as unknown as TypedDocumentString<NextPageFragment, unknown>;
+export const ProjectionFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
+    fragment Projection on SpendProjection {
+  spentSoFar {
+    amount
+    currency
+  }
+  dailyRate {
+    amount
+  }
+  projected {
+    amount
+  }
+  low {
+    amount
+  }
+  high {
+    amount
+  }
+}
+    `, {"fragmentName":"Projection"}) as unknown as TypedDocumentString<ProjectionFragment, unknown>;
 export const RunSummaryFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     fragment RunSummary on Run {
   id
@@ -461,6 +532,176 @@ fragment NextPage on PageInfo {
   hasNextPage
   endCursor
 }`) as unknown as TypedDocumentString<AlertsQuery, AlertsQueryVariables>;
+export const CostForecastDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query CostForecast($tagKey: String) {
+  costInsights(tagKey: $tagKey) {
+    forecast {
+      monthStart
+      monthEnd
+      asOf
+      method
+      trailingDays
+      trailingFrom
+      trailingTo
+      billedThrough
+      unbilledDays
+      remainingDays
+      total {
+        ...Projection
+      }
+      unattributed {
+        ...Projection
+      }
+      jobs(first: 10) {
+        spentSoFar {
+          amount
+          currency
+        }
+        dailyRate {
+          amount
+        }
+        projected {
+          amount
+        }
+        low {
+          amount
+        }
+        high {
+          amount
+        }
+        job {
+          ...JobRef
+        }
+      }
+      tagValues(first: 10) {
+        spentSoFar {
+          amount
+          currency
+        }
+        dailyRate {
+          amount
+        }
+        projected {
+          amount
+        }
+        low {
+          amount
+        }
+        high {
+          amount
+        }
+        value
+      }
+    }
+  }
+}
+    fragment JobRef on Job {
+  id
+  name
+}
+fragment Projection on SpendProjection {
+  spentSoFar {
+    amount
+    currency
+  }
+  dailyRate {
+    amount
+  }
+  projected {
+    amount
+  }
+  low {
+    amount
+  }
+  high {
+    amount
+  }
+}`) as unknown as TypedDocumentString<CostForecastQuery, CostForecastQueryVariables>;
+export const CostWasteDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query CostWaste($window: TimeWindowInput!) {
+  costInsights(window: $window) {
+    failureSpend {
+      billedThrough
+      account {
+        ...FailureFigures
+      }
+      topJobs(first: 5) {
+        spend {
+          ...FailureFigures
+        }
+        job {
+          ...JobRef
+        }
+      }
+    }
+    anomalies(first: 10) {
+      runCost {
+        amount
+        currency
+      }
+      baselineP90Cost {
+        amount
+      }
+      ratio
+      factor
+      startTime
+      job {
+        ...JobRef
+      }
+      run {
+        id
+      }
+    }
+    spendSpikes(first: 10) {
+      day
+      spend {
+        amount
+        currency
+      }
+      baselineMedian {
+        amount
+      }
+      ratio
+      factor
+      job {
+        ...JobRef
+      }
+    }
+    allPurposeComputeJobs(first: 20) {
+      taskRuns
+      allPurposeTaskRuns
+      lastAllPurposeEnd
+      job {
+        ...JobRef
+      }
+    }
+  }
+}
+    fragment FailureFigures on FailureSpendFigures {
+  failedRuns {
+    amount
+    currency
+  }
+  retries {
+    amount
+  }
+  repairs {
+    amount
+  }
+  repairsUnsplit {
+    amount
+  }
+  total {
+    amount
+  }
+  failedRunCount
+  retryRunCount
+  repairedRunCount
+}
+fragment JobRef on Job {
+  id
+  name
+}`) as unknown as TypedDocumentString<CostWasteQuery, CostWasteQueryVariables>;
 export const CostsDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Costs($window: TimeWindowInput!, $groupBy: CostDimension!, $tagKey: String) {
   costs(window: $window, groupBy: $groupBy, tagKey: $tagKey) {
@@ -595,6 +836,27 @@ export const FailuresDocument = /*#__PURE__*/ new TypedDocumentString(`
   id
   name
 }`) as unknown as TypedDocumentString<FailuresQuery, FailuresQueryVariables>;
+export const ForecastTotalDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query ForecastTotal {
+  costInsights {
+    forecast {
+      monthEnd
+      total {
+        projected {
+          amount
+          currency
+        }
+        low {
+          amount
+        }
+        high {
+          amount
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ForecastTotalQuery, ForecastTotalQueryVariables>;
 export const FreshnessDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Freshness {
   dataFreshness {

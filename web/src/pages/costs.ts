@@ -10,6 +10,7 @@ import { CostsDocument, type CostDimension, type CostsQuery } from "../generated
 import { navigate, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
 import { empty, errorBox, facts, jobHref, table, title, windowText } from "../ui";
+import { forecastPanel, wastePanels } from "./cost_insights";
 
 const DIMENSIONS: [CostDimension, string][] = [
   ["JOB", "Job"],
@@ -180,12 +181,14 @@ export async function costs(route: Route): Promise<View> {
     errorBox(r.errors, true),
     summary,
     lag,
+    forecastPanel(tag),
     h("div", { class: "toolbar" }, exportButton, h("span", { class: "hint" }, "The export holds every group with exact amounts.")),
     by === "DAY" && groups.length
       ? h("figure", { class: "chart-figure" }, dailyBars(groups.map((g) => ({ date: g.key ?? "", listCost: g.cost.listCost })), "Spend per day"), h("figcaption", null, "Spend per UTC usage day at list price."))
       : null,
     tableWrap,
     showAll,
+    ...wastePanels(lastDays(s, days)),
   );
   return { title: "Costs", node };
 }

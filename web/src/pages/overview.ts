@@ -6,6 +6,7 @@ import { h } from "../dom";
 import { count, dateTime, duration, humanize, money, percent, since } from "../format";
 import {
   ActiveRunsDocument,
+  ForecastTotalDocument,
   FailingRunsDocument,
   SpendSummaryDocument,
   type ActiveRunsQuery,
@@ -52,6 +53,7 @@ export async function overview(): Promise<View> {
     active: tile("Running now", "…", null, "tile-active"),
     spend: tile("Spend, last 30 days", "…", null, "tile-spend"),
     unattributed: tile("Not attributable to a job", "…", null, "tile-unattributed"),
+    forecast: tile("Month-end forecast", "…", null, "tile-forecast"),
   };
   const failingPanel = slot("failing", "Failing runs", `Runs that ended FAILED, ERROR or TIMED_OUT in the ${FAILING_HOURS} hours up to the newest data.`);
   const activePanel = slot("active", "Running now", "From the Jobs API, live.");
@@ -61,6 +63,12 @@ export async function overview(): Promise<View> {
   renderFreshness(freshnessPanel, s);
   void failing.then((r) => renderFailing(failingPanel, tiles.failing, r.data?.runs ?? null, r.errors, s));
   void active.then((r) => renderActive(activePanel, tiles.active, r.data?.activeRuns ?? null, r.errors));
+  void query(ForecastTotalDocument).then((r) => {
+    const f = r.data?.costInsights?.forecast;
+    if (!f) return setTile(tiles.forecast, "–", "unavailable");
+    const currency = f.total.projected.currency ?? "USD";
+    setTile(tiles.forecast, money(f.total.projected.amount, currency), `${money(f.total.low.amount, currency)} – ${money(f.total.high.amount, currency)} by ${f.monthEnd.slice(0, 10)}`);
+  });
   void spend.then((r) => renderSpend(spendPanel, tiles.spend, tiles.unattributed, r.data?.costs ?? null, r.errors));
 
   const node = h(

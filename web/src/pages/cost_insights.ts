@@ -1,0 +1,125 @@
+// The costs page's insight panels: the month-end forecast, and where spend goes wrong (failed runs, retries and
+// repairs; run cost anomalies; daily spikes; jobs on all-purpose compute). Each is its own operation.
+
+import { query } from "../api";
+import { h } from "../dom";
+import { count, dateTime, money, quantity } from "../format";
+import { CostForecastDocument, CostWasteDocument, type CostForecastQuery, type CostWasteQuery, type ProjectionFragment, type TimeWindowInput } from "../generated/graphql";
+import { empty, errorBox, facts, jobLink, loading, panel, runHref, table } from "../ui";
+
+type Forecast = NonNullable<CostForecastQuery["costInsights"]>["forecast"];
+type Waste = NonNullable<CostWasteQuery["costInsights"]>;
+
+function loadingPanel(id: string, heading: string, intro: string): HTMLElement {
+  const section = panel(id, heading, h("p", { class: "intro" }, intro), h("div", { class: "body" }, loading()));
+  section.dataset.state = "loading";
+  return section;
+}
+
+function settle(section: HTMLElement, ok: boolean, ...content: (Node | null)[]): void {
+  section.querySelector(".body")!.replaceChildren(...content.filter((n): n is Node => n !== null));
+  section.dataset.state = ok ? "done" : "error";
+}
+
+// Jobs' and tag values' projections carry the same fields as the account's (the API has no shared interface).
+type Projected = Pick<ProjectionFragment, "dailyRate" | "projected" | "low" | "high"> & { spentSoFar: { amount: string } };
+
+function projectionCells(p: Projected, currency: string): HTMLElement[] {
+  return [
+    h("span", null, money(p.spentSoFar.amount, currency)),
+    h("span", null, money(p.dailyRate.amount, currency)),
+    h("strong", null, money(p.projected.amount, currency)),
+    h("span", { class: "sub" }, `${money(p.low.amount, currency)} – ${money(p.high.amount, currency)}`),
+  ];
+}
+
+const PROJECTION_COLUMNS = [{ label: "Billed so far", numeric: true }, { label: "Per day", numeric: true }, { label: "Month end", numeric: true }, { label: "Range", numeric: true }];
+
+export function forecastPanel(tagKey: string): HTMLElement {
+  const section = loadingPanel("forecast", "Month-end forecast", "Spend billed so far this month plus the average of the trailing fully billed days for the rest of it; the range uses the cheapest and dearest of those days.");
+  void query(CostForecastDocument, { tagKey }).then((r) => {
+    const f = r.data?.costInsights?.forecast;
+    if (!f) return settle(section, false, errorBox(r.errors));
+    settle(section, true, errorBox(r.errors, true), forecastBody(f, tagKey));
+  });
+  return section;
+}
+
+function forecastBody(f: Forecast, tagKey: string): HTMLElement {
+  const currency = f.total.spentSoFar.currency ?? "USD";
+  const rows = [
+    { attrs: { "data-row": "total" }, cells: [h("strong", null, "All spend"), ...projectionCells(f.total, currency)] },
+    { attrs: { "data-row": "unattributed" }, cells: [h("span", null, h("strong", { class: "badge warn" }, "Unattributed"), " no job can be charged"), ...projectionCells(f.unattributed, currency)] },
+  ];
+  return h(
+    "div",
+    { id: "cost-forecast", "data-projected": f.total.projected.amount },
+    facts([
+      ["Month", `${f.monthStart.slice(0, 10)} to ${f.monthEnd.slice(0, 10)}`],
+      ["Method", `the average of ${count(f.trailingDays)} trailing days (${f.trailingFrom} to ${f.trailingTo}) × ${quantity(f.remainingDays)} days left to bill`],
+      ["Billed through", f.billedThrough ? `${dateTime(f.billedThrough)} (${quantity(f.unbilledDays)} days not billed yet)` : "nothing billed this month"],
+    ]),
+    table("Account", [{ label: "Spend" }, ...PROJECTION_COLUMNS], rows),
+    f.jobs.length ? table("The largest jobs", [{ label: "Job" }, ...PROJECTION_COLUMNS], f.jobs.map((j) => ({ cells: [jobLink(j.job), ...projectionCells(j, currency)] }))) : null,
+    f.tagValues.length
+      ? table(`By tag “${tagKey}”`, [{ label: "Value" }, ...PROJECTION_COLUMNS], f.tagValues.map((t) => ({ cells: [t.value ?? h("span", { class: "sub" }, "without the tag"), ...projectionCells(t, currency)] })))
+      : null,
+  );
+}
+
+export function wastePanels(window: TimeWindowInput): HTMLElement[] {
+  const failure = loadingPanel("failure-spend", "Spend on failure", "What failed runs cost, what retries (new runs after a failure) and repairs (attempts after the first) cost.");
+  const anomalies = loadingPanel("cost-anomaly-list", "Run cost anomalies", "Runs that cost more than the anomaly factor times their job's usual p90.");
+  const spikes = loadingPanel("spend-spikes", "Daily spend spikes", "Fully billed days over the spike factor times the median of their baseline days.");
+  const allPurpose = loadingPanel("all-purpose-jobs", "Jobs on all-purpose compute", "Their task runs used all-purpose clusters, billed per cluster with no job id: their spend is in the unattributed remainder, not theirs.");
+  void query(CostWasteDocument, { window }).then((r) => {
+    const w = r.data?.costInsights;
+    if (!w) {
+      for (const section of [failure, anomalies, spikes, allPurpose]) settle(section, false, errorBox(r.errors));
+      return;
+    }
+    settle(failure, true, errorBox(r.errors, true), failureBody(w));
+    settle(anomalies, true, anomaliesBody(w));
+    settle(spikes, true, spikesBody(w));
+    settle(allPurpose, true, allPurposeBody(w));
+  });
+  return [failure, anomalies, spikes, allPurpose];
+}
+
+function failureBody(w: Waste): HTMLElement {
+  const f = w.failureSpend;
+  const a = f.account;
+  const currency = a.failedRuns.currency ?? "USD";
+  return h(
+    "div",
+    { id: "failure-spend-figures", "data-total": a.total.amount },
+    facts([
+      ["Failed runs", `${money(a.failedRuns.amount, currency)} (${count(a.failedRunCount)} runs)`],
+      ["Retries", `${money(a.retries.amount, currency)} (${count(a.retryRunCount)} runs)`],
+      ["Repairs", `${money(a.repairs.amount, currency)} (${count(a.repairedRunCount)} runs), ${money(a.repairsUnsplit.amount, currency)} more not split between a repair and the attempt before`],
+      ["In all", h("strong", null, money(a.total.amount, currency))],
+    ]),
+    f.topJobs.length
+      ? table("Jobs losing most to failure", [{ label: "Job" }, { label: "Failed runs", numeric: true }, { label: "Retries", numeric: true }, { label: "Repairs", numeric: true }, { label: "In all", numeric: true }],
+          f.topJobs.map((j) => ({ cells: [jobLink(j.job), money(j.spend.failedRuns.amount, currency), money(j.spend.retries.amount, currency), money(j.spend.repairs.amount, currency), money(j.spend.total.amount, currency)] })))
+      : null,
+  );
+}
+
+function anomaliesBody(w: Waste): HTMLElement {
+  if (!w.anomalies.length) return empty("No run cost more than the anomaly factor times its job's usual p90.");
+  return table(`Runs over ${w.anomalies[0].factor}× their job's usual p90`, [{ label: "Run" }, { label: "Job" }, { label: "Cost", numeric: true }, { label: "Usual p90", numeric: true }, { label: "Ratio", numeric: true }],
+    w.anomalies.map((a) => ({ cells: [a.run ? h("a", { href: runHref(a.run.id), class: "nowrap" }, dateTime(a.startTime)) : dateTime(a.startTime), jobLink(a.job), money(a.runCost.amount, a.runCost.currency), money(a.baselineP90Cost.amount, a.runCost.currency), `${a.ratio.toFixed(2)}×`] })));
+}
+
+function spikesBody(w: Waste): HTMLElement {
+  if (!w.spendSpikes.length) return empty("No day's spend was over the spike factor times its baseline.");
+  return table("Spend spikes", [{ label: "Day" }, { label: "Of" }, { label: "Spend", numeric: true }, { label: "Baseline median", numeric: true }, { label: "Ratio", numeric: true }],
+    w.spendSpikes.map((s) => ({ cells: [s.day, s.job ? jobLink(s.job) : "the whole account", money(s.spend.amount, s.spend.currency), money(s.baselineMedian.amount, s.spend.currency), `${s.ratio.toFixed(2)}×`] })));
+}
+
+function allPurposeBody(w: Waste): HTMLElement {
+  if (!w.allPurposeComputeJobs.length) return empty("No job ran on all-purpose compute in the window.");
+  return table("Jobs with task runs on all-purpose clusters", [{ label: "Job" }, { label: "All-purpose task runs", numeric: true }, { label: "Last on all-purpose" }],
+    w.allPurposeComputeJobs.map((j) => ({ cells: [jobLink(j.job), `${count(j.allPurposeTaskRuns)} of ${count(j.taskRuns)}`, dateTime(j.lastAllPurposeEnd)] })));
+}
