@@ -107,6 +107,18 @@ export function panel(id: string, heading: string, ...body: Child[]): HTMLElemen
   return h("section", { class: "panel", id, "aria-labelledby": `${id}-h` }, h("h2", { id: `${id}-h` }, heading), body);
 }
 
+/** A panel filled later by its own operation: `data-state` is loading, then done or error (tests wait on it). */
+export function slot(id: string, heading: string, intro?: string): HTMLElement {
+  const section = panel(id, heading, intro ? h("p", { class: "intro" }, intro) : null, h("div", { class: "body" }, loading()));
+  section.dataset.state = "loading";
+  return section;
+}
+
+export function settle(section: HTMLElement, state: "done" | "error", ...content: (Node | null)[]): void {
+  section.querySelector(".body")!.replaceChildren(...content.filter((n): n is Node => n !== null));
+  section.dataset.state = state;
+}
+
 export function facts(pairs: [string, Child][]): HTMLElement {
   return h("dl", { class: "facts" }, pairs.map(([term, value]) => h("div", null, h("dt", null, term), h("dd", null, value))));
 }

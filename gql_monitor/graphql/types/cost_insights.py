@@ -183,7 +183,9 @@ class ForecastMethod(Enum):
     )
 
 
-@strawberry.type(description="One subject's month-end projection, at list price.")
+# An interface, so that a client selects the figures once (a fragment on SpendProjection) for the account, its jobs
+# and its tag values alike.
+@strawberry.interface(description="One subject's month-end projection, at list price.")
 class SpendProjection:
     spent_so_far: Money = strawberry.field(description="Usage that started this month, as billed so far.")
     daily_rate: Money = strawberry.field(description="The average spend of the trailing days (days without spend "
@@ -197,6 +199,11 @@ class SpendProjection:
         return cls(spent_so_far=money(p.spent_so_far, p.currency), daily_rate=money(p.daily_rate, p.currency),
                    projected=money(p.projected, p.currency), low=money(p.low, p.currency),
                    high=money(p.high, p.currency), **more)
+
+
+@strawberry.type(description="A month-end projection of the whole account or of its unattributed usage.")
+class AccountSpendForecast(SpendProjection):
+    pass
 
 
 @strawberry.type(description="A job's month-end projection (usage carrying its job id).")
@@ -232,8 +239,8 @@ class MonthEndForecast:
                                                         "out of `spentSoFar` and the projection fills in.")
     remaining_days: float = strawberry.field(description="Days from `billedThrough` (or the month's start) to the "
                                                          "month's end: what the daily rate is multiplied by.")
-    total: SpendProjection = strawberry.field(description="All usage of the account.")
-    unattributed: SpendProjection = strawberry.field(description="Usage no job can be charged for.")
+    total: AccountSpendForecast = strawberry.field(description="All usage of the account.")
+    unattributed: AccountSpendForecast = strawberry.field(description="Usage no job can be charged for.")
     report: strawberry.Private[forecast.Forecast]
 
     @strawberry.field(description="The jobs with the largest projections, then by id.")
@@ -311,8 +318,8 @@ class CostInsights:
             month_start=f.month.start, month_end=f.month.end, as_of=f.now,
             method=ForecastMethod.TRAILING_DAILY_AVERAGE, trailing_days=days, trailing_from=f.trailing[0],
             trailing_to=f.trailing[-1], billed_through=f.billed_through, unbilled_days=float(f.unbilled_days),
-            remaining_days=float(f.remaining_days), total=SpendProjection.of(f.total),
-            unattributed=SpendProjection.of(f.unattributed), report=f)
+            remaining_days=float(f.remaining_days), total=AccountSpendForecast.of(f.total),
+            unattributed=AccountSpendForecast.of(f.unattributed), report=f)
 
 
 def resolve_cost_insights(info: Info, window: TimeWindowInput | None, tag_key: str | None) -> CostInsights:

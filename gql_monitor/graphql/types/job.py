@@ -218,10 +218,7 @@ class Job:
     async def run_stats(
         self,
         info: Info,
-        window: Annotated[
-            TimeWindowInput | None,
-            strawberry.argument(description="Window the runs started in; default: last 30 days."),
-        ] = None,
+        window: RunWindowArgument = None,
     ) -> RunStats:
         span = resolve_window(window, info.context.now)
         rows = await info.context.loaders.run_stats.load(JobWindowKey(self.key, span))
@@ -255,10 +252,7 @@ class Job:
     async def sla(
         self,
         info: Info,
-        window: Annotated[
-            TimeWindowInput | None,
-            strawberry.argument(description="Window the runs started in; default: last 30 days."),
-        ] = None,
+        window: RunWindowArgument = None,
     ) -> JobSla | None:
         return await resolve_sla(info, self.key, self.tags, resolve_window(window, info.context.now))
 
@@ -273,7 +267,6 @@ class Job:
         ] = None,
     ) -> ScheduleAdherence | None:
         return await resolve_adherence(info, self.key, resolve_window(window, info.context.now))
-
 
     @strawberry.field(description="The job's finished runs that started in the window (default: last 30 days) and cost "
                                   "more than `GQL_MONITOR_COST_ANOMALY_FACTOR` times the p90 of its other finished "

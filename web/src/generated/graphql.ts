@@ -131,7 +131,7 @@ export type CostForecastQueryVariables = Exact<{
 }>;
 
 
-export type CostForecastQuery = { costInsights: { forecast: { monthStart: string, monthEnd: string, asOf: string, method: ForecastMethod, trailingDays: number, trailingFrom: string, trailingTo: string, billedThrough: string | null, unbilledDays: number, remainingDays: number, total: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, unattributed: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, jobs: Array<{ spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string }, job: { id: string, name: string | null } | null }>, tagValues: Array<{ value: string | null, spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }> } } | null };
+export type CostForecastQuery = { costInsights: { forecast: { monthStart: string, monthEnd: string, asOf: string, method: ForecastMethod, trailingDays: number, trailingFrom: string, trailingTo: string, billedThrough: string | null, unbilledDays: number, remainingDays: number, total: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, unattributed: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, jobs: Array<{ job: { id: string, name: string | null } | null, spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }>, tagValues: Array<{ value: string | null, spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }> } } | null };
 
 export type CostWasteQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -271,7 +271,17 @@ export type JobRefFragment = { id: string, name: string | null };
 
 export type NextPageFragment = { hasNextPage: boolean, endCursor: string | null };
 
-export type ProjectionFragment = { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } };
+type Projection_AccountSpendForecast_Fragment = { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } };
+
+type Projection_JobSpendForecast_Fragment = { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } };
+
+type Projection_TagSpendForecast_Fragment = { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } };
+
+export type ProjectionFragment =
+  | Projection_AccountSpendForecast_Fragment
+  | Projection_JobSpendForecast_Fragment
+  | Projection_TagSpendForecast_Fragment
+;
 
 export type RunSummaryFragment = { id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } };
 
@@ -553,43 +563,13 @@ export const CostForecastDocument = /*#__PURE__*/ new TypedDocumentString(`
         ...Projection
       }
       jobs(first: 10) {
-        spentSoFar {
-          amount
-          currency
-        }
-        dailyRate {
-          amount
-        }
-        projected {
-          amount
-        }
-        low {
-          amount
-        }
-        high {
-          amount
-        }
+        ...Projection
         job {
           ...JobRef
         }
       }
       tagValues(first: 10) {
-        spentSoFar {
-          amount
-          currency
-        }
-        dailyRate {
-          amount
-        }
-        projected {
-          amount
-        }
-        low {
-          amount
-        }
-        high {
-          amount
-        }
+        ...Projection
         value
       }
     }

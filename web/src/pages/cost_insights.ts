@@ -5,26 +5,12 @@ import { query } from "../api";
 import { h } from "../dom";
 import { count, dateTime, money, quantity } from "../format";
 import { CostForecastDocument, CostWasteDocument, type CostForecastQuery, type CostWasteQuery, type ProjectionFragment, type TimeWindowInput } from "../generated/graphql";
-import { empty, errorBox, facts, jobLink, loading, panel, runHref, table } from "../ui";
+import { empty, errorBox, facts, jobLink, runHref, settle, slot, table } from "../ui";
 
 type Forecast = NonNullable<CostForecastQuery["costInsights"]>["forecast"];
 type Waste = NonNullable<CostWasteQuery["costInsights"]>;
 
-function loadingPanel(id: string, heading: string, intro: string): HTMLElement {
-  const section = panel(id, heading, h("p", { class: "intro" }, intro), h("div", { class: "body" }, loading()));
-  section.dataset.state = "loading";
-  return section;
-}
-
-function settle(section: HTMLElement, ok: boolean, ...content: (Node | null)[]): void {
-  section.querySelector(".body")!.replaceChildren(...content.filter((n): n is Node => n !== null));
-  section.dataset.state = ok ? "done" : "error";
-}
-
-// Jobs' and tag values' projections carry the same fields as the account's (the API has no shared interface).
-type Projected = Pick<ProjectionFragment, "dailyRate" | "projected" | "low" | "high"> & { spentSoFar: { amount: string } };
-
-function projectionCells(p: Projected, currency: string): HTMLElement[] {
+function projectionCells(p: ProjectionFragment, currency: string): HTMLElement[] {
   return [
     h("span", null, money(p.spentSoFar.amount, currency)),
     h("span", null, money(p.dailyRate.amount, currency)),
@@ -36,11 +22,11 @@ function projectionCells(p: Projected, currency: string): HTMLElement[] {
 const PROJECTION_COLUMNS = [{ label: "Billed so far", numeric: true }, { label: "Per day", numeric: true }, { label: "Month end", numeric: true }, { label: "Range", numeric: true }];
 
 export function forecastPanel(tagKey: string): HTMLElement {
-  const section = loadingPanel("forecast", "Month-end forecast", "Spend billed so far this month plus the average of the trailing fully billed days for the rest of it; the range uses the cheapest and dearest of those days.");
+  const section = slot("forecast", "Month-end forecast", "Spend billed so far this month plus the average of the trailing fully billed days for the rest of it; the range uses the cheapest and dearest of those days.");
   void query(CostForecastDocument, { tagKey }).then((r) => {
     const f = r.data?.costInsights?.forecast;
-    if (!f) return settle(section, false, errorBox(r.errors));
-    settle(section, true, errorBox(r.errors, true), forecastBody(f, tagKey));
+    if (!f) return settle(section, "error", errorBox(r.errors));
+    settle(section, "done", errorBox(r.errors, true), forecastBody(f, tagKey));
   });
   return section;
 }
@@ -68,20 +54,20 @@ function forecastBody(f: Forecast, tagKey: string): HTMLElement {
 }
 
 export function wastePanels(window: TimeWindowInput): HTMLElement[] {
-  const failure = loadingPanel("failure-spend", "Spend on failure", "What failed runs cost, what retries (new runs after a failure) and repairs (attempts after the first) cost.");
-  const anomalies = loadingPanel("cost-anomaly-list", "Run cost anomalies", "Runs that cost more than the anomaly factor times their job's usual p90.");
-  const spikes = loadingPanel("spend-spikes", "Daily spend spikes", "Fully billed days over the spike factor times the median of their baseline days.");
-  const allPurpose = loadingPanel("all-purpose-jobs", "Jobs on all-purpose compute", "Their task runs used all-purpose clusters, billed per cluster with no job id: their spend is in the unattributed remainder, not theirs.");
+  const failure = slot("failure-spend", "Spend on failure", "What failed runs cost, what retries (new runs after a failure) and repairs (attempts after the first) cost.");
+  const anomalies = slot("cost-anomaly-list", "Run cost anomalies", "Runs that cost more than the anomaly factor times their job's usual p90.");
+  const spikes = slot("spend-spikes", "Daily spend spikes", "Fully billed days over the spike factor times the median of their baseline days.");
+  const allPurpose = slot("all-purpose-jobs", "Jobs on all-purpose compute", "Their task runs used all-purpose clusters, billed per cluster with no job id: their spend is in the unattributed remainder, not theirs.");
   void query(CostWasteDocument, { window }).then((r) => {
     const w = r.data?.costInsights;
     if (!w) {
-      for (const section of [failure, anomalies, spikes, allPurpose]) settle(section, false, errorBox(r.errors));
+      for (const section of [failure, anomalies, spikes, allPurpose]) settle(section, "error", errorBox(r.errors));
       return;
     }
-    settle(failure, true, errorBox(r.errors, true), failureBody(w));
-    settle(anomalies, true, anomaliesBody(w));
-    settle(spikes, true, spikesBody(w));
-    settle(allPurpose, true, allPurposeBody(w));
+    settle(failure, "done", errorBox(r.errors, true), failureBody(w));
+    settle(anomalies, "done", anomaliesBody(w));
+    settle(spikes, "done", spikesBody(w));
+    settle(allPurpose, "done", allPurposeBody(w));
   });
   return [failure, anomalies, spikes, allPurpose];
 }

@@ -4,7 +4,7 @@ import { query } from "../api";
 import { h } from "../dom";
 import { count, dateTime, duration, humanize, percent } from "../format";
 import { JobHealthDocument, type JobHealthQuery } from "../generated/graphql";
-import { empty, errorBox, facts, panel, runHref } from "../ui";
+import { errorBox, facts, runHref, settle, slot } from "../ui";
 
 type Health = NonNullable<JobHealthQuery["job"]>["health"];
 
@@ -16,12 +16,10 @@ export function priorityBadge(priority: string): HTMLElement {
 
 /** A panel that fills itself when the health operation answers. */
 export function healthPanel(id: string): HTMLElement {
-  const section = panel("health", "Health now", h("div", { class: "body" }, empty("Loading…")));
-  section.dataset.state = "loading";
+  const section = slot("health", "Health now");
   void query(JobHealthDocument, { id }).then((r) => {
     const health = r.data?.job?.health ?? null;
-    section.querySelector(".body")!.replaceChildren(...[errorBox(r.errors, !!health), health ? body(health) : null].filter((n): n is HTMLElement => n !== null));
-    section.dataset.state = health ? "done" : "error";
+    settle(section, health ? "done" : "error", errorBox(r.errors, !!health), health ? body(health) : null);
   });
   return section;
 }

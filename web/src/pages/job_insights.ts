@@ -5,7 +5,7 @@ import { query, type GqlError } from "../api";
 import { h, type Child } from "../dom";
 import { count, dateTime, duration, money, percent } from "../format";
 import { JobCostAnomaliesDocument, JobDurationDocument, JobScheduleDocument, JobSlaDocument, type JobCostAnomaliesQuery, type JobDurationQuery, type JobScheduleQuery, type JobSlaQuery, type TimeWindowInput } from "../generated/graphql";
-import { empty, errorBox, facts, panel, runHref, table } from "../ui";
+import { errorBox, facts, runHref, settle, slot, table } from "../ui";
 
 const SHOWN = 10;
 
@@ -16,12 +16,11 @@ type Adherence = NonNullable<NonNullable<JobScheduleQuery["job"]>["scheduleAdher
 
 /** A panel filled when its operation answers: `render` gets the field, or undefined when the job itself is missing. */
 function asyncPanel<T>(id: string, heading: string, answer: Promise<{ value: T | null | undefined; errors: GqlError[] }>, render: (value: T | null) => Child): HTMLElement {
-  const section = panel(id, heading, h("div", { class: "body" }, empty("Loading…")));
-  section.dataset.state = "loading";
+  const section = slot(id, heading);
   void answer.then(({ value, errors }) => {
     const failed = value === undefined;
-    section.querySelector(".body")!.replaceChildren(...[errorBox(errors, !failed), failed ? null : render(value ?? null)].flat().filter((n): n is HTMLElement => n instanceof Node));
-    section.dataset.state = failed ? "error" : "done";
+    const body = failed ? [] : [render(value ?? null)].flat().filter((n): n is HTMLElement => n instanceof Node);
+    settle(section, failed ? "error" : "done", errorBox(errors, !failed), ...body);
   });
   return section;
 }

@@ -17,7 +17,7 @@ import {
 import type { View } from "../router";
 import { dataQualityPanel, failuresPanel } from "./overview_failures";
 import { lastDays, lastHours, session, type Session } from "../session";
-import { databricksLink, empty, errorBox, facts, jobLink, loading, panel, runHref, stateBadge, table, tile, title, windowText } from "../ui";
+import { databricksLink, empty, errorBox, facts, jobLink, runHref, settle, slot, stateBadge, table, tile, title, windowText } from "../ui";
 
 const FAILING_HOURS = 24;
 const FAILING_SHOWN = 25;
@@ -26,17 +26,6 @@ const BREAKDOWN_DAYS = 7;
 
 type ActiveRuns = NonNullable<ActiveRunsQuery["activeRuns"]>;
 type FailingRuns = NonNullable<FailingRunsQuery["runs"]>;
-
-function settle(section: HTMLElement, state: "done" | "error", ...content: (Node | null)[]): void {
-  section.querySelector(".body")!.replaceChildren(...content.filter((n): n is Node => n !== null));
-  section.dataset.state = state;
-}
-
-function slot(id: string, heading: string, intro?: string): HTMLElement {
-  const section = panel(id, heading, intro ? h("p", { class: "intro" }, intro) : null, h("div", { class: "body" }, loading()));
-  section.dataset.state = "loading";
-  return section;
-}
 
 export async function overview(): Promise<View> {
   // Active runs need no window, so they are asked before the session is known.

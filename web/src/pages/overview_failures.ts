@@ -4,25 +4,14 @@ import { query } from "../api";
 import { h } from "../dom";
 import { count, dateTime, humanize, money, percent } from "../format";
 import { DataQualityDocument, FailuresDocument, type TimeWindowInput } from "../generated/graphql";
-import { empty, errorBox, facts, jobLink, loading, panel, runHref, table } from "../ui";
-
-function filled(id: string, heading: string, intro: string): HTMLElement {
-  const section = panel(id, heading, h("p", { class: "intro" }, intro), h("div", { class: "body" }, loading()));
-  section.dataset.state = "loading";
-  return section;
-}
-
-function settle(section: HTMLElement, ok: boolean, ...content: (Node | null)[]): void {
-  section.querySelector(".body")!.replaceChildren(...content.filter((n): n is Node => n !== null));
-  section.dataset.state = ok ? "done" : "error";
-}
+import { empty, errorBox, facts, jobLink, runHref, settle, slot, table } from "../ui";
 
 export function failuresPanel(window: TimeWindowInput, days: number): HTMLElement {
-  const section = filled("failures", `Failures by cause, last ${days} days`, "Failed runs (FAILED, ERROR, TIMED_OUT) grouped by termination code, with the jobs that fail most and the newest runs of each group.");
+  const section = slot("failures", `Failures by cause, last ${days} days`, "Failed runs (FAILED, ERROR, TIMED_OUT) grouped by termination code, with the jobs that fail most and the newest runs of each group.");
   void query(FailuresDocument, { window }).then((r) => {
     const f = r.data?.failures;
-    if (!f) return settle(section, false, errorBox(r.errors));
-    if (!f.failedRuns) return settle(section, true, empty("No failed runs in the window."));
+    if (!f) return settle(section, "error", errorBox(r.errors));
+    if (!f.failedRuns) return settle(section, "done", empty("No failed runs in the window."));
     const rows = f.byTerminationCode.map((g) => ({
       attrs: { "data-code": g.key ?? "" },
       cells: [
@@ -33,7 +22,7 @@ export function failuresPanel(window: TimeWindowInput, days: number): HTMLElemen
       ],
     }));
     const types = h("p", { class: "hint" }, "By termination type: ", f.byTerminationType.map((t, i) => [i ? ", " : "", `${humanize(t.key)} ${count(t.failedRuns)}`]));
-    settle(section, true, errorBox(r.errors, true),
+    settle(section, "done", errorBox(r.errors, true),
       table(`${count(f.failedRuns)} failed runs by termination code`, [{ label: "Termination code" }, { label: "Failed runs", numeric: true }, { label: "Jobs failing most" }, { label: "Newest runs" }], rows),
       types);
   });
@@ -41,12 +30,12 @@ export function failuresPanel(window: TimeWindowInput, days: number): HTMLElemen
 }
 
 export function dataQualityPanel(window: TimeWindowInput, days: number): HTMLElement {
-  const section = filled("data-quality", `What the tables cannot attribute, last ${days} days`, "Blind spots of the system tables, counted rather than hidden.");
+  const section = slot("data-quality", `What the tables cannot attribute, last ${days} days`, "Blind spots of the system tables, counted rather than hidden.");
   void query(DataQualityDocument, { window }).then((r) => {
     const q = r.data?.dataQuality;
-    if (!q) return settle(section, false, errorBox(r.errors));
+    if (!q) return settle(section, "error", errorBox(r.errors));
     const currency = q.spend.total.currency ?? "USD";
-    settle(section, true, errorBox(r.errors, true), facts([
+    settle(section, "done", errorBox(r.errors, true), facts([
       ["Jobs seen", count(q.jobsSeen)],
       ["Not in the jobs table", h("span", { id: "dq-missing" }, count(q.jobsNotInJobsTableCount), h("span", { class: "sub" }, " aged out of its 365-day retention or never listed; named from usage or runs"))],
       ["Runs without usage", h("span", { id: "dq-no-usage" }, `${count(q.jobsWithoutUsageCount)} jobs`, h("span", { class: "sub" }, " their runs carry no usage record with their job id (all-purpose compute, or not billed yet)"))],
