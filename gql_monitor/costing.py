@@ -63,20 +63,29 @@ class CostSummary:
     def add(self, row: dict[str, Any]) -> None:
         quantity: Decimal = row["quantity"] or ZERO
         price: Decimal | None = row["unit_price"]
+        # Statements that sum over days (a period's spend) return no usage_date: their rows have no daily split.
+        day = row.get("usage_date")
         sku = self.by_sku.setdefault(row["sku_name"], SkuSpend(row["sku_name"], row["usage_unit"]))
         sku.quantity += quantity
         if row["usage_unit"] == "DBU":
             self.dbus += quantity
-            self.daily_dbus[row["usage_date"]] += quantity
+            if day is not None:
+                self.daily_dbus[day] += quantity
         if price is None:
             self.unpriced_quantity += quantity
             return
         amount = quantity * price
         sku.amount += amount
         self.amount += amount
-        self.daily[row["usage_date"]] += amount
+        if day is not None:
+            self.daily[day] += amount
         if row.get("currency_code"):
             self.currency = row["currency_code"]
+
+
+def share(part: Decimal, whole: Decimal) -> float | None:
+    """`part` / `whole` from the exact amounts; None when there is no whole to share."""
+    return float(part / whole) if whole else None
 
 
 def summarize(rows: Iterable[dict[str, Any]]) -> CostSummary:

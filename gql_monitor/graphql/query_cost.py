@@ -94,6 +94,7 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("ScheduleAdherence", "missedFireTimes"): lambda _: LISTED_PER_JOB,
     ("Alert", "expectedFireTimes"): lambda _: SMALL_LIST,
     ("Job", "costAnomalies"): lambda _: ANOMALIES_PER_JOB,
+    ("UnattributedSpend", "days"): lambda scope: scope.window_days,
 }
 # Lists inside a connection: the connection's `first` already counts them.
 PAGE_ITEMS = ("nodes", "edges")

@@ -24,6 +24,11 @@ class Money:
     currency: str = strawberry.field(description="ISO currency code, e.g. USD.")
 
 
+def money(amount: Decimal, currency: str = "USD") -> Money:
+    """An exact amount as reported: to a millionth of the currency unit."""
+    return Money(amount=quantize(amount), currency=currency)
+
+
 @strawberry.type(description="The time window a figure covers: [start, end).")
 class TimeWindow:
     start: datetime = strawberry.field(description="Inclusive start, UTC.")

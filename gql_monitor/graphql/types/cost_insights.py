@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gql_monitor.costing import CostSummary, quantize
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import TimeWindowInput, resolve_window, text
-from gql_monitor.graphql.types.common import Money, TimeWindow
+from gql_monitor.graphql.types.common import Money, TimeWindow, money
+from gql_monitor.graphql.types.spend_attribution import UnattributedSpend, UntaggedSpend, resolve_unattributed, \
+    resolve_untagged
+from gql_monitor.graphql.types.spend_movers import MoverPeriod, SpendMovers, resolve_movers
 from gql_monitor.insights import all_purpose, cost_anomalies, failure_spend, forecast, spend_spikes
 from gql_monitor.loaders.cost_insights import JobAnomaliesKey
 from gql_monitor.questions.all_purpose_jobs import AllPurposeJobsQuery
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 JobRef = Annotated["Job", strawberry.lazy("gql_monitor.graphql.types.job")]
 RunRef = Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]
 MAX_TOP = 100
-
-
-def money(amount: Decimal, currency: str = "USD") -> Money:
-    return Money(amount=quantize(amount), currency=currency)
 
 
 def top(first: int, what: str = "first") -> int:
@@ -293,7 +290,6 @@ class CostInsights:
                                      last_all_purpose_end=j.last_all_purpose_end, job_key=j.job)
                 for j in all_purpose.from_rows(rows)[:limit]]
 
-
     @strawberry.field(description="Daily spend spikes of the account and of each job on the window's fully billed "
                                   "days: newest day first, the account before its jobs (at most `first`).")
     async def spend_spikes(
@@ -320,6 +316,23 @@ class CostInsights:
             trailing_to=f.trailing[-1], billed_through=f.billed_through, unbilled_days=float(f.unbilled_days),
             remaining_days=float(f.remaining_days), total=AccountSpendForecast.of(f.total),
             unattributed=AccountSpendForecast.of(f.unattributed), report=f)
+
+    @strawberry.field(description="The biggest movers week over week or month over month, per job and per value of "
+                                  "`tagKey`, as of now.")
+    async def movers(
+        self, info: Info,
+        period: Annotated[MoverPeriod, strawberry.argument(description="The periods' length.")] = MoverPeriod.WEEK,
+    ) -> SpendMovers:
+        return await resolve_movers(info, period, self.tag_key)
+
+    @strawberry.field(description="Job spend in the window whose usage carries no tag, or no value for `tagKey`.")
+    async def untagged_spend(self, info: Info) -> UntaggedSpend:
+        return await resolve_untagged(info, self.span, self.tag_key)
+
+    @strawberry.field(description="The share of spend in the window that no job can be charged for, and its trend "
+                                  "per UTC day.")
+    async def unattributed_spend(self, info: Info) -> UnattributedSpend:
+        return await resolve_unattributed(info, self.span)
 
 
 def resolve_cost_insights(info: Info, window: TimeWindowInput | None, tag_key: str | None) -> CostInsights:
