@@ -345,6 +345,18 @@ def test_the_costs_page_shows_the_forecast_and_where_spend_goes_wrong(tab, admin
     all_purpose = ":".join(case(workspace, "all_purpose_job", home=True)[:2])
     assert all_purpose in [j["job"]["id"] for j in insights["allPurposeComputeJobs"] if j["job"]]
     assert page.locator(f'#all-purpose-jobs a[href="/jobs/{all_purpose}"]').count() == 1
+    page.wait_for_selector("#movers[data-state=done]")
+    trends = api(admin, "query($w: TimeWindowInput!) { costInsights(window: $w, tagKey: \"team\") { "
+                        "movers(period: WEEK) { up(first: 5) { jobId } down(first: 5) { jobId } } "
+                        "untaggedSpend { untagged { amount } jobs(first: 5) { jobId } } "
+                        "unattributedSpend { days { day } } } }", {"w": window(end, days=30)})["costInsights"]
+    assert page.get_attribute("#movers-figures", "data-up") == str(len(trends["movers"]["up"]))
+    assert page.get_attribute("#movers-figures", "data-down") == str(len(trends["movers"]["down"]))
+    assert page.get_attribute("#untagged-figures", "data-untagged") == trends["untaggedSpend"]["untagged"]["amount"]
+    untagged = ":".join(case(workspace, "untagged_job", home=True)[:2])
+    if untagged in [j["jobId"] for j in trends["untaggedSpend"]["jobs"]]:
+        assert page.locator(f'#untagged a[href="/jobs/{untagged}"]').count() == 1
+    assert page.get_attribute("#unattributed-figures", "data-days") == str(len(trends["unattributedSpend"]["days"]))
     assert_accessible_markup(page)
     screenshot(page, "costs-insights", full_page=True)
 

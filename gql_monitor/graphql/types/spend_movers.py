@@ -27,7 +27,8 @@ class MoverPeriod(Enum):
     MONTH = strawberry.enum_value("MONTH", description="The last 30 days up to now against the 30 days before them.")
 
 
-@strawberry.type(description="Spend in the current period against the previous one, at list price.")
+# An interface, so that a client selects the change once (a fragment on SpendChange) for the account and its movers.
+@strawberry.interface(description="Spend in the current period against the previous one, at list price.")
 class SpendChange:
     current: Money = strawberry.field(description="Usage that started in the current period, as billed so far.")
     previous: Money = strawberry.field(description="Usage that started in the previous period.")
@@ -39,6 +40,11 @@ class SpendChange:
     def of(cls, move: movers.Move, **more) -> "SpendChange":
         return cls(current=money(move.current, move.currency), previous=money(move.previous, move.currency),
                    change=money(move.change, move.currency), change_ratio=move.ratio, **more)
+
+
+@strawberry.type(description="The account's spend change, or that of its unattributed usage.")
+class AccountSpendChange(SpendChange):
+    pass
 
 
 @strawberry.type(description="A job's or a tag value's spend change.")
@@ -77,8 +83,8 @@ class SpendMovers:
         description="Billing covers both periods whole: `billedThrough` is at or after the current period's end. "
                     "While false, a job whose latest runs are not billed yet looks lower than it is."
     )
-    total: SpendChange = strawberry.field(description="All usage of the account.")
-    unattributed: SpendChange = strawberry.field(description="Usage no job can be charged for (no job id).")
+    total: AccountSpendChange = strawberry.field(description="All usage of the account.")
+    unattributed: AccountSpendChange = strawberry.field(description="Usage no job can be charged for (no job id).")
     report: strawberry.Private[movers.Movers]
 
     @strawberry.field(description="The jobs whose spend rose most (`change` > 0), the largest rise first, then by "
@@ -109,5 +115,5 @@ async def resolve_movers(info: Info, period: MoverPeriod, tag_key: str | None) -
     return SpendMovers(
         period=period, current=TimeWindow(start=query.current.start, end=query.current.end),
         previous=TimeWindow(start=query.previous.start, end=query.previous.end), billed_through=billed,
-        complete=billed is not None and billed >= query.current.end, total=SpendChange.of(report.total),
-        unattributed=SpendChange.of(report.unattributed), report=report)
+        complete=billed is not None and billed >= query.current.end, total=AccountSpendChange.of(report.total),
+        unattributed=AccountSpendChange.of(report.unattributed), report=report)

@@ -133,6 +133,14 @@ export type CostForecastQueryVariables = Exact<{
 
 export type CostForecastQuery = { costInsights: { forecast: { monthStart: string, monthEnd: string, asOf: string, method: ForecastMethod, trailingDays: number, trailingFrom: string, trailingTo: string, billedThrough: string | null, unbilledDays: number, remainingDays: number, total: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, unattributed: { spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }, jobs: Array<{ job: { id: string, name: string | null } | null, spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }>, tagValues: Array<{ value: string | null, spentSoFar: { amount: string, currency: string }, dailyRate: { amount: string }, projected: { amount: string }, low: { amount: string }, high: { amount: string } }> } } | null };
 
+export type CostTrendsQueryVariables = Exact<{
+  window: TimeWindowInput;
+  tagKey?: string | null | undefined;
+}>;
+
+
+export type CostTrendsQuery = { costInsights: { movers: { complete: boolean, current: { start: string, end: string }, previous: { start: string, end: string }, total: { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } }, up: Array<{ changeRatio: number | null, job: { id: string, name: string | null } | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } }>, down: Array<{ changeRatio: number | null, job: { id: string, name: string | null } | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } }> }, untaggedSpend: { untaggedShare: number | null, tagKey: string | null, withoutTagKeyShare: number | null, jobSpend: { amount: string, currency: string }, untagged: { amount: string }, withoutTagKey: { amount: string } | null, jobs: Array<{ share: number, spend: { amount: string }, job: { id: string, name: string | null } | null }> }, unattributedSpend: { share: number | null, unattributed: { amount: string, currency: string }, days: Array<{ day: string, share: number | null, unattributed: { amount: string } }> } } | null };
+
 export type CostWasteQueryVariables = Exact<{
   window: TimeWindowInput;
 }>;
@@ -261,6 +269,15 @@ export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ViewerQuery = { viewer: { userName: string, dataAccess: DataAccess } };
 
+type Change_AccountSpendChange_Fragment = { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
+
+type Change_SpendMover_Fragment = { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
+
+export type ChangeFragment =
+  | Change_AccountSpendChange_Fragment
+  | Change_SpendMover_Fragment
+;
+
 export type CostDetailFragment = { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, window: { start: string, end: string }, bySku: Array<{ skuName: string, usageUnit: string, quantity: string, listCost: { amount: string, currency: string } }>, listCost: { amount: string, currency: string } };
 
 export type CostFigureFragment = { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } };
@@ -268,6 +285,8 @@ export type CostFigureFragment = { attribution: CostAttribution, notAttributable
 export type FailureFiguresFragment = { failedRunCount: number, retryRunCount: number, repairedRunCount: number, failedRuns: { amount: string, currency: string }, retries: { amount: string }, repairs: { amount: string }, repairsUnsplit: { amount: string }, total: { amount: string } };
 
 export type JobRefFragment = { id: string, name: string | null };
+
+export type MoverFragment = { changeRatio: number | null, job: { id: string, name: string | null } | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
 
 export type NextPageFragment = { hasNextPage: boolean, endCursor: string | null };
 
@@ -371,12 +390,51 @@ export const FailureFiguresFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
   repairedRunCount
 }
     `, {"fragmentName":"FailureFigures"}) as unknown as TypedDocumentString<FailureFiguresFragment, unknown>;
+export const ChangeFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
+    fragment Change on SpendChange {
+  current {
+    amount
+    currency
+  }
+  previous {
+    amount
+  }
+  change {
+    amount
+  }
+  changeRatio
+}
+    `, {"fragmentName":"Change"}) as unknown as TypedDocumentString<ChangeFragment, unknown>;
 export const JobRefFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     fragment JobRef on Job {
   id
   name
 }
     `, {"fragmentName":"JobRef"}) as unknown as TypedDocumentString<JobRefFragment, unknown>;
+export const MoverFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
+    fragment Mover on SpendMover {
+  ...Change
+  job {
+    ...JobRef
+  }
+}
+    fragment Change on SpendChange {
+  current {
+    amount
+    currency
+  }
+  previous {
+    amount
+  }
+  change {
+    amount
+  }
+  changeRatio
+}
+fragment JobRef on Job {
+  id
+  name
+}`, {"fragmentName":"Mover"}) as unknown as TypedDocumentString<MoverFragment, unknown>;
 export const NextPageFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     fragment NextPage on PageInfo {
   hasNextPage
@@ -597,6 +655,92 @@ fragment Projection on SpendProjection {
     amount
   }
 }`) as unknown as TypedDocumentString<CostForecastQuery, CostForecastQueryVariables>;
+export const CostTrendsDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query CostTrends($window: TimeWindowInput!, $tagKey: String) {
+  costInsights(window: $window, tagKey: $tagKey) {
+    movers(period: WEEK) {
+      current {
+        start
+        end
+      }
+      previous {
+        start
+        end
+      }
+      complete
+      total {
+        ...Change
+      }
+      up(first: 5) {
+        ...Mover
+      }
+      down(first: 5) {
+        ...Mover
+      }
+    }
+    untaggedSpend {
+      jobSpend {
+        amount
+        currency
+      }
+      untagged {
+        amount
+      }
+      untaggedShare
+      tagKey
+      withoutTagKey {
+        amount
+      }
+      withoutTagKeyShare
+      jobs(first: 5) {
+        spend {
+          amount
+        }
+        share
+        job {
+          ...JobRef
+        }
+      }
+    }
+    unattributedSpend {
+      share
+      unattributed {
+        amount
+        currency
+      }
+      days {
+        day
+        share
+        unattributed {
+          amount
+        }
+      }
+    }
+  }
+}
+    fragment Change on SpendChange {
+  current {
+    amount
+    currency
+  }
+  previous {
+    amount
+  }
+  change {
+    amount
+  }
+  changeRatio
+}
+fragment JobRef on Job {
+  id
+  name
+}
+fragment Mover on SpendMover {
+  ...Change
+  job {
+    ...JobRef
+  }
+}`) as unknown as TypedDocumentString<CostTrendsQuery, CostTrendsQueryVariables>;
 export const CostWasteDocument = /*#__PURE__*/ new TypedDocumentString(`
     query CostWaste($window: TimeWindowInput!) {
   costInsights(window: $window) {

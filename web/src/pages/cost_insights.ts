@@ -3,12 +3,13 @@
 
 import { query } from "../api";
 import { h } from "../dom";
-import { count, dateTime, money, quantity } from "../format";
-import { CostForecastDocument, CostWasteDocument, type CostForecastQuery, type CostWasteQuery, type ProjectionFragment, type TimeWindowInput } from "../generated/graphql";
+import { count, dateTime, money, percent, quantity } from "../format";
+import { CostForecastDocument, CostTrendsDocument, CostWasteDocument, type ChangeFragment, type CostForecastQuery, type CostTrendsQuery, type CostWasteQuery, type MoverFragment, type ProjectionFragment, type TimeWindowInput } from "../generated/graphql";
 import { empty, errorBox, facts, jobLink, runHref, settle, slot, table } from "../ui";
 
 type Forecast = NonNullable<CostForecastQuery["costInsights"]>["forecast"];
 type Waste = NonNullable<CostWasteQuery["costInsights"]>;
+type Trends = NonNullable<CostTrendsQuery["costInsights"]>;
 
 function projectionCells(p: ProjectionFragment, currency: string): HTMLElement[] {
   return [
@@ -108,4 +109,69 @@ function allPurposeBody(w: Waste): HTMLElement {
   if (!w.allPurposeComputeJobs.length) return empty("No job ran on all-purpose compute in the window.");
   return table("Jobs with task runs on all-purpose clusters", [{ label: "Job" }, { label: "All-purpose task runs", numeric: true }, { label: "Last on all-purpose" }],
     w.allPurposeComputeJobs.map((j) => ({ cells: [jobLink(j.job), `${count(j.allPurposeTaskRuns)} of ${count(j.taskRuns)}`, dateTime(j.lastAllPurposeEnd)] })));
+}
+
+export function trendPanels(window: TimeWindowInput, tagKey: string): HTMLElement[] {
+  const movers = slot("movers", "Biggest movers, week over week", "Jobs whose spend rose or fell most in the last 7 days against the 7 before.");
+  const untagged = slot("untagged", "Untagged spend", `Job spend whose usage carries no tags, and none for the key “${tagKey}”: it cannot be charged back to a team.`);
+  const unattributed = slot("unattributed-trend", "Unattributed share by day", "Spend no job can be charged for, as a share of each day's spend.");
+  void query(CostTrendsDocument, { window, tagKey }).then((r) => {
+    const t = r.data?.costInsights;
+    if (!t) {
+      for (const section of [movers, untagged, unattributed]) settle(section, "error", errorBox(r.errors));
+      return;
+    }
+    settle(movers, "done", errorBox(r.errors, true), moversBody(t));
+    settle(untagged, "done", untaggedBody(t, tagKey));
+    settle(unattributed, "done", unattributedBody(t));
+  });
+  return [movers, untagged, unattributed];
+}
+
+function changeText(c: ChangeFragment, currency: string): string {
+  const sign = Number(c.change.amount) > 0 ? "+" : "";
+  return `${sign}${money(c.change.amount, currency)}${c.changeRatio === null ? "" : ` (${sign}${percent(c.changeRatio)})`}`;
+}
+
+function moversBody(t: Trends): HTMLElement {
+  const m = t.movers;
+  const currency = m.total.current.currency ?? "USD";
+  const rows = (list: MoverFragment[]) => list.map((j) => ({ cells: [jobLink(j.job), money(j.previous.amount, currency), money(j.current.amount, currency), changeText(j, currency)] }));
+  const columns = [{ label: "Job" }, { label: "Previous 7 days", numeric: true }, { label: "Last 7 days", numeric: true }, { label: "Change", numeric: true }];
+  return h(
+    "div",
+    { id: "movers-figures", "data-up": String(m.up.length), "data-down": String(m.down.length) },
+    facts([
+      ["Account", `${money(m.total.previous.amount, currency)} → ${money(m.total.current.amount, currency)}: ${changeText(m.total, currency)}`],
+      ["Billing", m.complete ? "covers both weeks" : "has not caught up with the current week: its last hours are missing"],
+    ]),
+    m.up.length ? table("Rising most", columns, rows(m.up)) : null,
+    m.down.length ? table("Falling most", columns, rows(m.down)) : null,
+  );
+}
+
+function untaggedBody(t: Trends, tagKey: string): HTMLElement {
+  const u = t.untaggedSpend;
+  const currency = u.jobSpend.currency ?? "USD";
+  return h(
+    "div",
+    { id: "untagged-figures", "data-untagged": u.untagged.amount },
+    facts([
+      ["Job spend without any tag", `${money(u.untagged.amount, currency)} (${percent(u.untaggedShare)} of ${money(u.jobSpend.amount, currency)})`],
+      [`Without “${tagKey}”`, u.withoutTagKey ? `${money(u.withoutTagKey.amount, currency)} (${percent(u.withoutTagKeyShare)})` : "–"],
+    ]),
+    u.jobs.length ? table("Untagged jobs spending most", [{ label: "Job" }, { label: "Untagged spend", numeric: true }, { label: "Of its spend", numeric: true }], u.jobs.map((j) => ({ cells: [jobLink(j.job), money(j.spend.amount, currency), percent(j.share)] }))) : null,
+  );
+}
+
+function unattributedBody(t: Trends): HTMLElement {
+  const u = t.unattributedSpend;
+  const currency = u.unattributed.currency ?? "USD";
+  return h(
+    "div",
+    { id: "unattributed-figures", "data-days": String(u.days.length) },
+    h("p", null, `${percent(u.share)} of the window's spend (${money(u.unattributed.amount, currency)}) cannot be charged to a job.`),
+    h("details", null, h("summary", null, "Per day"),
+      table("Unattributed share per day", [{ label: "Day" }, { label: "Unattributed", numeric: true }, { label: "Share", numeric: true }], u.days.map((d) => ({ cells: [d.day, money(d.unattributed.amount, currency), percent(d.share)] })))),
+  );
 }

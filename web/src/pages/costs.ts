@@ -10,7 +10,7 @@ import { CostsDocument, type CostDimension, type CostsQuery } from "../generated
 import { navigate, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
 import { empty, errorBox, facts, jobHref, table, title, windowText } from "../ui";
-import { forecastPanel, wastePanels } from "./cost_insights";
+import { forecastPanel, trendPanels, wastePanels } from "./cost_insights";
 
 const DIMENSIONS: [CostDimension, string][] = [
   ["JOB", "Job"],
@@ -188,6 +188,7 @@ export async function costs(route: Route): Promise<View> {
       : null,
     tableWrap,
     showAll,
+    ...trendPanels(lastDays(s, days), tag),
     ...wastePanels(lastDays(s, days)),
   );
   return { title: "Costs", node };
