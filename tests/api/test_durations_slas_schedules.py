@@ -195,6 +195,32 @@ def test_the_long_run_in_progress_is_at_risk_of_its_sla(client, workspace):
         (job, "CRITICAL", [risk["runId"]])
 
 
+def test_active_runs_are_judged_against_their_jobs_sla_live(uncached_monitor, workspace):
+    """The Jobs API's view: every active run of a job with an SLA tag gets its share of the target, including runs the
+    tables have not recorded yet (the queued run behind the long run has no timeline row)."""
+    tags = {f"{w}:{j}": int(v) for w, j, v in truth(
+        workspace, "SELECT workspace_id, job_id, tags['sla_minutes'] FROM lakeflow.jobs WHERE tags['sla_minutes'] "
+                   "IS NOT NULL QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time "
+                   "DESC) = 1")}
+    with uncached_monitor.client() as c:
+        body = gql(c, "{ activeRuns(first: 25) { nodes { id jobId elapsedSeconds sla { targetMinutes source "
+                      "shareOfTarget atRisk } } } }")
+    runs = body["data"]["activeRuns"]["nodes"]
+    # The jobs of the page, asked once.
+    assert body["extensions"]["cost"]["warehouseStatements"] == 1
+    judged = [r for r in runs if r["sla"]]
+    assert {r["jobId"] for r in judged} == {r["jobId"] for r in runs if r["jobId"] in tags and r["elapsedSeconds"] is not None}
+    for run in judged:
+        minutes = tags[run["jobId"]]
+        assert (run["sla"]["targetMinutes"], run["sla"]["source"]) == (minutes, "TAG")
+        assert run["sla"]["shareOfTarget"] == pytest.approx(run["elapsedSeconds"] / (minutes * 60), rel=1e-5)
+        assert run["sla"]["atRisk"] == (run["sla"]["shareOfTarget"] >= 0.8)
+    active, queued = case(workspace, "active_long_run"), case(workspace, "queued_run")
+    by_id = {r["id"]: r for r in runs}
+    assert by_id[f"{active[0]}:{active[2]}"]["sla"]["atRisk"] is True
+    assert by_id[f"{queued[0]}:{queued[2]}"]["sla"]["atRisk"] is False  # queued four minutes ago
+
+
 def test_sla_breach_alerts_are_exactly_the_tagged_jobs_with_breaches(client, workspace):
     tagged = truth(workspace, """SELECT workspace_id || ':' || job_id, tags['sla_minutes'] FROM lakeflow.jobs
                                  QUALIFY row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) = 1

@@ -101,7 +101,10 @@ def test_overview_shows_the_apis_numbers(tab, admin):
     assert page.locator("#active tbody tr").count() == len(active["nodes"])
     links = page.locator("#active tbody a.external").evaluate_all("els => els.map(e => e.href)")
     assert links == [run["runPageUrl"] for run in active["nodes"]]
-    flags = api(admin, "{ activeRuns(first: 25) { nodes { longerThanUsual } } }")["activeRuns"]["nodes"]
+    flags = api(admin, "{ activeRuns(first: 25) { nodes { longerThanUsual sla { atRisk } } } }")["activeRuns"]["nodes"]
+    assert page.locator("#active tbody [data-sla-at-risk]").evaluate_all("els => els.map(e => e.dataset.slaAtRisk)") == \
+        [str(run["sla"]["atRisk"]).lower() for run in flags if run["sla"]]
+    assert any(run["sla"] and run["sla"]["atRisk"] for run in flags), "the planted long run is at risk of its SLA"
     assert page.locator("#active tbody [data-longer]").evaluate_all("els => els.map(e => e.dataset.longer)") == \
         [str(run["longerThanUsual"]).lower() for run in flags]
 

@@ -13,6 +13,7 @@ from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import cursor_text, decode_cursor, encode_cursor
 from gql_monitor.graphql.types.common import PageInfo, from_epoch_ms
 from gql_monitor.graphql.types.durations import load_job_durations
+from gql_monitor.graphql.types.sla import LiveSla, resolve_live_sla
 from gql_monitor.insights.durations import longer_than_usual
 from gql_monitor.loaders.live import HOME_WORKSPACE, ActiveRunsPage
 from gql_monitor.questions.keys import JobKey
@@ -66,6 +67,11 @@ class ActiveRun:
         usual = await self._durations(info)
         return elapsed is not None and longer_than_usual(elapsed, usual.stats_p95, usual.stats_runs,
                                                          info.context.thresholds)
+
+    @strawberry.field(description="This run against its job's SLA, live (the tables' `JobSla.atRisk` sees a run only "
+                                  "once its first slice is recorded); null when the job has no SLA.")
+    async def sla(self, info: Info) -> LiveSla | None:
+        return await resolve_live_sla(info, JobKey(str(self.job_id)), self.elapsed_seconds(info))
 
     async def _durations(self, info: Info) -> "_Usual":
         stats = (await load_job_durations(info, JobKey(str(self.job_id)))).stats or {}

@@ -99,6 +99,29 @@ def _tags(tags) -> dict[str, str]:
     return {tag.key: tag.value for tag in tags if tag.value is not None}
 
 
+@strawberry.type(description="A run in progress against its job's SLA, live: elapsed time from the Jobs API's start "
+                             "time, the target from the job's SLA tag or the default setting.")
+class LiveSla:
+    target_minutes: int = strawberry.field(description="The job's SLA target.")
+    source: SlaSource = strawberry.field(description="Where the target comes from.")
+    share_of_target: float = strawberry.field(description="Elapsed time / target (1 or more: past it).")
+    at_risk: bool = strawberry.field(description="`shareOfTarget` is at least GQL_MONITOR_SLA_AT_RISK_SHARE.")
+
+
+async def resolve_live_sla(info: Info, job: JobKey, elapsed_seconds: float | None) -> LiveSla | None:
+    """The SLA view of a run the Jobs API lists as active: it sees runs the tables have not recorded yet."""
+    ctx = info.context
+    row = await ctx.loaders.job.load(job)
+    tags = (row or {}).get("tags") or {}
+    # The connector gives a MAP column as a dict, or as (key, value) pairs.
+    target = rules.sla_target(dict(tags.items() if isinstance(tags, dict) else tags), ctx.thresholds)
+    if target.seconds is None or elapsed_seconds is None:
+        return None
+    share = elapsed_seconds / target.seconds
+    return LiveSla(target_minutes=target.minutes, source=SlaSource(target.source), share_of_target=share,
+                   at_risk=share >= ctx.thresholds.sla_at_risk_share)
+
+
 async def resolve_sla(info: Info, job: JobKey, tags, window: Window) -> JobSla | None:
     ctx = info.context
     target = rules.sla_target(_tags(tags), ctx.thresholds)

@@ -113,7 +113,7 @@ export type ActiveRunsQueryVariables = Exact<{
 }>;
 
 
-export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type AlertsQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -529,6 +529,11 @@ export const ActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
       runPageUrl
       usualP95Seconds
       longerThanUsual
+      sla {
+        targetMinutes
+        shareOfTarget
+        atRisk
+      }
       job {
         ...JobRef
       }

@@ -135,7 +135,8 @@ function activeRows(nodes: ActiveRuns["nodes"]) {
       h("span", { class: "nowrap" }, dateTime(run.startTime)),
       h("span", { class: "stacked", "data-longer": String(run.longerThanUsual) }, since(run.startTime, now),
         run.longerThanUsual ? h("span", { class: "badge warn" }, "longer than usual") : null,
-        run.usualP95Seconds !== null ? h("span", { class: "sub" }, `usually under ${duration(run.usualP95Seconds)} (p95)`) : null),
+        run.usualP95Seconds !== null ? h("span", { class: "sub" }, `usually under ${duration(run.usualP95Seconds)} (p95)`) : null,
+        run.sla ? h("span", { class: "sub", "data-sla-at-risk": String(run.sla.atRisk) }, run.sla.atRisk ? h("span", { class: "badge bad" }, "SLA at risk") : null, ` ${percent(run.sla.shareOfTarget, 0)} of its ${run.sla.targetMinutes} min SLA`) : null),
       databricksLink(run.runPageUrl, "Open") ?? "–",
     ],
   }));
