@@ -77,6 +77,7 @@ def add_commands(commands) -> None:
     local.add_argument("--jobs-api-429-rate", type=fraction, default=0.0)
     local.add_argument("--jobs-api-500-rate", type=fraction, default=0.0)
     local.add_argument("--jobs-api-latency-ms", type=non_negative(int), default=0)
+    local.add_argument("--permissions-api-429-rate", type=fraction, default=0.0)
     local.add_argument("--session-time-zone", type=_session_time_zone, default="UTC",
                        help="the warehouse's default session time zone, for sessions that set no TIMEZONE "
                             "(default UTC)")
@@ -180,6 +181,7 @@ def cmd_local_workspace(args) -> int:
         jobs_api_429_rate=args.jobs_api_429_rate,
         jobs_api_500_rate=args.jobs_api_500_rate,
         jobs_api_latency_ms=args.jobs_api_latency_ms,
+        permissions_api_429_rate=args.permissions_api_429_rate,
         session_time_zone=args.session_time_zone,
     )
     try:

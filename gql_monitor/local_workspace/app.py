@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gql_monitor.local_workspace import auth_routes, jobs_rest, warehouse
+from gql_monitor.local_workspace import auth_routes, jobs_rest, permissions_rest, warehouse
 from gql_monitor.local_workspace.state import WorkspaceState
 
 
@@ -35,6 +35,7 @@ def build_app(state: WorkspaceState) -> Starlette:
         *auth_routes.routes(state),
         *warehouse.routes(state),
         *jobs_rest.routes(state),
+        *permissions_rest.routes(state),
         *_fault_routes(state),
     ]
     app = Starlette(routes=routes)

@@ -44,14 +44,17 @@ class Faults:
     jobs_api_500_rate: float = 0.0
     # Added to every Jobs API request before it answers.
     jobs_api_latency_ms: int = 0
+    # Fraction (0..1) of Permissions API reads answered 429 REQUEST_LIMIT_EXCEEDED (their own token bucket).
+    permissions_api_429_rate: float = 0.0
     # The warehouse's default session time zone (an IANA name), for sessions that do not set TIMEZONE: a workspace
     # configured for another zone than UTC, where casts of timestamps to dates and `current_date()` fall differently.
     session_time_zone: str = "UTC"
     _cold_until: float = field(default=0.0, repr=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    # What was injected, per kind: "warehouse_503", "jobs_api_429", "jobs_api_500" (answers sent) and
-    # "statement_latency_ms", "jobs_api_latency_ms" (milliseconds waited). Never reset: tests read the difference.
+    # What was injected, per kind: "warehouse_503", "jobs_api_429", "jobs_api_500", "permissions_api_429" (answers
+    # sent) and "statement_latency_ms", "jobs_api_latency_ms" (milliseconds waited). Never reset: tests read the
+    # difference.
     _injected: collections.Counter = field(default_factory=collections.Counter, repr=False)
 
     def __post_init__(self) -> None:
