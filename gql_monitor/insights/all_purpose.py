@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gql_monitor.insights.alerts import PRODUCERS, Scope, raises
+from gql_monitor.insights.producer import Scope, raises
 from gql_monitor.insights.findings import Evidence, Finding, Severity
 from gql_monitor.questions import Row
 from gql_monitor.questions.all_purpose_jobs import AllPurposeJobsQuery
@@ -30,7 +30,7 @@ def from_rows(rows: list[Row]) -> list[AllPurposeJob]:
 
 @raises("ALL_PURPOSE_COMPUTE")
 async def all_purpose_findings(scope: Scope) -> list[Finding]:
-    rows = await scope.loaders.cost_insights.load(AllPurposeJobsQuery(scope.window))
+    rows = await scope.loaders.insight_questions.load(AllPurposeJobsQuery(scope.window))
     return [
         Finding(
             kind="ALL_PURPOSE_COMPUTE",
@@ -47,6 +47,3 @@ async def all_purpose_findings(scope: Scope) -> list[Finding]:
         )
         for job in from_rows(rows)
     ]
-
-
-PRODUCERS.append(all_purpose_findings)

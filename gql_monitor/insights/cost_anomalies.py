@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from gql_monitor.costing import SubjectCosts, quantize
-from gql_monitor.insights.alerts import PRODUCERS, Scope, raises
+from gql_monitor.insights.producer import Scope, raises
 from gql_monitor.insights.findings import Evidence, Finding, Severity
 from gql_monitor.questions import Row
 from gql_monitor.questions.cost_anomalies import CostAnomalyQuery, CostAnomalyRule
@@ -71,7 +71,7 @@ def _run_key(row: Row) -> str:
 
 @raises("COST_ANOMALY")
 async def anomaly_findings(scope: Scope) -> list[Finding]:
-    rows = await scope.loaders.cost_insights.load(question(scope.window, scope.now, scope.thresholds))
+    rows = await scope.loaders.insight_questions.load(question(scope.window, scope.now, scope.thresholds))
     return [_finding(a) for a in judge(rows, scope.thresholds.cost_anomaly_factor)]
 
 
@@ -94,6 +94,3 @@ def _finding(anomaly: CostAnomaly) -> Finding:
         runs=(anomaly.run,),
         started_at=anomaly.started_at,
     )
-
-
-PRODUCERS.append(anomaly_findings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gql_monitor.insights.producer import raises
 from gql_monitor.insights.findings import Evidence, Finding, Severity
 from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.questions import Row
@@ -123,10 +124,9 @@ def longer_than_usual_finding(job: JobKey, run: RunKey, started: datetime, elaps
     )
 
 
-# The kinds `produce` raises (insights/alerts.py asks it only for these).
-KINDS = frozenset({"DURATION_REGRESSION", "LONGER_THAN_USUAL"})
 
 
+@raises("DURATION_REGRESSION", "LONGER_THAN_USUAL")
 async def produce(scope) -> list[Finding]:
     """DURATION_REGRESSION and LONGER_THAN_USUAL over every job, from one statement. The recent period and the
     baseline end at `scope.now` (settings), not at the window's end: a regression is about the job now."""
@@ -147,6 +147,3 @@ async def produce(scope) -> list[Finding]:
                 findings.append(longer_than_usual_finding(job, run_key(run), run["start_time"], elapsed, p95,
                                                           scope.thresholds))
     return findings
-
-
-produce.kinds = KINDS  # type: ignore[attr-defined]

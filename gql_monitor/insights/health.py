@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from gql_monitor.insights.alerts import PRODUCERS, Scope, raises
+from gql_monitor.insights.producer import Scope, raises
 from gql_monitor.insights.findings import Evidence, Finding, Severity
 from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.questions import Row
@@ -184,6 +184,3 @@ async def health_findings(scope: Scope) -> list[Finding]:
     """Health is as of `now`, whatever window the alerts are asked for: one statement over every job."""
     rows = await scope.loaders.health_of_all_jobs.load(JobHealthQuery(scope.now))
     return [finding for row in rows for finding in findings(HealthFigures.from_row(row), scope.thresholds, scope.now)]
-
-
-PRODUCERS.append(health_findings)

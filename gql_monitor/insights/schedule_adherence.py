@@ -13,6 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from gql_monitor.insights.producer import raises
 from gql_monitor.insights.findings import Evidence, Finding, Severity
 from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.loaders.durations import split_schedule_rows
@@ -175,10 +176,9 @@ def missed_finding(job: JobKey, adh: Adherence, thresholds: Thresholds) -> Findi
     )
 
 
-# The kinds `produce` raises (insights/alerts.py asks it only for these).
-KINDS = frozenset({"LATE_START", "MISSED_SCHEDULE"})
 
 
+@raises("LATE_START", "MISSED_SCHEDULE")
 async def produce(scope) -> list[Finding]:
     """LATE_START and MISSED_SCHEDULE over every scheduled job not deleted, from one statement."""
     rows = await scope.loaders.insight_questions.load(ScheduleRunsQuery(scope.window))
@@ -195,6 +195,3 @@ async def produce(scope) -> list[Finding]:
         if adh.missed:
             findings.append(missed_finding(job, adh, scope.thresholds))
     return findings
-
-
-produce.kinds = KINDS  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
+from gql_monitor.insights.producer import raises
 from gql_monitor.insights.findings import Evidence, Finding, Severity
 from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.loaders.durations import JobSlaRuns, split_sla_runs
@@ -128,10 +129,9 @@ def at_risk_finding(job: JobKey, target: SlaTarget, run: RunAtRisk, thresholds: 
     )
 
 
-# The kinds `produce` raises (insights/alerts.py asks it only for these).
-KINDS = frozenset({"SLA_BREACH", "SLA_AT_RISK"})
 
 
+@raises("SLA_BREACH", "SLA_AT_RISK")
 async def produce(scope) -> list[Finding]:
     """SLA_BREACH and SLA_AT_RISK over every job with a target: two statements (the targets, then their runs)."""
     thresholds = scope.thresholds
@@ -155,6 +155,3 @@ async def produce(scope) -> list[Finding]:
         findings.extend(at_risk_finding(job, target, run, thresholds) for run in at_risk(runs, target, scope.now,
                                                                                           thresholds))
     return findings
-
-
-produce.kinds = KINDS  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from gql_monitor.costing import CostSummary, quantize
-from gql_monitor.insights.alerts import PRODUCERS, Scope, raises
+from gql_monitor.insights.producer import Scope, raises
 from gql_monitor.insights.findings import Evidence, Finding, Severity
 from gql_monitor.questions import Row
 from gql_monitor.questions.keys import JobKey
@@ -69,7 +69,7 @@ def judge(rows: list[Row], rule: SpendSpikeRule) -> list[SpendSpike]:
 @raises("SPEND_SPIKE")
 async def spike_findings(scope: Scope) -> list[Finding]:
     query = question(scope.window, scope.thresholds)
-    return [_finding(s) for s in judge(await scope.loaders.cost_insights.load(query), query.rule)]
+    return [_finding(s) for s in judge(await scope.loaders.insight_questions.load(query), query.rule)]
 
 
 def _finding(spike: SpendSpike) -> Finding:
@@ -91,6 +91,3 @@ def _finding(spike: SpendSpike) -> Finding:
         next_step="Break the day down with costs(groupBy: JOB or SKU) over that day to see what ran more than usual.",
         started_at=datetime.combine(spike.day, time(), tzinfo=timezone.utc),
     )
-
-
-PRODUCERS.append(spike_findings)

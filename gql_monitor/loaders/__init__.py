@@ -20,7 +20,7 @@ from gql_monitor.loaders.costs import (
     cost_by_run_loader,
     cost_by_task_run_loader,
 )
-from gql_monitor.loaders.cost_insights import JobAnomaliesKey, cost_insights_loader, job_cost_anomalies_loader
+from gql_monitor.loaders.cost_insights import JobAnomaliesKey, job_cost_anomalies_loader
 from gql_monitor.loaders.durations import (
     JobDurations,
     JobSlaRuns,
@@ -84,8 +84,6 @@ class Loaders:
     health_of_all_jobs: QuestionLoader[JobHealthQuery]
     failures: QuestionLoader[FailuresQuery]
     data_quality: QuestionLoader[DataQualityQuery]
-    # Account-wide questions of cost insights (anomalies, failure spend, all-purpose jobs, ...): one statement each.
-    cost_insights: QuestionLoader[Question]
     job_cost_anomalies: SegmentedLoader[JobAnomaliesKey, list[Row]]
     workspace: SharedLoader[str, Row | None]
     freshness: QuestionLoader[FreshnessQuery]
@@ -93,10 +91,12 @@ class Loaders:
     run_output: SharedLoader[int, JsonObject | None]
     active_runs_page: SharedLoader[ActiveRunsPage, JsonObject]
     home_workspace: SharedLoader[str, str | None]
-    # Durations, SLAs and schedules of a page of jobs (gql_monitor/insights/), and the alerts' account-wide forms.
+    # Durations, SLAs and schedules of a page of jobs (gql_monitor/insights/).
     job_durations: SegmentedLoader[JobDurationsKey, JobDurations]
     job_sla_runs: SegmentedLoader[JobSlaKey, JobSlaRuns]
     job_schedule_runs: SegmentedLoader[JobWindowKey, list[Row]]
+    # Account-wide questions of the insight rules and cost insights (the alerts' durations, SLAs and schedules;
+    # anomalies, failure spend, spikes, forecast, movers, ...): one statement per distinct question.
     insight_questions: QuestionLoader[Question]
 
 
@@ -121,7 +121,6 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         health_of_all_jobs=health_of_all_jobs_loader(fetch),
         failures=failures_loader(fetch),
         data_quality=data_quality_loader(fetch),
-        cost_insights=cost_insights_loader(fetch),
         job_cost_anomalies=job_cost_anomalies_loader(fetch),
         workspace=workspaces_loader(fetch),
         freshness=freshness_loader(fetch),

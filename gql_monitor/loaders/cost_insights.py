@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
-from gql_monitor.loaders.batching import Fetch, QuestionLoader, SegmentedLoader, group_rows
-from gql_monitor.questions import Question, Row
+from gql_monitor.loaders.batching import Fetch, SegmentedLoader, group_rows
+from gql_monitor.questions import Row
 from gql_monitor.questions.cost_anomalies import CostAnomalyQuery
 from gql_monitor.questions.keys import JobKey, job_key
 
@@ -31,6 +31,3 @@ def job_cost_anomalies_loader(fetch: Fetch) -> SegmentedLoader[JobAnomaliesKey, 
 
     return SegmentedLoader(attrgetter("question", "job"), load)
 
-
-def cost_insights_loader(fetch: Fetch) -> QuestionLoader[Question]:
-    return QuestionLoader(fetch)

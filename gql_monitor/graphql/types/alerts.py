@@ -14,8 +14,6 @@ from gql_monitor.graphql.inputs import TimeWindowInput, cursor_text, decode_curs
     resolve_window
 from gql_monitor.graphql.types.common import Connection, connection
 from gql_monitor.insights import alerts as rules
-from gql_monitor.insights import all_purpose, cost_anomalies, spend_spikes  # noqa: F401 - register their producers
-from gql_monitor.insights import health  # noqa: F401 - registers its producer
 from gql_monitor.insights.findings import Finding, Severity
 from gql_monitor.questions.keys import JobKey
 

@@ -267,14 +267,14 @@ class CostInsights:
     ) -> list[CostAnomaly]:
         limit = top(first)
         ctx = info.context
-        rows = await ctx.loaders.cost_insights.load(cost_anomalies.question(self.span, ctx.now, ctx.thresholds))
+        rows = await ctx.loaders.insight_questions.load(cost_anomalies.question(self.span, ctx.now, ctx.thresholds))
         return [CostAnomaly.of(a) for a in cost_anomalies.judge(rows, ctx.thresholds.cost_anomaly_factor)[:limit]]
 
     @strawberry.field(description="Spend on failed runs, retries and repairs over the runs that started in the "
                                   "window.")
     async def failure_spend(self, info: Info) -> FailureSpend:
         report = failure_spend.summarize(
-            await info.context.loaders.cost_insights.load(FailureSpendQuery(self.span, info.context.now)))
+            await info.context.loaders.insight_questions.load(FailureSpendQuery(self.span, info.context.now)))
         return FailureSpend(account=FailureSpendFigures.of(report.account), billed_through=report.billed_through,
                             report=report)
 
@@ -285,7 +285,7 @@ class CostInsights:
         first: Annotated[int, strawberry.argument(description="How many jobs, 1 to 100.")] = 20,
     ) -> list[AllPurposeComputeJob]:
         limit = top(first)
-        rows = await info.context.loaders.cost_insights.load(AllPurposeJobsQuery(self.span))
+        rows = await info.context.loaders.insight_questions.load(AllPurposeJobsQuery(self.span))
         return [AllPurposeComputeJob(task_runs=j.task_runs, all_purpose_task_runs=j.all_purpose_task_runs,
                                      last_all_purpose_end=j.last_all_purpose_end, job_key=j.job)
                 for j in all_purpose.from_rows(rows)[:limit]]
@@ -298,7 +298,7 @@ class CostInsights:
     ) -> list[SpendSpike]:
         limit = top(first)
         query = spend_spikes.question(self.span, info.context.thresholds)
-        found = spend_spikes.judge(await info.context.loaders.cost_insights.load(query), query.rule)
+        found = spend_spikes.judge(await info.context.loaders.insight_questions.load(query), query.rule)
         return [SpendSpike(day=s.day, spend=money(s.amount, s.currency),
                            baseline_median=money(s.baseline_median, s.currency), ratio=s.ratio, factor=s.factor,
                            baseline_days=s.baseline_days, job_key=s.job) for s in found[:limit]]
@@ -308,7 +308,7 @@ class CostInsights:
     async def forecast(self, info: Info) -> MonthEndForecast:
         ctx = info.context
         days = ctx.thresholds.forecast_trailing_days
-        rows = await ctx.loaders.cost_insights.load(forecast.question(ctx.now, days, self.tag_key))
+        rows = await ctx.loaders.insight_questions.load(forecast.question(ctx.now, days, self.tag_key))
         f = forecast.forecast(rows, ctx.now, days)
         return MonthEndForecast(
             month_start=f.month.start, month_end=f.month.end, as_of=f.now,

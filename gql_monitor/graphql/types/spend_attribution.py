@@ -79,7 +79,7 @@ class UntaggedSpend:
 
 
 async def resolve_untagged(info: Info, window: Window, tag_key: str | None) -> UntaggedSpend:
-    report = untagged_rule.summarize(await info.context.loaders.cost_insights.load(UntaggedSpendQuery(window, tag_key)))
+    report = untagged_rule.summarize(await info.context.loaders.insight_questions.load(UntaggedSpendQuery(window, tag_key)))
     total = report.jobs_total
     keyed = tag_key is not None
     return UntaggedSpend(

@@ -110,7 +110,7 @@ class SpendMovers:
 
 async def resolve_movers(info: Info, period: MoverPeriod, tag_key: str | None) -> SpendMovers:
     query = movers.question(info.context.now, period.value, tag_key)
-    report = movers.movers(await info.context.loaders.cost_insights.load(query), query)
+    report = movers.movers(await info.context.loaders.insight_questions.load(query), query)
     billed = report.billed_through
     return SpendMovers(
         period=period, current=TimeWindow(start=query.current.start, end=query.current.end),
