@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from gql_monitor.local_workspace.identities import CLIENT_CREDENTIALS, OAUTH_TOKEN_TTL_SECONDS, Identity
+from gql_monitor.local_workspace.identities import CLIENT_CREDENTIALS, GROUP_IDS, OAUTH_TOKEN_TTL_SECONDS, Identity
 from gql_monitor.local_workspace.state import WorkspaceState
 
 
@@ -72,7 +72,9 @@ def routes(state: WorkspaceState) -> list[Route]:
         who = authenticate(state, request)
         if who is None:
             return unauthenticated()
-        groups = [{"display": "admins"}] if who.is_admin else [{"display": "users"}]
+        # Databricks lists the groups the caller belongs to directly, each with its SCIM id and a relative $ref.
+        groups = [{"display": name, "type": "direct", "value": GROUP_IDS[name], "$ref": f"Groups/{GROUP_IDS[name]}"}
+                  for name in who.groups]
         return JSONResponse(
             {
                 "id": who.scim_id,

@@ -216,6 +216,17 @@ CREATE TABLE IF NOT EXISTS workspace_state.job_acl (
     user_name VARCHAR
 );
 
+-- Grants on a job beyond its creator and job_acl: a group's, a user's or a service principal's permission level
+-- (CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE, or IS_OWNER when ownership passed from the creator to someone else).
+-- principal_kind is 'user', 'group' or 'service_principal'; principal_name an e-mail, a group name or an
+-- application id. A job's owner is its IS_OWNER row if it has one, else its creator.
+CREATE TABLE IF NOT EXISTS workspace_state.job_grants (
+    job_id BIGINT,
+    principal_kind VARCHAR,
+    principal_name VARCHAR,
+    permission_level VARCHAR
+);
+
 -- One row per job run the API still holds (it keeps 60 days), including runs in progress that the system tables
 -- do not show yet. `run` is the Run JSON exactly as runs/get returns it (state, status, tasks with their own
 -- run ids, repair_history, job_parameters, durations, run_page_url, ...).

@@ -24,6 +24,7 @@ from gql_monitor.local_workspace.gen_common import (
 from gql_monitor.local_workspace.gen_runs import NOTE, JobArrays, Runs, Segments, TaskRuns
 from gql_monitor.local_workspace.gen_system import DBR_VERSIONS, file_arrival_url
 from gql_monitor.local_workspace.gen_world import Job, TaskSpec, World
+from gql_monitor.local_workspace.identities import OWNER, TEAM_GROUP
 
 REPAIR_ID_OFFSET = 31
 QUEUED_STATE = ('"state":{{"life_cycle_state":"QUEUED","state_message":"Queued due to reaching maximum concurrent '
@@ -174,6 +175,44 @@ def write_jobs_and_acl(con, py: random.Random, world: World) -> list[Job]:
     acl += [{"job_id": j.job_id, "user_name": ANALYST} for j in visible]
     insert_arrow(con, "workspace_state.job_acl", pa.Table.from_pylist(acl))
     return home
+
+
+TEAM_SHARE = 0.12
+MIN_TEAM_JOBS = 3
+OWNED_JOBS = 3
+TEAM_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN")
+
+
+def write_job_grants(con, seed: int, home: list[Job]) -> None:
+    """workspace_state.job_grants: group `data-eng` on about 12% of the home jobs, and three jobs whose ownership
+    passed to owner@example.com, so that callers reach jobs through a group and through ownership.
+
+    Its own random stream, seeded from the workspace seed, so that adding grants leaves every other drawn value as
+    it was. Runs after the runs are written: one of the team's jobs has a run in progress, because an active run of
+    a job a user may see is the case the live views of the app must scope right.
+    """
+    py = random.Random(f"{seed}:grants")
+    active = {job_id for (job_id,) in con.execute("SELECT DISTINCT job_id FROM workspace_state.runs WHERE active")
+              .fetchall()}
+    team = [j for j in home if py.random() < TEAM_SHARE]
+    running = [j for j in home if j.job_id in active]
+    if running and not any(j.job_id in active for j in team):
+        team.append(py.choice(running))
+    while len(team) < min(MIN_TEAM_JOBS, len(home)):
+        team.append(py.choice([j for j in home if j not in team]))
+    others = [j for j in home if j not in team and "analyst_visible_job" not in j.notes]
+    owned = py.sample(others, min(OWNED_JOBS, len(others)))
+    rows = []
+    for j in team:
+        j.notes.add("team_visible_job")
+        rows.append((j.job_id, "group", TEAM_GROUP, py.choice(TEAM_LEVELS)))
+    for j in owned:
+        j.notes.add("owned_by_owner")
+        rows.append((j.job_id, "user", OWNER.user_name, "IS_OWNER"))
+    names = ["job_id", "principal_kind", "principal_name", "permission_level"]
+    insert_arrow(con, "workspace_state.job_grants", pa.table(
+        {n: [r[c] for r in rows] for c, n in enumerate(names)},
+        schema=pa.schema([("job_id", pa.int64())] + [(n, pa.string()) for n in names[1:]])))
 
 
 # ---------------------------------------------------------------------------------------------------------------

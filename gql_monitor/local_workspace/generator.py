@@ -82,8 +82,9 @@ def _generate(con, size: Scale, scale: str, seed: int, clock: Clock) -> None:
     with _stage("clusters"):
         gen_system.write_clusters(con, world, ja, cols, runs, segs, usage.pipeline_clusters)
     with _stage("jobs api"):
-        gen_api.write_jobs_and_acl(con, pys[5], world)
+        home = gen_api.write_jobs_and_acl(con, pys[5], world)
         gen_api.RunWriter(pys[5], world, ja, runs, segs, tasks, run_version, versions).write(con)
+        gen_api.write_job_grants(con, seed, home)
     with _stage("cases"):
         _write_meta(con, seed, scale, clock)
         _write_cases(con, world, runs, segs, tasks, versions, run_version, usage.price_change_ms)
@@ -159,6 +160,10 @@ def _write_cases(con, world: World, runs, segs, tasks, versions, run_version, pr
     for j in world.jobs_in(HOME_WORKSPACE_ID):
         if "analyst_visible_job" in j.notes:
             add("analyst_visible_job", j, note="job_acl names analyst@example.com")
+        if "team_visible_job" in j.notes:
+            add("team_visible_job", j, note="job_grants grants group data-eng")
+        if "owned_by_owner" in j.notes:
+            add("owned_by_owner", j, note="job_grants: owner@example.com IS_OWNER")
     multi = home_job("long_run")
     add("multi_task_job", multi, note=", ".join(t.key for t in multi.tasks))
 

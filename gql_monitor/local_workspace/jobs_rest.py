@@ -59,11 +59,26 @@ class _Ctx:
         return self.version == "2.2"
 
     def visible_condition(self, column: str = "job_id") -> tuple[str, list[Any]]:
+        """SQL true for the jobs the caller may view, and its parameters.
+
+        An admin sees every job; anyone else a job they own (its IS_OWNER grant, else its creator when no one holds
+        one), a job whose ACL names them, and a job granted at any level to them or to one of their groups.
+        """
         if self.who.is_admin:
             return "TRUE", []
         return (
-            f"{column} IN (SELECT job_id FROM workspace_state.job_acl WHERE lower(user_name) = lower(?))",
-            [self.who.user_name],
+            f"""{column} IN (
+                SELECT job_id FROM workspace_state.job_acl WHERE lower(user_name) = lower(?)
+                UNION ALL
+                SELECT job_id FROM workspace_state.job_grants
+                WHERE (principal_kind IN ('user', 'service_principal') AND lower(principal_name) = lower(?))
+                   OR (principal_kind = 'group' AND list_contains(CAST(? AS VARCHAR[]), principal_name))
+                UNION ALL
+                SELECT j.job_id FROM workspace_state.jobs j
+                WHERE lower(j.creator_user_name) = lower(?) AND NOT EXISTS (
+                    SELECT 1 FROM workspace_state.job_grants o
+                    WHERE o.job_id = j.job_id AND o.permission_level = 'IS_OWNER'))""",
+            [self.who.user_name, self.who.user_name, list(self.who.groups), self.who.user_name],
         )
 
     def can_view(self, job_id: int | None) -> bool:
@@ -71,9 +86,9 @@ class _Ctx:
             return True
         if job_id is None:
             return False
+        visible, params = self.visible_condition("asked.job_id")
         row = self.cur.execute(
-            "SELECT 1 FROM workspace_state.job_acl WHERE job_id = ? AND lower(user_name) = lower(?) LIMIT 1",
-            [job_id, self.who.user_name],
+            f"SELECT 1 FROM (SELECT CAST(? AS BIGINT) AS job_id) AS asked WHERE {visible}", [job_id, *params]
         ).fetchone()
         return row is not None
 

@@ -78,3 +78,50 @@ def test_the_permission_throttle_is_a_fault_setting(workspace, faults):
     assert (faults.injected() - before)["permissions_api_429"] >= 2
     faults.update({"permissions_api_429_rate": 0})
     assert levels(client(workspace).permissions.get("jobs", job_id))["admins"] == {"CAN_MANAGE"}
+
+
+def expected_acl(workspace, job_id: int) -> dict[str, str]:
+    """The job's list from the raw rows: the IS_OWNER grant else the creator, job_acl users CAN_VIEW, every other
+    grant at its level, and the admins."""
+    (creator,) = truth(workspace, "SELECT creator_user_name FROM workspace_state.jobs WHERE job_id = ?", [job_id])[0]
+    grants = truth(workspace, "SELECT principal_name, permission_level FROM workspace_state.job_grants "
+                              "WHERE job_id = ?", [job_id])
+    owner = next((name for name, level in grants if level == "IS_OWNER"), creator)
+    out = {u: "CAN_VIEW" for (u,) in truth(workspace, "SELECT user_name FROM workspace_state.job_acl WHERE job_id = ?",
+                                            [job_id])}
+    out.update({name: level for name, level in grants if level != "IS_OWNER"})
+    return {**out, owner: "IS_OWNER", "admins": "CAN_MANAGE"}
+
+
+def test_group_grants_are_listed_by_group_name_at_their_level(workspace):
+    team = [int(j) for (j,) in truth(workspace, "SELECT job_id FROM workspace_state.cases "
+                                                "WHERE case_name = 'team_visible_job' ORDER BY job_id")]
+    grant_levels = {level for (level,) in truth(workspace, "SELECT DISTINCT permission_level "
+                                                           "FROM workspace_state.job_grants WHERE principal_kind = 'group'")}
+    assert len(team) >= 3 and grant_levels <= {"CAN_VIEW", "CAN_MANAGE_RUN"}
+    admin = client(workspace)
+    for job_id in team:
+        got = admin.permissions.get("jobs", str(job_id))
+        flat = {name: lv.pop() for name, lv in levels(got).items()}
+        assert flat == expected_acl(workspace, job_id)
+        group = next(e for e in got.access_control_list if e.group_name == "data-eng")
+        assert group.user_name is None and group.service_principal_name is None
+        assert not group.all_permissions[0].inherited
+        assert flat["data-eng"] in ("CAN_VIEW", "CAN_MANAGE_RUN")
+
+
+def test_the_owner_a_job_passed_to_reads_its_list_and_no_other(workspace):
+    _, owned, _ = case(workspace, "owned_by_owner", home=True)
+    _, other, _ = case(workspace, "team_visible_job", home=True)
+    (creator,) = truth(workspace, "SELECT creator_user_name FROM workspace_state.jobs WHERE job_id = ?",
+                       [int(owned)])[0]
+    owner = client(workspace, "local-owner")
+    got = owner.permissions.get("jobs", owned)
+    flat = {name: lv.pop() for name, lv in levels(got).items()}
+    assert flat == expected_acl(workspace, int(owned))
+    assert flat["owner@example.com"] == "IS_OWNER" and [n for n, lv in flat.items() if lv == "IS_OWNER"] == [
+        "owner@example.com"]
+    # The creator no longer owns it: they keep the view their ACL row gives them (a service principal has none).
+    assert flat.get(creator) in (None, "CAN_VIEW")
+    with pytest.raises(sdk_errors.PermissionDenied, match=f"does not have Manage permissions on Job with id {other}"):
+        owner.permissions.get("jobs", other)
