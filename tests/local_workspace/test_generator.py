@@ -570,6 +570,24 @@ def test_analyst_sees_about_a_tenth_of_home_jobs(db):
     assert one(db, f"SELECT count(*) FROM workspace_state.jobs WHERE job_id IN ({','.join(acl)})")[0] == len(acl)
 
 
+
+def test_job_grants_reach_the_team_through_its_group_and_the_owner_through_ownership(db):
+    team = {int(c[1]) for c in cases(db, "team_visible_job")}
+    owned = {int(c[1]) for c in cases(db, "owned_by_owner")}
+    analyst = {int(c[1]) for c in cases(db, "analyst_visible_job")}
+    grants = rows(db, "SELECT job_id, principal_kind, principal_name, permission_level FROM workspace_state.job_grants")
+    assert {g[0] for g in grants if g[1:3] == ("group", "data-eng")} == team
+    assert {g[0] for g in grants if g[1:] == ("user", "owner@example.com", "IS_OWNER")} == owned
+    assert {g[3] for g in grants if g[1] == "group"} <= {"CAN_VIEW", "CAN_MANAGE_RUN"}
+    assert len(grants) == len(team) + len(owned)
+    total = one(db, "SELECT count(*) FROM workspace_state.jobs")[0]
+    assert len(team) >= 3 and len(team) / total <= 0.25
+    assert len(owned) == 3 and not owned & team and not owned & analyst
+    jobs = {r[0] for r in rows(db, "SELECT job_id FROM workspace_state.jobs")}
+    assert team | owned <= jobs
+    active = {r[0] for r in rows(db, "SELECT job_id FROM workspace_state.runs WHERE active")}
+    assert team & active, "no job granted to the team has a run in progress"
+
 # ---------------------------------------------------------------------------------------------------------------
 # Usage and prices
 
