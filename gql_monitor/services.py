@@ -8,8 +8,10 @@ from gql_monitor.clock import Clock
 from gql_monitor.settings import Settings
 from gql_monitor.sources.cache import AnswerCache, CachedWarehouse, MemoryStore
 from gql_monitor.sources.credentials import app_config
+from gql_monitor.sources.job_permissions import JobPermissions
 from gql_monitor.sources.jobs_api import JobsApi
 from gql_monitor.sources.warehouse import Warehouse
+from gql_monitor.visibility.policy import VisibilityPolicy
 
 
 # A whole response larger than this is not kept: it would crowd out many small ones for little gain.
@@ -26,6 +28,8 @@ class Services:
     answers: CachedWarehouse
     # Whole GraphQL responses (graphql/response_cache.py), in memory per replica, in the same byte budget.
     responses: AnswerCache
+    # Which jobs each caller may see (GQL_MONITOR_JOB_VISIBILITY), from the jobs' permission lists.
+    visibility: VisibilityPolicy
 
     @classmethod
     def build(cls, settings: Settings) -> "Services":
@@ -35,13 +39,15 @@ class Services:
         memory = MemoryStore(max_bytes=settings.cache_max_bytes, max_entries=settings.cache_max_entries)
         cache = AnswerCache(store=memory, redis_url=settings.redis_url, clock=settings.clock)
         warehouse = Warehouse(settings, app_credentials=lambda: config.authenticate)
+        jobs_api = JobsApi(settings, config, cache=cache, ttl_seconds=settings.live_cache_seconds)
         return cls(
             settings=settings,
             warehouse=warehouse,
-            jobs_api=JobsApi(settings, config, cache=cache, ttl_seconds=settings.live_cache_seconds),
+            jobs_api=jobs_api,
             cache=cache,
             answers=CachedWarehouse(warehouse, cache, settings.table_cache_seconds),
             responses=AnswerCache(store=memory, max_entry_bytes=RESPONSE_MAX_BYTES, clock=settings.clock),
+            visibility=VisibilityPolicy(settings, JobPermissions(settings, config, jobs_api, settings.clock)),
         )
 
     @property

@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 from gql_monitor.clock import Clock, FixedClock, parse_instant, system_clock
 
 DataAccess = Literal["obo", "service-principal"]
+JobVisibility = Literal["all", "permissions"]
 PREFIX = "GQL_MONITOR_"
 # The id is spliced into the warehouse's HTTP path, so only what real ids use (hex, sometimes dashes) is let through.
 _WAREHOUSE_ID = re.compile(r"[A-Za-z0-9-]+")
@@ -59,6 +60,24 @@ class Settings(BaseModel):
                                    "app's own credentials")
     allowed_users: frozenset[str] = _env("ALLOWED_USERS", frozenset(), "service-principal mode: comma-separated "
                                          "user names allowed to use the monitor; not set: everyone")
+    job_visibility: JobVisibility = _env("JOB_VISIBILITY", "all", "`all`: every caller sees every job; "
+                                         "`permissions`: a caller sees the jobs whose permission list grants them, "
+                                         "one of their groups or their ownership any level, and members of a "
+                                         "full-view group see all (docs/security.md)")
+    full_view_groups: frozenset[str] = _env("FULL_VIEW_GROUPS", frozenset({"admins"}), "`permissions` visibility: "
+                                            "comma-separated workspace groups whose members see every job, all "
+                                            "spend and the unattributed remainder")
+    permissions_cache_seconds: int = _env("PERMISSIONS_CACHE_SECONDS", 300, "`permissions` visibility: how long "
+                                          "the jobs' permission lists are reused before they are read again",
+                                          ge=1, le=86400)
+    permissions_concurrency: int = _env("PERMISSIONS_CONCURRENCY", 8, "`permissions` visibility: permission reads "
+                                        "in flight at once", ge=1, le=64)
+    permissions_retry_budget: int = _env("PERMISSIONS_RETRY_BUDGET", 100, "`permissions` visibility: throttled "
+                                         "(429) permission reads retried per refresh; past it, a job whose list "
+                                         "cannot be read is not visible", ge=0, le=100_000)
+    permissions_retry_wait_ms: int = _env("PERMISSIONS_RETRY_WAIT_MS", 2000, "`permissions` visibility: the "
+                                          "longest wait before retrying a throttled read, in milliseconds (the "
+                                          "API's Retry-After, up to this)", ge=0, le=60_000)
     statement_timeout_seconds: int = _env("STATEMENT_TIMEOUT_SECONDS", 120, "the warehouse session's "
                                           "`STATEMENT_TIMEOUT`; inside an App, keep it under the proxy's 120 s "
                                           "(docs/deployment.md)", ge=5, le=3600)
@@ -202,15 +221,24 @@ class Settings(BaseModel):
     def _set_means_true(cls, value: Any) -> Any:
         return bool(value) if isinstance(value, str) else value
 
-    @field_validator("data_access", mode="before")
+    @field_validator("data_access", "job_visibility", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("allowed_users", "cors_origins", mode="before")
+    @field_validator("allowed_users", "cors_origins", "full_view_groups", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return _comma_list(value)
+
+    @field_validator("full_view_groups")
+    @classmethod
+    def _group_names(cls, groups: frozenset[str]) -> frozenset[str]:
+        for name in groups:
+            if len(name) > 255 or not name.isprintable():
+                raise ValueError(f"is not a list of group names: {name[:40]!r} is too long or holds control "
+                                 "characters")
+        return groups
 
     @field_validator("now", mode="before")
     @classmethod
@@ -316,6 +344,8 @@ def _shown_default(info: FieldInfo) -> str:
         return "(not set)"
     if default is True:
         return "`true`"
+    if isinstance(default, frozenset):
+        return "`" + ",".join(sorted(default)) + "`"
     return f"`{default}`"
 
 
@@ -331,5 +361,7 @@ def markdown_table() -> str:
             allowed = "`true`, `false`"
         elif info.annotation == DataAccess:
             allowed = "`obo`, `service-principal`"
+        elif info.annotation == JobVisibility:
+            allowed = "`all`, `permissions`"
         rows.append(f"| `{info.alias}` | {_shown_default(info)} | {allowed} | {info.description} |")
     return "\n".join(rows) + "\n"

@@ -5,7 +5,7 @@ clocks and the stats, never the process-wide `Services`, so no resolver can call
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import strawberry
@@ -19,6 +19,7 @@ from gql_monitor.principal import Principal
 from gql_monitor.questions import Question, Row
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.services import Services
+from gql_monitor.sources.sql_files import is_scoped
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Context(BaseContext):
     responses: ResponseStore | None
     # What the insight rules judge by (settings, GQL_MONITOR_*).
     thresholds: Thresholds = Thresholds()
+    # The deployment's visibility policy (GQL_MONITOR_JOB_VISIBILITY); the caller's scope is `principal.scope`.
+    job_visibility: str = "all"
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -54,14 +57,23 @@ def build_context(services: Services, principal: Principal) -> Context:
     now = window_clock(services.clock())
 
     async def fetch(question: Question) -> list[Row]:
-        """The warehouse's answer (cached per data partition) as the caller, counted in this operation's stats."""
-        return await services.answers.fetch(question.statement, question.params(), principal, stats)
+        """The warehouse's answer (cached per data partition) as the caller, cut to the jobs they may see, counted
+        in this operation's stats. The scope is the caller's, like their credentials, so it is added here rather
+        than carried by every question."""
+        params = question.params()
+        if is_scoped(question.statement):
+            params = {**params, **principal.scope.params()}
+        return await services.answers.fetch(question.statement, params, principal, stats)
 
-    loaders = build_loaders(fetch, services.jobs_api, principal, stats, now)
+    # With `permissions` visibility the Jobs API is called as the app (an App's user token has no `jobs` scope),
+    # and its answers are cut to the caller's scope in the loaders instead.
+    live = replace(principal, token=None) if services.visibility.by_permissions else principal
+    loaders = build_loaders(fetch, services.jobs_api, live, stats, now)
     settings = services.settings
     responses = ResponseStore(services.responses, settings.live_cache_seconds, settings.table_cache_seconds)
     return Context(principal=principal, stats=stats, loaders=loaders, now=now, clock=services.clock,
-                   responses=responses, thresholds=Thresholds.from_settings(settings))
+                   responses=responses, thresholds=Thresholds.from_settings(settings),
+                   job_visibility=settings.job_visibility)
 
 
 Info = strawberry.Info[Context, None]

@@ -128,7 +128,21 @@ def cost_limit(max_cost: int):
                     # When the oldest cached answer used here was fetched from its source; null: all fetched now.
                     "oldestAnswerFetchedAt": datetime.fromtimestamp(oldest, tz=timezone.utc).isoformat()
                     if oldest is not None else None,
-                }
+                },
+                **visibility_report(self.execution_context.context),
             }
 
     return CostReport
+
+
+def visibility_report(context) -> dict:
+    """`extensions.visibility` for a caller who sees part of the account: how many jobs, and how many were hidden
+    because their permission lists could not be read (with PERMISSIONS_UNREADABLE, so clients need not parse)."""
+    principal = getattr(context, "principal", None)
+    if principal is None or principal.scope.full:
+        return {}
+    scope = principal.scope
+    report = {"scope": "VISIBLE_JOBS", "visibleJobs": len(scope.job_keys), "unreadableJobs": scope.unreadable}
+    if scope.unreadable or scope.reasons:
+        report |= {"code": "PERMISSIONS_UNREADABLE", "reasons": list(scope.reasons)}
+    return {"visibility": report}

@@ -76,6 +76,7 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("Run", "attempts"): lambda _: ATTEMPTS_PER_RUN,
     ("RunAttempt", "tasks"): lambda _: TASKS_PER_JOB,
     ("RunStats", "byResultState"): lambda _: 7,
+    ("JobVisibility", "unreadableReasons"): lambda _: SMALL_LIST,
     ("Job", "tags"): lambda _: SMALL_LIST,
     ("Run", "jobParameters"): lambda _: SMALL_LIST,
     ("Run", "computeIds"): lambda _: SMALL_LIST,

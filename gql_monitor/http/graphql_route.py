@@ -59,7 +59,7 @@ def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> No
     async def get_context(request: Request) -> Context:
         try:
             caller = await identify(request, services, memory)
-            principal = principal_for(caller, services)
+            principal = await principal_for(caller, services)
         except MonitorError as exc:
             if exc.code == "UNAUTHENTICATED":
                 raise RequestRefused(exc, status=401, headers={"WWW-Authenticate": "Bearer"}) from exc

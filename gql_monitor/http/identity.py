@@ -4,6 +4,10 @@ Inside a Databricks App the proxy has authenticated the user: it forwards their 
 and, with user authorization on, their token in X-Forwarded-Access-Token. Anywhere else those headers are ignored,
 since any client could send them, and callers authenticate with `Authorization: Bearer <token>`, which is validated
 against the workspace (SCIM Me) and remembered briefly.
+
+With GQL_MONITOR_JOB_VISIBILITY=permissions the caller's groups decide what they see, and only SCIM Me called with
+their own token says which groups those are: inside an App that is the forwarded user token (user authorization
+must be on; `iam.current-user:read` is among the scopes Apps grant by default), elsewhere the bearer token.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ MAX_TOKEN_LENGTH = 4096
 class Caller:
     user_name: str
     token: str | None
+    # The workspace groups SCIM Me lists for them; None when no token of theirs was checked.
+    groups: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class TokenOwner:
 
     user_name: str
     names: frozenset[str]
+    groups: frozenset[str] = frozenset()
 
     def is_named(self, name: str) -> bool:
         return name.strip().lower() in self.names
@@ -75,7 +82,7 @@ async def identify(request: Request, services: Services, memory: TokenMemory) ->
     if token is None:
         raise Unauthenticated("Send `Authorization: Bearer <token>` with a Databricks token.")
     owner = await token_owner(token, services, memory)
-    return Caller(user_name=owner.user_name, token=token)
+    return Caller(user_name=owner.user_name, token=token, groups=owner.groups)
 
 
 async def _behind_the_apps_proxy(request: Request, services: Services, memory: TokenMemory) -> Caller:
@@ -83,16 +90,17 @@ async def _behind_the_apps_proxy(request: Request, services: Services, memory: T
     token = request.headers.get("x-forwarded-access-token") or _bearer(request)
     if not forwarded and token is None:
         raise Unauthenticated("No identity from the Databricks Apps proxy.")
-    if forwarded and (token is None or services.settings.data_access != "obo"):
-        # No user token is used for data (service-principal mode, or OBO without one, which principal_for refuses):
-        # the proxy's word is the only identity there is, and nothing per-user is fetched with a token.
+    by_permissions = services.settings.job_visibility == "permissions"
+    if forwarded and (token is None or (services.settings.data_access != "obo" and not by_permissions)):
+        # No user token is used for data or groups (service-principal mode, or a mode that needs one without it,
+        # which principal_for refuses): the proxy's word is the only identity there is.
         return Caller(user_name=forwarded, token=token)
     # The token is what the data will be fetched with, so it decides who this is: the forwarded name must be its
     # owner's. Defence in depth behind the proxy: a forged header with someone else's or a garbage token gets nothing.
     owner = await token_owner(token, services, memory)
     if forwarded and not owner.is_named(forwarded):
         raise Unauthenticated("The forwarded access token does not belong to the forwarded user.")
-    return Caller(user_name=owner.user_name, token=token)
+    return Caller(user_name=owner.user_name, token=token, groups=owner.groups)
 
 
 async def token_owner(token: str, services: Services, memory: TokenMemory) -> TokenOwner:
@@ -111,19 +119,24 @@ async def token_owner(token: str, services: Services, memory: TokenMemory) -> To
     if not user:
         raise Unauthenticated("The workspace did not say whom the token belongs to.")
     emails = [e.get("value") for e in me.get("emails") or () if isinstance(e, dict) and isinstance(e.get("value"), str)]
-    owner = TokenOwner(user_name=user, names=frozenset(n.strip().lower() for n in [str(user), *emails]))
+    groups = [g.get("display") for g in me.get("groups") or () if isinstance(g, dict)]
+    owner = TokenOwner(user_name=user, names=frozenset(n.strip().lower() for n in [str(user), *emails]),
+                       groups=frozenset(g.strip() for g in groups if isinstance(g, str) and g.strip()))
     memory[key] = owner
     return owner
 
 
-def principal_for(caller: Caller, services: Services) -> Principal:
+async def principal_for(caller: Caller, services: Services) -> Principal:
     settings = services.settings
-    if settings.data_access == "obo":
-        if caller.token is None:
-            # Failing closed: without the user's token their grants cannot apply.
-            raise Unauthenticated("On-behalf-of access needs the user's token (enable user authorization).")
-        return Principal(user_name=caller.user_name, token=caller.token)
-    allowed = settings.allowed_users
-    if allowed and caller.user_name not in allowed:
+    if settings.data_access == "obo" and caller.token is None:
+        # Failing closed: without the user's token their grants cannot apply.
+        raise Unauthenticated("On-behalf-of access needs the user's token (enable user authorization).")
+    if settings.data_access != "obo" and settings.allowed_users and caller.user_name not in settings.allowed_users:
         raise Forbidden(f"{caller.user_name} is not among the users allowed to use this monitor.")
-    return Principal(user_name=caller.user_name, token=None)
+    if services.visibility.by_permissions and caller.groups is None:
+        # Failing closed: without their groups, what they may see cannot be decided.
+        raise Unauthenticated("Job visibility by permissions needs the user's token to read their groups (enable "
+                              "user authorization for the app).")
+    scope = await services.visibility.scope_for(caller.user_name, caller.groups or frozenset())
+    token = caller.token if settings.data_access == "obo" else None
+    return Principal(user_name=caller.user_name, token=token, scope=scope)

@@ -124,9 +124,9 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         job_cost_anomalies=job_cost_anomalies_loader(fetch),
         workspace=workspaces_loader(fetch),
         freshness=freshness_loader(fetch),
-        run_details=run_details_loader(partial(_live, jobs_api.get_run, principal, stats)),
-        run_output=run_output_loader(partial(_live, jobs_api.get_run_output, principal, stats)),
-        active_runs_page=active_runs_page_loader(partial(_active_runs, jobs_api.list_runs_page, principal, stats)),
+        run_details=run_details_loader(partial(_live, jobs_api, jobs_api.get_run, principal, stats)),
+        run_output=run_output_loader(partial(_live, jobs_api, jobs_api.get_run_output, principal, stats)),
+        active_runs_page=active_runs_page_loader(partial(_active_runs, jobs_api, principal, stats)),
         home_workspace=home_workspace_loader(jobs_api.home_workspace_id),
         job_durations=job_durations_loader(fetch),
         job_sla_runs=job_sla_runs_loader(fetch),
@@ -135,9 +135,22 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
     )
 
 
-async def _live(call, principal, stats, run_id: int):
-    return await call(run_id, principal, stats)
+# Live answers are cut to the caller's job scope here, where they arrive: with `permissions` visibility they are the
+# app's (the Jobs API is called with its credentials), so the API's own ACL check no longer applies for the caller.
+async def _live(jobs_api, call, principal, stats, run_id: int):
+    run = await call(run_id, principal, stats)
+    if run is None or principal.scope.full:
+        return run
+    job_id = run.get("job_id", (run.get("metadata") or {}).get("job_id"))
+    return run if principal.scope.allows_job(await jobs_api.home_workspace_id(), job_id) else None
 
 
-async def _active_runs(list_runs_page, principal, stats, page: ActiveRunsPage):
-    return await list_runs_page(principal, active_only=True, page_token=page.page_token, limit=page.limit, stats=stats)
+async def _active_runs(jobs_api, principal, stats, page: ActiveRunsPage):
+    answer = await jobs_api.list_runs_page(principal, active_only=True, page_token=page.page_token, limit=page.limit,
+                                           stats=stats)
+    if principal.scope.full:
+        return answer
+    # A page keeps its place in the API's paging (its token) and may hold fewer runs than asked for.
+    workspace_id = await jobs_api.home_workspace_id()
+    runs = [run for run in answer.get("runs") or () if principal.scope.allows_job(workspace_id, run.get("job_id"))]
+    return {**answer, "runs": runs}

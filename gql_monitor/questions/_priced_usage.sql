@@ -22,4 +22,6 @@ priced_usage AS (
     -- Narrowed to the jobs or runs asked about before pricing, so only their rows meet the price join.
     AND (:job_keys IS NULL OR array_contains(:job_keys, concat(u.workspace_id, ':', u.usage_metadata.job_id)))
     AND (:run_keys IS NULL OR array_contains(:run_keys, concat(u.workspace_id, ':', u.usage_metadata.job_run_id)))
+    -- The caller's job scope (visibility/scope.py): usage of jobs they may not see, and usage of no job, is left out.
+    AND (:all_jobs OR concat(u.workspace_id, ':', u.usage_metadata.job_id) IN (SELECT explode(:visible_jobs)))
 )

@@ -21,6 +21,8 @@ run_slices AS (
   WHERE s.period_start_time >= :window_start
     -- Runs asked for by id (NULL: all) are narrowed here, before any window function sees the other runs.
     AND (:run_keys IS NULL OR array_contains(:run_keys, concat(s.workspace_id, ':', s.run_id)))
+    -- The caller's job scope (visibility/scope.py).
+    AND (:all_jobs OR concat(s.workspace_id, ':', s.job_id) IN (SELECT explode(:visible_jobs)))
 ),
 attempt_slices AS (
   SELECT

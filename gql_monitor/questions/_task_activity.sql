@@ -9,6 +9,7 @@ task_slices AS (
     AND period_start_time < :usage_end
     AND (:job_keys IS NULL OR array_contains(:job_keys, concat(workspace_id, ':', job_id)))
     AND (:run_keys IS NULL OR array_contains(:run_keys, concat(workspace_id, ':', job_run_id)))
+    AND (:all_jobs OR concat(workspace_id, ':', job_id) IN (SELECT explode(:visible_jobs)))
 ),
 all_purpose_task_runs AS (
   SELECT DISTINCT s.workspace_id, s.task_run_id

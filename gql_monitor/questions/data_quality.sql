@@ -10,6 +10,7 @@ run_jobs AS (
   SELECT workspace_id, job_id, count(DISTINCT run_id) AS runs
   FROM system.lakeflow.job_run_timeline
   WHERE period_start_time >= :usage_start AND period_start_time < :usage_end
+    AND (:all_jobs OR concat(workspace_id, ':', job_id) IN (SELECT explode(:visible_jobs)))
   GROUP BY workspace_id, job_id
 ),
 usage_jobs AS (
@@ -20,6 +21,7 @@ usage_jobs AS (
     AND usage_start_time >= :usage_start
     AND usage_start_time < :usage_end
     AND usage_metadata.job_id IS NOT NULL
+    AND (:all_jobs OR concat(workspace_id, ':', usage_metadata.job_id) IN (SELECT explode(:visible_jobs)))
   GROUP BY workspace_id, usage_metadata.job_id
 ),
 listed_jobs AS (

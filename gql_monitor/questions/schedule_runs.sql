@@ -14,6 +14,7 @@ WITH versions AS (
     row_number() OVER (PARTITION BY workspace_id, job_id ORDER BY change_time DESC) AS newest
   FROM system.lakeflow.jobs
   WHERE (:job_keys IS NULL OR array_contains(:job_keys, concat(workspace_id, ':', job_id)))
+    AND (:all_jobs OR concat(workspace_id, ':', job_id) IN (SELECT explode(:visible_jobs)))
 ),
 scheduled AS (
   SELECT workspace_id, job_id

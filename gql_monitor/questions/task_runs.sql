@@ -5,6 +5,7 @@ task_slices AS (
   FROM system.lakeflow.job_task_run_timeline
   WHERE period_start_time >= :window_start
     AND array_contains(:run_keys, concat(workspace_id, ':', job_run_id))
+    AND (:all_jobs OR concat(workspace_id, ':', job_id) IN (SELECT explode(:visible_jobs)))
 )
 ,
 -- @include _task_rollup

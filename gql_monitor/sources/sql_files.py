@@ -29,3 +29,10 @@ def _expand(text: str, depth: int = 0) -> str:
 def load(name: str) -> str:
     """The text of sql/<name>.sql with its includes expanded. Names come from code, never from user input."""
     return _expand(_read(name))
+
+
+@cache
+def is_scoped(name: str) -> bool:
+    """Whether the statement cuts what it reads to the caller's job scope (visibility/scope.py), i.e. takes its
+    parameters. Every statement that reads job data does; tests/unit/test_job_scope_sql.py checks which."""
+    return ":all_jobs" in load(name)

@@ -14,6 +14,7 @@ from conftest import NOW, RunningMonitor, gql, monitor_settings
 from helpers import amount, cents, priced_usage_rows, truth
 
 from gql_monitor.sources import sql_files
+from gql_monitor.visibility.scope import ALL_JOBS
 
 ZONES = ["Pacific/Kiritimati", "America/Los_Angeles"]
 # A window that starts late in a UTC day and ends early in one, so both edges cross a date line in either zone.
@@ -57,7 +58,8 @@ def _priced_usage_count(workspace, **connect_options) -> int:
     with dbsql.connect(server_hostname="127.0.0.1", http_path=path, _connection_uri=workspace.base_url + path,
                        access_token="local-admin", enable_telemetry=False, **connect_options) as conn:
         with conn.cursor() as cur:
-            cur.execute(statement, {"usage_start": START, "usage_end": END, "job_keys": None, "run_keys": None})
+            cur.execute(statement, {"usage_start": START, "usage_end": END, "job_keys": None, "run_keys": None,
+                                    **ALL_JOBS.params()})
             return cur.fetchone().n
 
 

@@ -19,6 +19,7 @@ from gql_monitor.questions.jobs import JobsQuery
 from gql_monitor.sources import sql_files
 from gql_monitor.sources.credentials import app_config
 from gql_monitor.sources.warehouse import Warehouse
+from gql_monitor.visibility.scope import ALL_JOBS
 from conftest import NOW, monitor_settings
 from source_stand_in import ADMIN, ANALYST, counted_workspace, traffic  # noqa: F401 - fixtures
 
@@ -120,7 +121,7 @@ async def test_statements_carry_native_parameters(counted_workspace, warehouse):
 )
 async def test_an_injection_in_a_parameter_is_only_data(counted_workspace, warehouse, text):
     ws = counted_workspace
-    params = JobsQuery(now=NOW, limit=10_000).params()
+    params = {**JobsQuery(now=NOW, limit=10_000).params(), **ALL_JOBS.params()}
     everything = await warehouse.fetch("jobs", params, ADMIN)
     assert everything, "the generated workspace has jobs"
 
@@ -218,7 +219,7 @@ async def test_a_value_that_cannot_be_encoded_is_refused_without_a_retry(counted
     # The connector fails to encode such a statement on the client and retried that like a network error, holding a
     # warehouse worker for its whole retry budget. It is the caller's input, not a transient failure: refuse it
     # before the connector sees it.
-    params = JobsQuery(now=NOW, limit=10).params()
+    params = {**JobsQuery(now=NOW, limit=10).params(), **ALL_JOBS.params()}
     key = "name_search" if isinstance(value, str) else "job_keys"
     before = len(counted_workspace.state.statements)
     with caplog.at_level("INFO", logger="databricks"), pytest.raises(BadUserInput) as refused:

@@ -59,12 +59,26 @@ def test_a_host_without_scheme_is_https():
         ("GQL_MONITOR_HEALTH_REFRESH_SECONDS", "0"),
         ("GQL_MONITOR_STATEMENT_TIMEOUT_SECONDS", "10.0"),
         ("GQL_MONITOR_MAX_BODY_BYTES", "1e6"),
+        ("GQL_MONITOR_JOB_VISIBILITY", "everyone"),
+        ("GQL_MONITOR_JOB_VISIBILITY", "acl"),
+        ("GQL_MONITOR_FULL_VIEW_GROUPS", "admins," + "g" * 300),
+        ("GQL_MONITOR_FULL_VIEW_GROUPS", "admins,fin\tops"),
+        ("GQL_MONITOR_PERMISSIONS_RETRY_WAIT_MS", "1.5"),
+        ("GQL_MONITOR_PERMISSIONS_CACHE_SECONDS", "0"),
     ],
 )
 def test_bad_values_are_refused_with_their_name(name, value):
     with pytest.raises(ConfigError) as err:
         Settings.from_env({**BASE, name: value})
     assert name in str(err.value)
+
+
+def test_visibility_by_permissions_from_the_environment():
+    settings = Settings.from_env({**BASE, "GQL_MONITOR_JOB_VISIBILITY": "Permissions",
+                                  "GQL_MONITOR_FULL_VIEW_GROUPS": " admins , FinOps ,,"})
+    assert (settings.job_visibility, settings.full_view_groups) == ("permissions", frozenset({"admins", "FinOps"}))
+    default = Settings.from_env(BASE)
+    assert (default.job_visibility, default.full_view_groups) == ("all", frozenset({"admins"}))
 
 
 def test_cache_budget_and_health_interval_from_the_environment():

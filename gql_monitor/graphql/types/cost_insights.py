@@ -13,6 +13,7 @@ from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import TimeWindowInput, resolve_window, text
 from gql_monitor.graphql.types.common import Money, TimeWindow, money
+from gql_monitor.graphql.types.visibility import JobScopeKind, scope_kind
 from gql_monitor.graphql.types.spend_attribution import UnattributedSpend, UntaggedSpend, resolve_unattributed, \
     resolve_untagged
 from gql_monitor.graphql.types.spend_movers import MoverPeriod, SpendMovers, resolve_movers
@@ -258,6 +259,12 @@ class CostInsights:
     window: TimeWindow = strawberry.field(description="The window the insights cover.")
     tag_key: str | None = strawberry.field(description="The tag key per-tag sections group by; null when not given.")
     span: strawberry.Private[Window]
+
+    @strawberry.field(description="What these figures cover: every job and the unattributed remainder "
+                                  "(ALL_JOBS), or only the jobs you may see (VISIBLE_JOBS), where spend of other jobs "
+                                  "and of no job is left out.")
+    def scope(self, info: Info) -> JobScopeKind:
+        return scope_kind(info)
 
     @strawberry.field(description="Run cost anomalies among the runs that started in the window, the highest ratio "
                                   "first (at most `first`).")

@@ -11,6 +11,7 @@ from gql_monitor.graphql import questions
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import CostDimension, CostFilter, TimeWindowInput, finite
 from gql_monitor.graphql.types.common import Cost, CostAttribution, Money, TimeWindow, cost_from_summary
+from gql_monitor.graphql.types.visibility import JobScopeKind, scope_kind
 
 
 @strawberry.type(description="Spend of one group. `key` is null for the unattributed remainder: usage with no job "
@@ -50,6 +51,12 @@ class CostBreakdown:
     complete: bool = strawberry.field(
         description="Billing has caught up with the whole window: `billedThrough` is at or after its end."
     )
+
+    @strawberry.field(description="What these figures cover: every job and the unattributed remainder "
+                                  "(ALL_JOBS), or only the jobs you may see (VISIBLE_JOBS), where spend of other jobs "
+                                  "and of no job is left out.")
+    def scope(self, info: Info) -> JobScopeKind:
+        return scope_kind(info)
 
 
 def usage_rows(rows: list[dict]) -> list[dict]:

@@ -12,6 +12,7 @@ from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import FirstArgument, TimeWindowInput, page_size, resolve_window
 from gql_monitor.graphql.types.common import Money, TimeWindow
 from gql_monitor.graphql.types.costs_query import split_by_attribution
+from gql_monitor.graphql.types.visibility import JobScopeKind, scope_kind
 from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
 from gql_monitor.questions.data_quality import DataQualityQuery
 from gql_monitor.questions.keys import JobKey, job_key
@@ -63,6 +64,12 @@ class DataQuality:
         description="Jobs with runs in the window but no usage record carrying their job id in it.")
     unbilled_jobs: strawberry.Private[list]
     spend: SpendCoverage = strawberry.field(description="The share of spend no job can be charged for.")
+
+    @strawberry.field(description="What these figures cover: every job and the unattributed remainder "
+                                  "(ALL_JOBS), or only the jobs you may see (VISIBLE_JOBS), where spend of other jobs "
+                                  "and of no job is left out.")
+    def scope(self, info: Info) -> JobScopeKind:
+        return scope_kind(info)
 
     @strawberry.field(description="The jobs of `jobsNotInJobsTableCount`, the most runs first.")
     def jobs_not_in_jobs_table(self, first: FirstArgument) -> list[JobCoverage]:

@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from gql_monitor.graphql.context import Info
+from gql_monitor.graphql.types.visibility import JobVisibility, resolve_job_visibility
 from gql_monitor.questions.data_freshness import FreshnessQuery
 
 
@@ -23,8 +24,13 @@ class Viewer:
         description="The caller's user name, as the Databricks Apps proxy or the workspace (for a token) reports it."
     )
     data_access: DataAccess = strawberry.field(
-        description="OBO: your own grants and job ACLs apply. SERVICE_PRINCIPAL: the app's own identity's apply."
+        description="OBO: your own grants apply to the system tables. SERVICE_PRINCIPAL: the app's own identity's "
+                    "apply. Which jobs you see is `jobVisibility`."
     )
+
+    @strawberry.field(description="Which jobs you see: all of them, or those your permissions allow.")
+    def job_visibility(self, info: Info) -> JobVisibility:
+        return resolve_job_visibility(info)
 
 
 @strawberry.type(description="How far behind the system tables are. The Jobs API is live.")
