@@ -147,6 +147,9 @@ class JobPermissions:
         except MonitorError as exc:
             log.warning("the job list could not be read for permissions: %s", exc)
             return PermissionLists(workspace_id, {}, {}, read_at, incomplete=True)
+        if not job_ids:
+            log.warning("the app's service principal sees no job in the Jobs API: with job visibility by "
+                        "permissions, only full-view callers see jobs")
         try:
             headers = await asyncio.to_thread(self._config.authenticate)
         except Exception as exc:  # the SDK raises the token endpoint's refusal as a plain ValueError

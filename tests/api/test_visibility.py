@@ -297,3 +297,30 @@ def test_inside_an_app_visibility_by_permissions_needs_the_users_token(workspace
     assert response.status_code == 401
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "UNAUTHENTICATED" and "user authorization" in error["message"]
+
+
+def test_an_app_that_may_view_jobs_but_not_read_their_permissions_hides_them(private_workspace, caplog):
+    """What a missing grant looks like: a service principal that is not a workspace admin lists the jobs it may view
+    but may not read their permission lists, so a restricted caller sees none of them and is told why; a full-view
+    caller still sees everything."""
+    ws = private_workspace
+    db = ws.state.db.cursor()
+    viewable = [job_id for (job_id,) in db.execute("SELECT job_id FROM workspace_state.jobs ORDER BY job_id LIMIT 5")
+                .fetchall()]
+    db.executemany("INSERT INTO workspace_state.job_grants VALUES (?, 'service_principal', 'local-sp-limited', "
+                   "'CAN_VIEW')", [[job_id] for job_id in viewable])
+    settings = monitor_settings(ws, job_visibility="permissions", data_access="obo", client_id="local-sp-limited",
+                                client_secret="local-sp-limited-secret")
+    with caplog.at_level("WARNING", logger="gql_monitor.sources.job_permissions"), RunningMonitor(settings) as running:
+        with running.client("local-team") as client:
+            body = gql(client, "{ viewer { jobVisibility { visibleJobCount unreadableJobCount unreadableReasons } } "
+                               "jobs(first: 5) { totalCount } }")
+        with running.client("local-admin") as client:
+            admin = gql(client, "{ jobs(first: 5) { totalCount } }")
+    assert body["data"]["viewer"]["jobVisibility"] == {
+        "visibleJobCount": 0, "unreadableJobCount": len(viewable), "unreadableReasons": ["PERMISSION_DENIED"]}
+    assert body["data"]["jobs"]["totalCount"] == 0
+    assert body["extensions"]["visibility"]["code"] == "PERMISSIONS_UNREADABLE"
+    assert admin["data"]["jobs"]["totalCount"] > 0
+    assert f"permission lists of {len(viewable)} of {len(viewable)} jobs could not be read (PERMISSION_DENIED)" \
+        in caplog.text

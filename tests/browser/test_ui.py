@@ -13,6 +13,7 @@ import pytest
 
 from browser_support import VIEWPORT, api, money, screenshot, ui_window_end, window
 from api.helpers import case, truth
+from conftest import RunningMonitor, monitor_settings
 
 pytestmark = pytest.mark.browser
 
@@ -519,3 +520,50 @@ def test_without_a_token_the_page_says_so(chromium, monitor):
     finally:
         tab.close()
     assert not tab.page_errors, tab.page_errors
+
+
+@pytest.fixture(scope="module")
+def by_permissions(workspace):
+    with RunningMonitor(monitor_settings(workspace, job_visibility="permissions",
+                                         data_access="service-principal")) as running:
+        yield running
+
+
+def test_a_team_member_sees_their_jobs_and_is_told_whose_view_it_is(chromium, by_permissions):
+    """With job visibility by permissions, the pages show only the jobs the user may view and say so; an admin's
+    pages say they show all jobs."""
+    tab = Tab(chromium, by_permissions.base_url, extra_http_headers={"Authorization": "Bearer local-team"})
+    try:
+        with by_permissions.client("local-team") as client:
+            mine = api(client, "{ viewer { jobVisibility { visibleJobCount } } jobs(first: 25) { totalCount "
+                               "nodes { name } } }")
+        count = mine["viewer"]["jobVisibility"]["visibleJobCount"]
+        assert 0 < mine["jobs"]["totalCount"] <= count
+        page = tab.open("/jobs")
+        page.wait_for_selector("#job-results[data-state=done]")
+        page.wait_for_selector(".scope-note:not([hidden])")
+        assert f"jobs you can view ({count})" in page.inner_text("#session")
+        assert "Showing jobs you can view" in page.inner_text(".scope-note")
+        assert page.inner_text("#job-results caption").startswith(f"Jobs: 1–{len(mine['jobs']['nodes'])} of ")
+        names = page.locator("#job-results tbody tr td:first-child").all_inner_texts()
+        assert names == [job["name"] for job in mine["jobs"]["nodes"]]
+        screenshot(page, "jobs-you-can-view")
+
+        page = tab.open("/costs")
+        page.wait_for_selector(".page.costs[data-state=done]")
+        page.wait_for_selector(".scope-note:not([hidden])")
+        assert "unattributed spend is not included" in page.inner_text(".scope-note")
+        assert page.locator("tr.unattributed").count() == 0
+    finally:
+        tab.close()
+    assert not tab.page_errors, tab.page_errors
+
+    tab = Tab(chromium, by_permissions.base_url, extra_http_headers={"Authorization": "Bearer local-admin"})
+    try:
+        page = tab.open("/jobs")
+        page.wait_for_selector("#job-results[data-state=done]")
+        page.wait_for_function("document.querySelector('#job-scope') !== null")
+        assert "all jobs" in page.inner_text("#job-scope")
+        assert page.locator(".scope-note").is_hidden()
+    finally:
+        tab.close()

@@ -8,6 +8,7 @@ import { overview } from "./pages/overview";
 import { run } from "./pages/run";
 import { notFound, route, start } from "./router";
 import { session } from "./session";
+import { scopeText } from "./visibility";
 import { errorCode } from "./api";
 import { dateTime } from "./format";
 
@@ -26,6 +27,7 @@ void session().then((s) => {
     where.replaceChildren(
       h("span", { class: "who" }, s.viewer.userName),
       h("span", { class: "meta" }, s.viewer.dataAccess === "OBO" ? " · your own grants" : " · the app's grants"),
+      h("span", { class: "meta", id: "job-scope" }, ` · ${scopeText(s.viewer.jobVisibility)}`),
       h("span", { class: "meta" }, s.end ? ` · data through ${dateTime(s.end.toISOString())}` : ""),
     );
   } else if (s.viewerErrors.length) {

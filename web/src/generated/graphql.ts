@@ -93,6 +93,13 @@ export type JobPriority =
   | 'P2'
   | 'P3';
 
+/** What an answer covers. */
+export type JobScopeKind =
+  /** Every job of the account, and spend that no job carries (the unattributed remainder). */
+  | 'ALL_JOBS'
+  /** Only the jobs the caller may see: totals are their sum, and spend of other jobs or of no job is left out. */
+  | 'VISIBLE_JOBS';
+
 /** Where a job's SLA target comes from. */
 export type SlaSource =
   | 'SETTING'
@@ -107,6 +114,13 @@ export type TimeWindowInput = {
   /** Inclusive start. */
   start?: string | null | undefined;
 };
+
+/** Which jobs the monitor shows a caller (GQL_MONITOR_JOB_VISIBILITY). */
+export type VisibilityPolicy =
+  /** Every caller sees every job. */
+  | 'ALL'
+  /** A caller sees the jobs whose permission list grants them, one of their groups or their ownership any level; members of a full-view group see all. */
+  | 'PERMISSIONS';
 
 export type ActiveRunsQueryVariables = Exact<{
   after?: string | null | undefined;
@@ -267,7 +281,7 @@ export type SpendSummaryQuery = { costs: { billedThrough: string | null, complet
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { userName: string, dataAccess: DataAccess } };
+export type ViewerQuery = { viewer: { userName: string, dataAccess: DataAccess, jobVisibility: { policy: VisibilityPolicy, scope: JobScopeKind, visibleJobCount: number | null, unreadableJobCount: number, unreadableReasons: Array<string> } } };
 
 type Change_AccountSpendChange_Fragment = { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
 
@@ -1488,6 +1502,13 @@ export const ViewerDocument = /*#__PURE__*/ new TypedDocumentString(`
   viewer {
     userName
     dataAccess
+    jobVisibility {
+      policy
+      scope
+      visibleJobCount
+      unreadableJobCount
+      unreadableReasons
+    }
   }
 }
     `) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;

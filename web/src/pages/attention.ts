@@ -8,6 +8,7 @@ import { AlertsDocument, type AlertKind, type AlertSeverity, type AlertsQuery } 
 import type { Route, View } from "../router";
 import { lastDays, session } from "../session";
 import { empty, errorBox, jobLink, pager, runHref, stateBadge, table, tile, title } from "../ui";
+import { scopeNote } from "../visibility";
 
 const PAGE_SIZE = 25;
 const WINDOWS = [1, 7, 30];
@@ -67,6 +68,7 @@ export async function attention(route: Route): Promise<View> {
     "div",
     { class: "page attention" },
     title("What needs attention"),
+    scopeNote("alerts of other jobs and account-wide spend alerts are not shown."),
     controls(f),
     h("div", { class: "tiles" }, counts),
     list ? errorBox(r.errors, true) : null,

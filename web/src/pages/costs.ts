@@ -11,6 +11,7 @@ import { navigate, type Route, type View } from "../router";
 import { lastDays, session } from "../session";
 import { empty, errorBox, facts, jobHref, table, title, windowText } from "../ui";
 import { forecastPanel, trendPanels, wastePanels } from "./cost_insights";
+import { scopeNote } from "../visibility";
 
 const DIMENSIONS: [CostDimension, string][] = [
   ["JOB", "Job"],
@@ -83,7 +84,7 @@ export async function costs(route: Route): Promise<View> {
   });
 
   const breakdown = r.data?.costs;
-  const heading = title("Costs");
+  const heading = [title("Costs"), scopeNote("spend of other jobs and unattributed spend is not included.")];
   if (!breakdown) {
     return { title: "Costs", node: h("div", { class: "page costs", "data-state": "error" }, heading, form, errorBox(r.errors)) };
   }

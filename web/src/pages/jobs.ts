@@ -10,6 +10,7 @@ import type { Route, View } from "../router";
 import { navigate } from "../router";
 import { lastDays, session, type Session } from "../session";
 import { costCell, empty, errorBox, jobLink, loading, pager, runHref, stateBadge, table, title } from "../ui";
+import { scopeNote } from "../visibility";
 
 const PAGE_SIZE = 25;
 const STATS_DAYS = 30;
@@ -96,7 +97,7 @@ export async function jobs(route: Route): Promise<View> {
     }, TYPING_PAUSE_MS);
   });
   await load(results, state, after, from, s);
-  return { title: q ? `Jobs matching “${q}”` : "Jobs", node: h("div", { class: "page jobs" }, title("Jobs"), form, results) };
+  return { title: q ? `Jobs matching “${q}”` : "Jobs", node: h("div", { class: "page jobs" }, title("Jobs"), scopeNote("other jobs are not listed."), form, results) };
 }
 
 async function load(results: HTMLElement, state: ListState, after: string | null, from: number, s: Session): Promise<void> {
@@ -140,7 +141,7 @@ async function load(results: HTMLElement, state: ListState, after: string | null
   });
   const to = from + list.nodes.length - 1;
   const caption = list.totalCount
-    ? `${q ? `Jobs matching “${q}”` : state.priority ? "Jobs" : "All jobs"}${state.priority ? ` with priority ${state.priority}` : ""}: ${list.nodes.length ? `${count(from)}–${count(to)} of ` : ""}${count(list.totalCount)}`
+    ? `${q ? `Jobs matching “${q}”` : state.priority || s.viewer?.jobVisibility.scope !== "ALL_JOBS" ? "Jobs" : "All jobs"}${state.priority ? ` with priority ${state.priority}` : ""}: ${list.nodes.length ? `${count(from)}–${count(to)} of ` : ""}${count(list.totalCount)}`
     : "";
   const nextUrl = list.pageInfo.hasNextPage && list.pageInfo.endCursor ? listUrl(state, list.pageInfo.endCursor, to + 1) : null;
   const by = (label: string, order: JobOrder, numeric = false) => ({

@@ -18,6 +18,7 @@ import type { View } from "../router";
 import { dataQualityPanel, failuresPanel } from "./overview_failures";
 import { lastDays, lastHours, session, type Session } from "../session";
 import { databricksLink, empty, errorBox, facts, jobLink, runHref, settle, slot, stateBadge, table, tile, title, windowText } from "../ui";
+import { scopeNote } from "../visibility";
 
 const FAILING_HOURS = 24;
 const FAILING_SHOWN = 25;
@@ -64,6 +65,7 @@ export async function overview(): Promise<View> {
     "div",
     { class: "page overview" },
     title("Fleet overview"),
+    scopeNote("runs, failures and spend of other jobs are not included."),
     h("div", { class: "tiles" }, Object.values(tiles)),
     failingPanel,
     activePanel,

@@ -1,0 +1,85 @@
+"""Benchmark: what job visibility by permissions costs, on a synthetic workspace of a given scale.
+
+    python bench/visibility.py [--scale small|medium] [--db PATH] [--repeat 3] [--concurrency 8]
+
+The operation is the Jobs page's (`jobs(first: 25)` with run stats, cost and last run). Measured on fresh monitors:
+- `all`: the default policy, as an admin;
+- `permissions` as an admin (full view: no permission read, the same statements);
+- `permissions` as a team member, cold: the first restricted request reads every home job's permission list (one
+  `jobs/list` pass, one read per job, `--concurrency` at once) before its statements, which carry the visible set;
+- the same request warm (response cache), and a second restricted caller after it (lists reused, own statements).
+Prints the permission reads, the jobs each caller sees and the statements sent. `--db` reuses a workspace file, which
+must have been generated since the stand-in learned job grants (it has workspace_state.job_grants).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import NOW, RunningMonitor, monitor_settings  # noqa: E402
+
+from gql_monitor.local_workspace.server import LocalWorkspace  # noqa: E402
+
+PAGE = """{ viewer { jobVisibility { visibleJobCount } }
+  jobs(first: 25) { totalCount nodes { id name runStats { totalRuns successRate } cost { listCost { amount } }
+  lastRun { id resultState } } } }"""
+
+
+def timed(client) -> tuple[float, dict]:
+    started = time.perf_counter()
+    body = client.post("/api/graphql", json={"query": PAGE}).json()
+    elapsed = (time.perf_counter() - started) * 1000
+    assert not body.get("errors"), body["errors"]
+    return elapsed, body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="small")
+    parser.add_argument("--db", default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    where = {"db_path": args.db} if args.db else {"scale": args.scale, "seed": 7, "now": NOW}
+    with LocalWorkspace(port=0, **where) as ws:
+        home_jobs = ws.state.cursor().execute("SELECT count(*) FROM workspace_state.jobs").fetchone()[0]
+        rows: dict[str, list[float]] = {}
+        facts: dict[str, str] = {}
+
+        def note(name: str, elapsed: float, body: dict) -> None:
+            rows.setdefault(name, []).append(elapsed)
+            cost = body["extensions"]["cost"]
+            count = body["data"]["viewer"]["jobVisibility"]["visibleJobCount"]
+            facts[name] = (f"statements={cost['warehouseStatements']} jobs={body['data']['jobs']['totalCount']} "
+                           f"visible={'all' if count is None else count}")
+
+        for _ in range(args.repeat):
+            with RunningMonitor(monitor_settings(ws)) as mon, mon.client("local-admin") as client:
+                note("all, admin, cold", *timed(client))
+            permissions = monitor_settings(ws, job_visibility="permissions", data_access="service-principal",
+                                           permissions_concurrency=args.concurrency)
+            with RunningMonitor(permissions) as mon, mon.client("local-admin") as client:
+                note("permissions, admin, cold", *timed(client))
+            with RunningMonitor(permissions) as mon:
+                with mon.client("local-team") as client:
+                    note("permissions, team member, cold (reads the lists)", *timed(client))
+                    note("permissions, team member, warm", *timed(client))
+                reads = mon.services.visibility.permissions.counts.permission_reads
+                with mon.client("local-owner") as client:
+                    note("permissions, second caller, lists reused", *timed(client))
+                facts["permission reads per refresh"] = f"{reads} for {home_jobs} jobs in the home workspace"
+        print(f"scale={args.db or args.scale} home jobs={home_jobs} concurrency={args.concurrency}")
+        for name, times in rows.items():
+            print(f"  {name}: median {statistics.median(times):.0f} ms (max {max(times):.0f}); {facts[name]}")
+        print(f"  {facts['permission reads per refresh']}")
+
+
+if __name__ == "__main__":
+    main()
