@@ -17,8 +17,12 @@ from datetime import datetime, timezone
 from gql_monitor.cli_common import fail, fraction, instant, non_negative, port_number, run_uvicorn
 
 DEMO_TOKENS = {
-    "local-admin": "reads every system table, sees every job",
+    "local-admin": "reads every system table, sees every job (group admins)",
     "local-analyst": "no grant on the system tables; sees only the jobs whose ACL names them",
+    "local-team": "a data-eng team member: sees the jobs granted to group data-eng",
+    "local-owner": "owns a few jobs",
+    "local-finops": "group finops, no job of their own",
+    "local-nobody": "may read the tables, may view no job",
 }
 DEFAULT_SCALE = "small"
 DEFAULT_SEED = 7
@@ -59,6 +63,11 @@ def add_commands(commands) -> None:
     demo.add_argument("--now", type=instant, default=None,
                       help="ISO-8601 instant the workspace is generated as of and the monitor's clock is pinned to "
                            "(default: the system clock, not pinned); with --seed, reproduces what a demo showed")
+    demo.add_argument("--job-visibility", choices=["all", "permissions"], default="all",
+                      help="which jobs each caller sees (GQL_MONITOR_JOB_VISIBILITY; default all)")
+    demo.add_argument("--as", dest="browser_token", choices=list(DEMO_TOKENS), default="local-admin",
+                      metavar="TOKEN", help="the stand-in user a browser on this machine is signed in as "
+                                            "(default local-admin); e.g. local-team with --job-visibility permissions")
 
     local = commands.add_parser("local-workspace", help="run the local Databricks workspace stand-in alone")
     local.set_defaults(handler=cmd_local_workspace)
@@ -149,14 +158,15 @@ def cmd_demo(args) -> int:
         from gql_monitor.http.app import create_app
 
         pinned = {"clock": FixedClock(workspace.now)} if args.now is not None else {}
-        settings = Settings.for_stand_in(workspace.base_url, demo_default_token="local-admin", **pinned)
+        settings = Settings.for_stand_in(workspace.base_url, demo_default_token=args.browser_token,
+                                         job_visibility=args.job_visibility, **pinned)
         app = create_app(settings)
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         now = workspace.now.isoformat(timespec="seconds")
         print(f"gql-monitor demo: {args.scale} workspace (seed {args.seed}, now {now}) on {workspace.base_url}")
         print("  clock     " + (f"pinned to {now}" if pinned else "the system clock")
               + f"; --seed {args.seed} --now {now} reproduces this data")
-        print(f"  web UI    {base}/")
+        print(f"  web UI    {base}/ (signed in as {args.browser_token}; jobs visible: {args.job_visibility})")
         print(f"  GraphQL   {base}/api/graphql")
         print(f"  health    {base}/api/health")
         for token, reach in DEMO_TOKENS.items():

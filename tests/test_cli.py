@@ -384,6 +384,8 @@ def test_local_workspace_with_an_unusable_db_is_one_line(tmp_path, make_path):
         ["demo", "--seed", "-1"],
         ["demo", "--now", "yesterday"],
         ["demo", "--now", "2026-02-30T00:00:00Z"],
+        ["demo", "--job-visibility", "some"],
+        ["demo", "--as", "local-root"],
         ["local-workspace", "--now", "1700000000"],
         ["local-workspace", "--now", ""],
         ["local-workspace", "--session-time-zone", "Mars/Olympus_Mons"],

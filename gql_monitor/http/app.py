@@ -25,12 +25,17 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         # /api/health answers from state this task keeps fresh (http/health.py).
         refresher = asyncio.create_task(health_check.run(), name="health-refresh")
+        # With visibility by permissions, the jobs' permission lists are read before the first restricted caller.
+        warming = (asyncio.create_task(services.visibility.permissions.warm(), name="permission-lists")
+                   if services.visibility.by_permissions else None)
         try:
             yield
         finally:
-            refresher.cancel()
-            with suppress(asyncio.CancelledError):
-                await refresher
+            for task in (refresher, warming):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             services.close()
 
     app = FastAPI(title="gql-monitor", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,

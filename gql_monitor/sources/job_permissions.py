@@ -118,25 +118,63 @@ class JobPermissions:
         self._sleep = sleep
         self._current: PermissionLists | None = None
         self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task | None = None
         self.counts = ReadCounts()
 
     async def lists(self) -> PermissionLists:
-        """Every job's list, reusing the last read while it is fresh; callers arriving during a read wait for it."""
+        """Every job's list. A fresh read is reused; a stale one (up to one more lifetime) is still answered from
+        while a new read runs in the background, so no caller waits for the read after the first; older than that,
+        or before any read, callers wait for one read, which callers arriving meanwhile share."""
         current = self._current
-        if current is not None and self._fresh(current):
-            return current
+        if current is not None:
+            age = self._age(current)
+            if age < self._lifetime(current):
+                return current
+            if age < 2 * self._lifetime(current):
+                self._refresh_in_background()
+                return current
+        return await self._read_now()
+
+    async def warm(self) -> None:
+        """The first read, before anyone asks (at start-up); a failure is only logged, callers will read again."""
+        try:
+            await self._read_now()
+        except Exception:  # start-up must not fail because the workspace is unwell
+            log.warning("the first read of the jobs' permission lists failed", exc_info=True)
+
+    async def _read_now(self) -> PermissionLists:
+        seen = self._current
         async with self._lock:
-            current = self._current
-            if current is None or not self._fresh(current):
-                current = self._current = await self._read_all()
+            # Someone else's read finished while this caller waited for the lock: use it.
+            if self._current is not seen and self._current is not None:
+                return self._current
+            current = self._current = await self._read_all()
         return current
 
-    def _fresh(self, lists: PermissionLists) -> bool:
+    @property
+    def current(self) -> PermissionLists | None:
+        """The last read, if any."""
+        return self._current
+
+    @property
+    def refreshing(self) -> bool:
+        """A background read is under way."""
+        return self._refresh is not None and not self._refresh.done()
+
+    def _refresh_in_background(self) -> None:
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self.warm(), name="permission-lists-refresh")
+
+    def _age(self, lists: PermissionLists) -> float:
+        # A clock that went backwards makes a read look infinitely old rather than forever fresh.
         age = self._clock().timestamp() - lists.read_at
+        return age if age >= 0 else float("inf")
+
+    def _lifetime(self, lists: PermissionLists) -> float:
         lifetime = self._settings.permissions_cache_seconds
         if lists.unreadable or lists.incomplete:
             lifetime = min(lifetime, PARTIAL_READ_SECONDS)
-        return 0 <= age < lifetime
+        return lifetime
 
     async def _read_all(self) -> PermissionLists:
         self.counts.refreshes += 1

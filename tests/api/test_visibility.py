@@ -237,7 +237,8 @@ def test_throttled_reads_are_retried_within_the_budget(workspace, faults):
     with RunningMonitor(settings) as running, running.client("local-team") as client:
         got = job_ids(client)
         view = gql(client, "{ viewer { jobVisibility { unreadableJobCount } } }")["data"]["viewer"]
-        counts = running.services.visibility.permissions.counts
+        permissions = running.services.visibility.permissions
+        counts = permissions.counts
     throttled = faults.injected()["permissions_api_429"] - before
     jobs_in_api = truth(workspace, "SELECT count(*) FROM workspace_state.jobs")[0][0]
     assert throttled > 0
@@ -253,7 +254,8 @@ def test_permission_lists_are_read_once_for_every_caller_within_their_lifetime(w
         for token in ["local-team", "local-owner", "local-team", "local-nobody"]:
             with running.client(token) as client:
                 gql(client, "{ jobs(first: 5) { totalCount } }")
-        counts = running.services.visibility.permissions.counts
+        permissions = running.services.visibility.permissions
+        counts = permissions.counts
     jobs_in_api = truth(workspace, "SELECT count(*) FROM workspace_state.jobs")[0][0]
     assert (counts.refreshes, counts.permission_reads) == (1, jobs_in_api)
 
@@ -324,3 +326,54 @@ def test_an_app_that_may_view_jobs_but_not_read_their_permissions_hides_them(pri
     assert admin["data"]["jobs"]["totalCount"] > 0
     assert f"permission lists of {len(viewable)} of {len(viewable)} jobs could not be read (PERMISSION_DENIED)" \
         in caplog.text
+
+
+class SteppedClock:
+    """The monitor's clock, moved by the test."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def test_a_stale_read_is_served_while_the_next_runs_and_an_old_one_is_not(private_workspace):
+    """A permission change shows after the next read: while the lists are stale (past their lifetime, within one
+    more) callers are answered from them and a read runs in the background; past that, callers wait for a read."""
+    import time as wall
+
+    ws = private_workspace
+    db = ws.state.db.cursor()
+    clock = SteppedClock(ws.now)
+    lifetime = 300
+    settings = monitor_settings(ws, job_visibility="permissions", data_access="service-principal", clock=clock,
+                                permissions_cache_seconds=lifetime)
+    home = home_workspace(ws)
+    granted = [job_id for (job_id,) in db.execute(
+        "SELECT job_id FROM workspace_state.jobs WHERE job_id NOT IN (SELECT job_id FROM workspace_state.job_grants "
+        "UNION SELECT job_id FROM workspace_state.job_acl WHERE user_name = 'newcomer@example.com') "
+        "ORDER BY job_id LIMIT 2").fetchall()]
+
+    def visible(client) -> set[str]:
+        return {node["id"] for node in gql(client, "{ jobs(first: 100) { nodes { id } } }")["data"]["jobs"]["nodes"]}
+
+    with RunningMonitor(settings) as running, running.client("local-nobody") as client:
+        permissions = running.services.visibility.permissions
+        counts = permissions.counts
+        assert visible(client) == set()
+        db.execute("INSERT INTO workspace_state.job_grants VALUES (?, 'user', 'newcomer@example.com', 'CAN_VIEW')",
+                   [granted[0]])
+        clock.at += timedelta(seconds=lifetime + 1)
+        refreshes = counts.refreshes
+        assert visible(client) == set(), "a stale read answers while the next one runs"
+        deadline = wall.monotonic() + 30
+        while counts.refreshes == refreshes or permissions.refreshing:
+            assert wall.monotonic() < deadline, "the background read did not finish"
+            wall.sleep(0.05)
+        assert visible(client) == {f"{home}:{granted[0]}"}
+
+        db.execute("INSERT INTO workspace_state.job_grants VALUES (?, 'user', 'newcomer@example.com', 'CAN_VIEW')",
+                   [granted[1]])
+        clock.at += timedelta(seconds=2 * lifetime + 1)
+        assert visible(client) == {f"{home}:{job_id}" for job_id in granted}, "too old a read is never served"
