@@ -102,47 +102,53 @@ def test_each_caller_sees_exactly_the_jobs_their_permissions_allow(permissions_m
     assert visible_truth(workspace, "local-nobody") == set()
 
 
-def test_runs_of_a_caller_are_the_runs_of_their_jobs(permissions_monitor, workspace, monitor):
-    token = "local-team"
-    visible = visible_truth(workspace, token)
-    with monitor.client("local-admin") as admin:
-        everyone = all_pages(admin, "runs", "id job { id }")
-    expected = {run["id"] for run in everyone if run["job"]["id"] in visible}
-    assert expected, "the team's jobs have runs in the window"
-    with permissions_monitor.client(token) as client:
-        got = all_pages(client, "runs", "id job { id }")
-    assert {run["id"] for run in got} == expected
+@pytest.fixture(scope="module")
+def every_run(monitor) -> list[dict]:
+    """Every run of the default window, as an admin sees them with the default policy."""
+    with monitor.client("local-admin") as client:
+        return all_pages(client, "runs", "id job { id }")
+
+
+def test_runs_of_each_caller_are_the_runs_of_their_jobs(permissions_monitor, workspace, every_run):
+    for token in callers(permissions_monitor):
+        visible = visible_truth(workspace, token)
+        expected = {run["id"] for run in every_run if run["job"]["id"] in visible}
+        with permissions_monitor.client(token) as client:
+            got = all_pages(client, "runs", "id job { id }")
+        assert {run["id"] for run in got} == expected, token
+    assert any(run["job"]["id"] in visible_truth(workspace, "local-team") for run in every_run)
     # A run of another job is unknown to the caller, by id too.
-    other = next(run for run in everyone if run["job"]["id"] not in visible)
-    with permissions_monitor.client(token) as client:
+    visible = visible_truth(workspace, "local-team")
+    other = next(run for run in every_run if run["job"]["id"] not in visible)
+    with permissions_monitor.client("local-team") as client:
         data = gql(client, "query($r: ID!, $j: ID!) { run(id: $r) { id } job(id: $j) { id } }",
                    {"r": other["id"], "j": other["job"]["id"]})["data"]
     assert data == {"run": None, "job": None}
 
 
-def test_spend_is_the_spend_of_visible_jobs_to_the_cent(permissions_monitor, workspace):
-    token = "local-team"
-    visible = visible_truth(workspace, token)
+def test_spend_of_each_caller_is_the_spend_of_their_jobs_to_the_cent(permissions_monitor, workspace):
     end = workspace.now.replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=30)
     window = {"start": start.isoformat(), "end": end.isoformat()}
     query = """query($w: TimeWindowInput!, $g: CostDimension!) { costs(window: $w, groupBy: $g) {
         scope total { amount } unattributedToJobs { amount } groups { key unattributed cost { listCost { amount } } }
     } }"""
-    with permissions_monitor.client(token) as client:
-        by_job = gql(client, query, {"w": window, "g": "JOB"})["data"]["costs"]
-        by_sku = gql(client, query, {"w": window, "g": "SKU"})["data"]["costs"]
-    keys = sorted(visible)
-    rows = priced_usage_rows(workspace, start.replace(tzinfo=None), end.replace(tzinfo=None),
-                             "list_contains(?, concat(workspace_id, ':', usage_metadata.job_id))", [keys])
-    expected = cents(amount(rows))
-    assert expected > 0
-    for answer in (by_job, by_sku):
-        assert answer["scope"] == "VISIBLE_JOBS"
-        assert cents(answer["total"]["amount"]) == expected
-        assert cents(answer["unattributedToJobs"]["amount"]) == 0
-        assert not any(group["unattributed"] for group in answer["groups"])
-    assert {group["key"] for group in by_job["groups"]} <= visible
+    for token in callers(permissions_monitor):
+        visible = visible_truth(workspace, token)
+        with permissions_monitor.client(token) as client:
+            by_job = gql(client, query, {"w": window, "g": "JOB"})["data"]["costs"]
+            by_sku = gql(client, query, {"w": window, "g": "SKU"})["data"]["costs"]
+        rows = priced_usage_rows(workspace, start.replace(tzinfo=None), end.replace(tzinfo=None),
+                                 "list_contains(?, concat(workspace_id, ':', usage_metadata.job_id))",
+                                 [sorted(visible) or ["-"]])
+        expected = cents(amount(rows))
+        assert (expected > 0) == bool(visible), token
+        for answer in (by_job, by_sku):
+            assert answer["scope"] == "VISIBLE_JOBS"
+            assert cents(answer["total"]["amount"]) == expected, token
+            assert cents(answer["unattributedToJobs"]["amount"]) == 0
+            assert not any(group["unattributed"] for group in answer["groups"])
+        assert {group["key"] for group in by_job["groups"]} <= visible
 
 
 def test_active_runs_are_those_of_visible_jobs(permissions_monitor, workspace):
