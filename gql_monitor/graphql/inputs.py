@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Annotated, Any
 
@@ -65,11 +65,25 @@ class JobOrder(Enum):
         "SUCCESS_RATE", description="The lowest `health.last7Days.successRate` first, then by name; jobs without a "
                                     "finished run in 7 days last.")
     COST = strawberry.enum_value(
-        "COST", description="The highest list cost of the job's usage in the last 30 days first (`cost` with its "
-                            "default window), then by name.")
+        "COST", description="The highest list cost of the job's usage in `window` first (`cost(window)`; by "
+                            "default the last 30 days, as `cost` defaults to), then by name.")
     LAST_RUN = strawberry.enum_value(
         "LAST_RUN", description="The newest `lastRun` start first, then by name; jobs without a run in retention "
                                 "last.")
+    DURATION = strawberry.enum_value(
+        "DURATION", description="The longest p95 duration of the job's finished runs in `window` first "
+                                "(`runStats(window).duration.p95`), then by name; jobs without a finished run there "
+                                "last.")
+
+
+@strawberry.enum(description="Order of a list of runs across jobs; ties by start time (newest first), then by id.")
+class RunOrder(Enum):
+    START_TIME = strawberry.enum_value("START_TIME", description="The newest first (by the start of the run).")
+    DURATION = strawberry.enum_value(
+        "DURATION", description="The longest `durationSeconds` first (for runs in progress, the time covered so far).")
+    COST = strawberry.enum_value(
+        "COST", description="The highest list cost of the usage billed to the run first (as `Run.cost`); runs with no "
+                            "usage billed to them (all-purpose compute, or not billed yet) last.")
 
 
 JobPriority = strawberry.enum(
@@ -259,6 +273,24 @@ def cursor_text(value: Any) -> str:
 
 def cursor_time(value: Any) -> datetime:
     return datetime.fromisoformat(cursor_text(value))
+
+
+def cursor_decimal_or_none(value: Any) -> str | None:
+    """A rank value as the statements hold them (DECIMAL(38, 6)) in plain notation, or None. A forged exponent
+    ("1e999999999") must not become a billion digits on its way to the warehouse."""
+    if value is None:
+        return None
+    text = cursor_text(value)
+    try:
+        number = Decimal(text)
+        if len(text) > 64 or not number.is_finite() or number.adjusted() > 31:
+            raise ValueError("not a rank value")
+        return format(number.quantize(RANK_STEP), "f")
+    except InvalidOperation:
+        raise ValueError("not a decimal") from None
+
+
+RANK_STEP = Decimal("0.000001")
 
 
 def decode_cursor(cursor: str, kind: str, fields: tuple) -> list[Any]:

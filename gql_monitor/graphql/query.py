@@ -14,7 +14,7 @@ from gql_monitor.graphql.inputs import (
     JobFilter,
     JobOrder,
     RunFilter,
-    RunsAfterArgument,
+    RunOrder,
     RunWindowArgument,
     TimeWindowInput,
 )
@@ -30,6 +30,7 @@ from gql_monitor.graphql.types.failures import FailureBreakdown
 from gql_monitor.graphql.types.job import Job
 from gql_monitor.graphql.types.run import Run
 from gql_monitor.graphql.types.viewer import DataFreshness, Viewer
+from gql_monitor.graphql.types.workspace import Workspace, list_workspaces
 
 
 # Root fields that read a source are nullable: when one source fails, its fields are null with an error and the
@@ -44,6 +45,11 @@ class Query:
     @strawberry.field(description="How far behind the system tables are.")
     async def data_freshness(self, info: Info) -> DataFreshness | None:
         return await viewer.resolve_freshness(info)
+
+    @strawberry.field(description="The account's workspaces (system.access.workspaces_latest) by id; for a caller who "
+                                  "sees only some jobs, the workspaces of those jobs.")
+    async def workspaces(self, info: Info) -> list[Workspace] | None:
+        return await list_workspaces(info)
 
     @strawberry.field(description="A job by id (`<workspace id>:<job id>`); null when unknown.")
     async def job(
@@ -64,11 +70,17 @@ class Query:
         filter: Annotated[JobFilter | None, strawberry.argument(description="Filters on the jobs.")] = None,
         order_by: Annotated[
             JobOrder,
-            strawberry.argument(description="NAME (default), ID, or a health, spend or last-run order (see "
+            strawberry.argument(description="NAME (default), ID, or a health, spend, duration or last-run order (see "
                                             "`JobOrder`); ties by id."),
         ] = JobOrder.NAME,
+        window: Annotated[
+            TimeWindowInput | None,
+            strawberry.argument(description="The window the COST and DURATION orders rank by (default: the last 30 "
+                                            "days, as `Job.cost` and `Job.runStats` default to); other orders ignore "
+                                            "it. Pass the window the page shows `cost` and `runStats` for."),
+        ] = None,
     ) -> Connection[Job] | None:
-        return await jobs_query.resolve_jobs(info, first, after, filter, order_by)
+        return await jobs_query.resolve_jobs(info, first, after, filter, order_by, window)
 
     @strawberry.field(description="A run by id (`<workspace id>:<run id>`); null when unknown.")
     async def run(
@@ -77,16 +89,25 @@ class Query:
         return await runs_query.resolve_run(info, id)
 
     @strawberry.field(description="Runs across all jobs that started in the window (default: last 30 days), newest "
-                                  "first.")
+                                  "first unless `orderBy` says otherwise.")
     async def runs(
         self,
         info: Info,
         first: FirstArgument,
-        after: RunsAfterArgument = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="Return the runs after this cursor (an edge's `cursor` or "
+                                            "`pageInfo.endCursor` of this list, fetched with the same `orderBy`)."),
+        ] = None,
         filter: Annotated[RunFilter | None, strawberry.argument(description="Filters on the runs.")] = None,
         window: RunWindowArgument = None,
+        order_by: Annotated[
+            RunOrder,
+            strawberry.argument(description="START_TIME (default: the newest first), DURATION or COST (the largest "
+                                            "first); ties by start time, newest first."),
+        ] = RunOrder.START_TIME,
     ) -> Connection[Run] | None:
-        return await runs_query.resolve_runs(info, first, after, filter, window)
+        return await runs_query.resolve_runs(info, first, after, filter, window, order_by)
 
     @strawberry.field(description="Runs in progress now (Jobs API; at most 25 a page).")
     async def active_runs(
@@ -154,8 +175,13 @@ class Query:
         kinds: Annotated[
             list[AlertKind] | None, strawberry.argument(description="Only these kinds; empty or omitted: all.")
         ] = None,
+        workspace_id: Annotated[
+            str | None,
+            strawberry.argument(description="Only alerts about jobs of this workspace (account-wide alerts, which "
+                                            "name no job, are left out); omitted: every alert."),
+        ] = None,
     ) -> Connection[Alert] | None:
-        return await alerts.resolve_alerts(info, window, severity, kinds, first, after)
+        return await alerts.resolve_alerts(info, window, severity, kinds, first, after, workspace_id)
 
     @strawberry.field(description="Failed runs that started in the window (default: last 30 days) by termination code "
                                   "and by termination type, with the jobs and runs behind each group.")

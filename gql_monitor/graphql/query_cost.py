@@ -96,6 +96,7 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("Alert", "expectedFireTimes"): lambda _: SMALL_LIST,
     ("Job", "costAnomalies"): lambda _: ANOMALIES_PER_JOB,
     ("UnattributedSpend", "days"): lambda scope: scope.window_days,
+    ("Query", "workspaces"): lambda _: GROUPS_BY_DIMENSION["WORKSPACE"],
 }
 # Lists inside a connection: the connection's `first` already counts them.
 PAGE_ITEMS = ("nodes", "edges")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.inputs import (
@@ -15,7 +16,9 @@ from gql_monitor.graphql.inputs import (
     JobFilter,
     JobOrder,
     RunFilter,
+    RunOrder,
     TimeWindowInput,
+    cursor_decimal_or_none,
     cursor_text,
     cursor_time,
     decode_cursor,
@@ -31,6 +34,8 @@ from gql_monitor.questions.jobs import JobCursor, JobFilterTerms, JobsQuery, Tag
 from gql_monitor.questions.jobs_ranked import PriorityRule, RankedJobsQuery
 from gql_monitor.questions.keys import JobKey, RunKey
 from gql_monitor.questions.runs import RunCursor, RunFilterTerms, RunsQuery
+from gql_monitor.questions.runs_ranked import RankedRunsQuery
+from gql_monitor.questions.windows import Window
 
 MAX_TAG_FILTERS = 3
 
@@ -61,19 +66,22 @@ def job_filter(filter: JobFilter | None) -> JobFilterTerms:
 
 
 PLAIN_ORDERS = {JobOrder.NAME, JobOrder.ID}
+# Orders that rank by a window: their cursors name it, so a page is never continued in another window's order.
+WINDOWED_ORDERS = {JobOrder.COST, JobOrder.DURATION}
 
 
 def jobs_page(now: datetime, first: int, after: str | None, filter: JobFilter | None, order_by: JobOrder,
-              thresholds: Thresholds) -> JobsQuery:
-    """jobs.sql for plain name and id pages; jobs_ranked.sql when the order or a priority filter needs health, spend
-    or the last run."""
+              thresholds: Thresholds, window: TimeWindowInput | None = None) -> JobsQuery:
+    """jobs.sql for plain name and id pages; jobs_ranked.sql when the order or a priority filter needs health, spend,
+    durations or the last run. `window` is what COST and DURATION rank by (default: the last 30 days)."""
     limit = page_size(first) + 1
     terms = job_filter(filter)
+    rank_window = resolve_window(window, now) if window is not None else None
     cursor = None
     if after is not None:
         after_sort, after_key, after_order = decode_cursor(after, "job", (cursor_text, cursor_text, cursor_text))
-        if after_order != order_by.value:
-            raise BadUserInput("`after` was given out for a different `orderBy`.")
+        if after_order != job_cursor_order(order_by, rank_window):
+            raise BadUserInput("`after` was given out for a different `orderBy` or `window`.")
         cursor = JobCursor(after_sort, after_key)
     priorities = tuple(sorted({priority.value for priority in (filter.priorities or [])})) if filter else ()
     if order_by in PLAIN_ORDERS and not priorities:
@@ -82,7 +90,19 @@ def jobs_page(now: datetime, first: int, after: str | None, filter: JobFilter | 
                         thresholds.health_p3_success_rate, thresholds.health_min_finished_runs,
                         thresholds.health_min_failed_runs)
     return RankedJobsQuery(now=now, limit=limit, filter=terms, order_by=order_by.value, after=cursor, rule=rule,
-                           priorities=priorities)
+                           priorities=priorities, rank_window=rank_window if order_by in WINDOWED_ORDERS else None)
+
+
+def job_cursor_order(order_by: JobOrder, rank_window: Window | None) -> str:
+    """What a jobs cursor says of its order: the order, and for COST and DURATION the window given (if any)."""
+    if order_by not in WINDOWED_ORDERS or rank_window is None:
+        return order_by.value
+    return f"{order_by.value}@{rank_window.start.isoformat()}/{rank_window.end.isoformat()}"
+
+
+def jobs_cursor(query: JobsQuery, row: dict) -> list:
+    rank_window = query.rank_window if isinstance(query, RankedJobsQuery) else None
+    return [row["sort_key"], row["job_key"], job_cursor_order(JobOrder(query.order_by), rank_window)]
 
 
 def run_filter(filter: RunFilter | None) -> RunFilterTerms:
@@ -106,16 +126,36 @@ def run_filter(filter: RunFilter | None) -> RunFilterTerms:
 
 
 def runs_page(now: datetime, first: int, after: str | None, filter: RunFilter | None,
-              window: TimeWindowInput | None) -> RunsQuery:
-    """A page of runs across jobs (`filter.jobIds` narrows it)."""
+              window: TimeWindowInput | None, order_by: RunOrder = RunOrder.START_TIME) -> RunsQuery:
+    """A page of runs across jobs (`filter.jobIds` narrows it): runs.sql newest first, runs_ranked.sql in another
+    order. Each order gives out its own cursors: one of another order is refused, never misread."""
     limit = page_size(first) + 1
     span = resolve_window(window, now)
     terms = run_filter(filter)
-    cursor = None
-    if after is not None:
-        after_start, after_key = decode_cursor(after, "run", (cursor_time, cursor_text))
-        cursor = RunCursor(after_start, after_key)
-    return RunsQuery(window=span, limit=limit, filter=terms, after=cursor)
+    if order_by is RunOrder.START_TIME:
+        cursor = None
+        if after is not None:
+            after_start, after_key = decode_cursor(after, "run", (cursor_time, cursor_text))
+            cursor = RunCursor(after_start, after_key)
+        return RunsQuery(window=span, limit=limit, filter=terms, after=cursor)
+    ranked = RankedRunsQuery(window=span, limit=limit, filter=terms, order_by=order_by.value, now=now)
+    if after is None:
+        return ranked
+    after_order, after_rank, after_start, after_key = decode_cursor(
+        after, RANKED_RUN_CURSOR, (cursor_text, cursor_decimal_or_none, cursor_time, cursor_text))
+    if after_order != order_by.value:
+        raise BadUserInput("`after` was given out for a different `orderBy`.")
+    return replace(ranked, after=RunCursor(after_start, after_key), after_rank=after_rank)
+
+
+# The cursor kind of runs in a ranked order: (order, rank value or null, start, run key).
+RANKED_RUN_CURSOR = "ranked_run"
+
+
+def ranked_run_cursor(query: RankedRunsQuery, row: dict) -> list:
+    rank = row["rank_value"]
+    return [query.order_by, None if rank is None else format(Decimal(str(rank)), "f"), row["start_time"].isoformat(),
+            row["run_key"]]
 
 
 def job_runs_page(now: datetime, first: int, after: str | None, filter: RunFilter | None,

@@ -41,7 +41,8 @@ from gql_monitor.loaders.live import (
     run_output_loader,
 )
 from gql_monitor.loaders.quality import data_quality_loader, failures_loader
-from gql_monitor.loaders.reference import freshness_loader, workspaces_loader
+from gql_monitor.loaders.reference import data_start_loader, freshness_loader, workspace_list_loader, \
+    workspaces_loader
 from gql_monitor.loaders.run_stats import run_stats_loader
 from gql_monitor.loaders.runs import (
     run_page_costs_loader,
@@ -54,6 +55,8 @@ from gql_monitor.loaders.tasks import task_runs_by_run_loader, tasks_by_job_load
 from gql_monitor.questions import Question, Row
 from gql_monitor.questions.costs_by_dimension import CostBreakdownQuery
 from gql_monitor.questions.data_freshness import FreshnessQuery
+from gql_monitor.questions.data_start import DataStartQuery
+from gql_monitor.questions.workspaces import WorkspacesQuery
 from gql_monitor.questions.data_quality import DataQualityQuery
 from gql_monitor.questions.failures import FailuresQuery
 from gql_monitor.questions.job_health import JobHealthQuery
@@ -86,7 +89,9 @@ class Loaders:
     data_quality: QuestionLoader[DataQualityQuery]
     job_cost_anomalies: SegmentedLoader[JobAnomaliesKey, list[Row]]
     workspace: SharedLoader[str, Row | None]
+    workspace_list: QuestionLoader[WorkspacesQuery]
     freshness: QuestionLoader[FreshnessQuery]
+    data_start: QuestionLoader[DataStartQuery]
     run_details: SharedLoader[int, JsonObject | None]
     run_output: SharedLoader[int, JsonObject | None]
     active_runs_page: SharedLoader[ActiveRunsPage, JsonObject]
@@ -123,7 +128,9 @@ def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Lo
         data_quality=data_quality_loader(fetch),
         job_cost_anomalies=job_cost_anomalies_loader(fetch),
         workspace=workspaces_loader(fetch),
+        workspace_list=workspace_list_loader(fetch),
         freshness=freshness_loader(fetch),
+        data_start=data_start_loader(fetch),
         run_details=run_details_loader(partial(_live, jobs_api, jobs_api.get_run, principal, stats)),
         run_output=run_output_loader(partial(_live, jobs_api, jobs_api.get_run_output, principal, stats)),
         active_runs_page=active_runs_page_loader(partial(_active_runs, jobs_api, principal, stats)),

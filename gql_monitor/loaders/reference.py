@@ -5,6 +5,7 @@ from __future__ import annotations
 from gql_monitor.loaders.batching import Fetch, QuestionLoader, SharedLoader
 from gql_monitor.questions import Row
 from gql_monitor.questions.data_freshness import FreshnessQuery
+from gql_monitor.questions.data_start import DataStartQuery
 from gql_monitor.questions.workspaces import WorkspacesQuery
 
 
@@ -19,4 +20,13 @@ def workspaces_loader(fetch: Fetch) -> SharedLoader[str, Row | None]:
 
 
 def freshness_loader(fetch: Fetch) -> QuestionLoader[FreshnessQuery]:
+    return QuestionLoader(fetch)
+
+
+def data_start_loader(fetch: Fetch) -> QuestionLoader[DataStartQuery]:
+    return QuestionLoader(fetch)
+
+
+def workspace_list_loader(fetch: Fetch) -> QuestionLoader[WorkspacesQuery]:
+    """Every workspace of the account, as one list (the `workspaces` root field)."""
     return QuestionLoader(fetch)

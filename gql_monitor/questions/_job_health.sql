@@ -1,5 +1,6 @@
--- Shared CTEs: each job's health as of :window_end (`job_health`), from the whole runs of `runs` (_run_rollup.sql,
--- window [:window_start, :window_end) = the last 30 days) that have finished. :job_keys (NULL: every job) narrows it.
+-- Shared CTEs: each job's health as of :health_end (`job_health`), from the whole runs of `runs` (_run_rollup.sql)
+-- that started in [:health_start, :health_end) = the last 30 days and have finished. :job_keys (NULL: every job)
+-- narrows it.
 -- Runs are taken in start order. A failure is FAILED, ERROR or TIMED_OUT; only SUCCEEDED ends a failure streak:
 -- CANCELLED, SKIPPED and BLOCKED runs neither extend nor break it (someone stopping a failing job's run does not
 -- mean it works again). The streak is the failed runs that started after the latest successful run.
@@ -17,6 +18,7 @@ health_runs AS (
     ) AS newest_rank
   FROM runs
   WHERE end_time IS NOT NULL
+    AND start_time >= :health_start AND start_time < :health_end
     AND (:job_keys IS NULL OR array_contains(:job_keys, concat(workspace_id, ':', job_id)))
 ),
 job_health AS (

@@ -17,8 +17,11 @@ HEALTH_RECENT = timedelta(days=7)
 
 
 def health_params(now: datetime) -> dict[str, Any]:
-    """The windows of `_job_health.sql`, ending at `now`."""
-    return {**Window(now - HEALTH_WINDOW, now).run_params(), "week_start": now - HEALTH_RECENT, "run_keys": None}
+    """The windows of `_job_health.sql`, ending at `now`. The runs it reads (`_run_rollup.sql`'s window) may cover
+    more, for a statement that also ranks by another window (jobs_ranked.sql): health keeps to its own."""
+    health = Window(now - HEALTH_WINDOW, now)
+    return {**health.run_params(), "health_start": health.start, "health_end": health.end,
+            "week_start": now - HEALTH_RECENT, "run_keys": None}
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from gql_monitor.questions.job_health import HEALTH_WINDOW, health_params
 from gql_monitor.questions.jobs import JobsQuery
 from gql_monitor.questions.windows import Window
 
-RankedJobSort = Literal["NAME", "ID", "PRIORITY", "FAILURE_STREAK", "SUCCESS_RATE", "COST", "LAST_RUN"]
-# Spend is ranked over the last 30 days, as `Job.cost` defaults to.
-COST_WINDOW = HEALTH_WINDOW
+RankedJobSort = Literal["NAME", "ID", "PRIORITY", "FAILURE_STREAK", "SUCCESS_RATE", "COST", "LAST_RUN", "DURATION"]
+# Spend and durations are ranked over the last 30 days unless a window is given, as `Job.cost` and `Job.runStats`
+# default to.
+RANK_WINDOW = HEALTH_WINDOW
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,24 @@ class RankedJobsQuery(JobsQuery):
     rule: PriorityRule = PriorityRule(3, 0.8, 0.85, 5, 2)
     # Only jobs of these priorities (P1, P2, P3, HEALTHY); empty: every job.
     priorities: tuple[str, ...] = ()
+    # The window COST and DURATION rank by; None: the last RANK_WINDOW up to `now`.
+    rank_window: Window | None = None
 
     def params(self) -> dict[str, Any]:
         rule = self.rule
+        ranked_by = self.rank_window or Window(self.now - RANK_WINDOW, self.now)
+        health = health_params(self.now)
+        runs = Window(health["health_start"], health["health_end"])
+        if self.order_by == "DURATION":
+            # One rollup of runs serves health and the durations: it covers both windows.
+            runs = Window(min(runs.start, ranked_by.start), max(runs.end, ranked_by.end))
         return {
             **super().params(),
-            **health_params(self.now),
-            **Window(self.now - COST_WINDOW, self.now).usage_params(),
+            **health,
+            **runs.run_params(),
+            **ranked_by.usage_params(),
+            "rank_start": ranked_by.start,
+            "rank_end": ranked_by.end,
             "p1_failure_streak": rule.p1_failure_streak,
             "p2_success_rate": rule.p2_success_rate,
             "p3_success_rate": rule.p3_success_rate,

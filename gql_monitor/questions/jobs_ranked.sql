@@ -1,5 +1,6 @@
--- A page of jobs in an order that needs their health, spend or last run (PRIORITY, FAILURE_STREAK, SUCCESS_RATE,
--- COST, LAST_RUN; NAME and ID too), or filtered by priority (:priorities). jobs.sql serves plain name and id pages.
+-- A page of jobs in an order that needs their health, spend, durations or last run (PRIORITY, FAILURE_STREAK,
+-- SUCCESS_RATE, COST, DURATION, LAST_RUN; NAME and ID too), or filtered by priority (:priorities). jobs.sql serves
+-- plain name and id pages.
 -- Every job that passes the filters gets its sort key before the page is cut, so keyset cursors work as in jobs.sql:
 -- each key is one string that sorts ascending in the order asked, a fixed-width number first, then the name.
 WITH
@@ -20,6 +21,14 @@ job_spend AS (
   FROM priced_usage
   WHERE :order_by = 'COST' AND usage_metadata.job_id IS NOT NULL
   GROUP BY workspace_id, usage_metadata.job_id
+),
+job_durations AS (
+  -- p95 duration of the job's finished runs that started in [:rank_start, :rank_end) (as Job.runStats(window)), for
+  -- the DURATION order only; `runs` then covers that window as well as health's.
+  SELECT workspace_id, job_id, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_seconds) AS p95_seconds
+  FROM runs
+  WHERE :order_by = 'DURATION' AND end_time IS NOT NULL AND start_time >= :rank_start AND start_time < :rank_end
+  GROUP BY workspace_id, job_id
 ),
 last_runs AS (
   -- The start of the job's latest run in retention (as Job.lastRun), for the LAST_RUN order only.
@@ -49,10 +58,12 @@ ranked AS (
       ELSE 4
     END AS priority_rank,
     s.list_cost,
+    d.p95_seconds,
     r.last_run_start
   FROM job_matches m
   LEFT JOIN job_health h ON h.workspace_id = m.workspace_id AND h.job_id = m.job_id
   LEFT JOIN job_spend s ON s.workspace_id = m.workspace_id AND s.job_id = m.job_id
+  LEFT JOIN job_durations d ON d.workspace_id = m.workspace_id AND d.job_id = m.job_id
   LEFT JOIN last_runs r ON r.workspace_id = m.workspace_id AND r.job_id = m.job_id
 ),
 filtered AS (
@@ -77,6 +88,12 @@ filtered AS (
       -- The highest spend first: a trillion dollars minus the spend, in millionths, fixed width.
       WHEN 'COST' THEN concat(
         lpad(CAST(CAST((1000000000000 - coalesce(list_cost, 0)) * 1000000 AS DECIMAL(38, 0)) AS STRING), 20, '0'),
+        lower(coalesce(name, '')))
+      -- The longest p95 first, in milliseconds under a trillion seconds, fixed width; jobs without a finished run last.
+      WHEN 'DURATION' THEN concat(
+        CASE WHEN p95_seconds IS NULL THEN '1'
+             ELSE concat('0', lpad(CAST(CAST(floor((1000000000000 - p95_seconds) * 1000) AS BIGINT) AS STRING), 16,
+                                   '0')) END,
         lower(coalesce(name, '')))
       -- The newest last run first; jobs without a run in retention last.
       WHEN 'LAST_RUN' THEN concat(

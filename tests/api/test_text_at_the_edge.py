@@ -30,6 +30,8 @@ WHERE = [
     ("Query.runs.after", "query($v: String) { runs(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
     ("Query.activeRuns.after", "query($v: String) { activeRuns(after: $v) { nodes { id } } }", lambda v: {"v": v}),
     ("Query.alerts.after", "query($v: String) { alerts(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
+    ("Query.alerts.workspaceId", "query($v: String) { alerts(first: 5, workspaceId: $v) { totalCount } }",
+     lambda v: {"v": v}),
     ("Query.costs.tagKey", "query($v: String) { costs(window: {lastDays: 3}, groupBy: TAG, tagKey: $v) "
      "{ total { amount } } }", lambda v: {"v": v}),
     ("Query.costInsights.tagKey", "query($v: String) { costInsights(tagKey: $v) { tagKey } }", lambda v: {"v": v}),

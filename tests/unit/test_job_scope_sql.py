@@ -17,6 +17,7 @@ JOB_DATA = re.compile(r"system\.(lakeflow\.\w+|billing\.usage)\b")
 # Statements that read the tables without reading any job's data.
 UNSCOPED = {
     "data_freshness": "the newest timestamp of the run timeline and of usage: how far behind the tables are",
+    "data_start": "the oldest timestamp of the run timeline and of usage: where the tables' data begins",
 }
 STATEMENTS = sorted(p.name[:-4] for p in resources.files("gql_monitor.questions").iterdir()
                     if p.name.endswith(".sql") and not p.name.startswith("_"))

@@ -10,7 +10,7 @@ import strawberry
 
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import TimeWindowInput, cursor_text, decode_cursor, encode_cursor, page_size, \
+from gql_monitor.graphql.inputs import TimeWindowInput, cursor_text, decode_cursor, encode_cursor, page_size, text, \
     resolve_window
 from gql_monitor.graphql.types.common import Connection, connection
 from gql_monitor.insights import alerts as rules
@@ -89,14 +89,17 @@ class Alert:
 
 
 async def resolve_alerts(info: Info, window: TimeWindowInput | None, severities: list[Severity] | None,
-                         kinds: list[AlertKind] | None, first: int, after: str | None) -> Connection[Alert]:
+                         kinds: list[AlertKind] | None, first: int, after: str | None,
+                         workspace_id: str | None = None) -> Connection[Alert]:
     limit = page_size(first)
     span = resolve_window(window, info.context.now)
+    workspace = text(workspace_id, "workspaceId")
     ctx = info.context
     wanted_kinds = frozenset(kind.value for kind in kinds) if kinds else None
     findings = await rules.all_findings(rules.Scope(ctx.loaders, span, ctx.now, ctx.thresholds), wanted_kinds)
     findings = [f for f in findings if (not severities or f.severity in severities)
-                and (wanted_kinds is None or f.kind in wanted_kinds)]
+                and (wanted_kinds is None or f.kind in wanted_kinds)
+                and (workspace is None or (f.job is not None and f.job.partition(":")[0] == workspace))]
     total = len(findings)
     if after is not None:
         (after_id,) = decode_cursor(after, "alert", (cursor_text,))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from gql_monitor.graphql import questions
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import RunFilter, TimeWindowInput
+from gql_monitor.graphql.inputs import RunFilter, RunOrder, TimeWindowInput, encode_cursor
 from gql_monitor.graphql.selection import connection_node_fields
 from gql_monitor.graphql.types.common import Connection, connection
 from gql_monitor.graphql.types.run import Run
 from gql_monitor.loaders.keys import JobRunsKey
 from gql_monitor.questions.keys import JobKey
+from gql_monitor.questions.runs_ranked import RankedRunsQuery
 
 
 async def resolve_run(info: Info, id: str) -> Run | None:
@@ -23,10 +24,17 @@ def _page(rows: list[dict], first: int, **prefetched) -> Connection[Run]:
 
 
 async def resolve_runs(
-    info: Info, first: int, after: str | None, filter: RunFilter | None, window: TimeWindowInput | None
+    info: Info, first: int, after: str | None, filter: RunFilter | None, window: TimeWindowInput | None,
+    order_by: RunOrder = RunOrder.START_TIME,
 ) -> Connection[Run]:
-    query = questions.runs_page(info.context.now, first, after, filter, window)
-    return _page(await info.context.loaders.runs_page.load(query), first)
+    query = questions.runs_page(info.context.now, first, after, filter, window, order_by)
+    rows = await info.context.loaders.runs_page.load(query)
+    if not isinstance(query, RankedRunsQuery):
+        return _page(rows, first)
+    # A ranked page's cursors carry the order and the run's rank value, so the next page starts where this one ends.
+    edges = [(Run.from_row(row), encode_cursor(questions.RANKED_RUN_CURSOR, questions.ranked_run_cursor(query, row)))
+             for row in rows]
+    return connection(edges, first, rows[0]["total_count"] if rows else 0)
 
 
 async def resolve_job_runs(

@@ -10,6 +10,7 @@ import strawberry
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.types.visibility import JobVisibility, resolve_job_visibility
 from gql_monitor.questions.data_freshness import FreshnessQuery
+from gql_monitor.questions.data_start import DataStartQuery
 
 
 @strawberry.enum(description="Whose credentials the monitor's statements and Jobs API calls carry.")
@@ -40,6 +41,22 @@ class DataFreshness:
     )
     latest_usage_end_time: datetime | None = strawberry.field(description="The newest hour in system.billing.usage.")
     checked_at: datetime = strawberry.field(description="When the monitor asked.")
+
+    # Where the data begins is its own statement, sent only when one of these fields is selected.
+    @strawberry.field(description="The oldest run slice in system.lakeflow.job_run_timeline within the last 367 days "
+                                  "(the longest window, and a day): a window starting earlier holds no runs before "
+                                  "it. Null when there is none.")
+    async def earliest_run_period_start_time(self, info: Info) -> datetime | None:
+        return (await _data_start(info)).get("earliest_period_start_time")
+
+    @strawberry.field(description="The oldest usage hour in system.billing.usage within the last 367 days: a window "
+                                  "starting earlier holds no spend before it. Null when there is none.")
+    async def earliest_usage_start_time(self, info: Info) -> datetime | None:
+        return (await _data_start(info)).get("earliest_usage_start_time")
+
+
+async def _data_start(info: Info) -> dict:
+    return DataStartQuery.answer(await info.context.loaders.data_start.load(DataStartQuery(info.context.now)))
 
 
 def resolve_viewer(info: Info) -> Viewer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gql_monitor.graphql.context import Info
+from gql_monitor.questions.workspaces import WorkspacesQuery
 
 
 @strawberry.type(description="A workspace of the account (system.access.workspaces_latest).")
@@ -24,3 +25,14 @@ async def load_workspace(info: Info, workspace_id: str) -> Workspace:
         # The tables can name a workspace the account list does not (yet) hold; still a workspace.
         return Workspace(id=workspace_id, name=None, url=None, status=None)
     return Workspace(id=workspace_id, name=row["workspace_name"], url=row["workspace_url"], status=row["status"])
+
+
+async def list_workspaces(info: Info) -> list[Workspace]:
+    """The account's workspaces; for a caller who sees only some jobs, the workspaces of those jobs (a workspace
+    holding none of them would only ever show empty pages)."""
+    scope = info.context.principal.scope
+    rows = await info.context.loaders.workspace_list.load(WorkspacesQuery())
+    mine = None if scope.full else {key.partition(":")[0] for key in scope.job_keys}
+    return [Workspace(id=str(row["workspace_id"]), name=row["workspace_name"], url=row["workspace_url"],
+                      status=row["status"])
+            for row in rows if mine is None or str(row["workspace_id"]) in mine]
