@@ -87,8 +87,9 @@ def sizes(prefix: str, suffix: str) -> int:
 def test_the_page_stays_light():
     """No framework: the whole UI is one small script and one stylesheet (budgets before compression). The script
     was 41 kB before the insight pages (Attention, health, SLA, schedule and cost panels) and 66 kB after, 19 kB as
-    Brotli: the budget allows for their growth, not for a framework."""
-    assert sizes("app", ".js") <= 80_000, f"app script is {sizes('app', '.js')} bytes"
+    Brotli; 89 kB (26 kB as Brotli) with the runs explorer, the shared time window and the paged CSV exports: the
+    budget allows for their growth, not for a framework."""
+    assert sizes("app", ".js") <= 110_000, f"app script is {sizes('app', '.js')} bytes"
     assert sizes("app", ".css") <= 15_000, f"stylesheet is {sizes('app', '.css')} bytes"
 
 

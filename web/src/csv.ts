@@ -15,15 +15,21 @@ function quote(s: string): string {
 
 /** `numeric[i]` marks columns holding numbers, which keep a leading minus sign (retractions are negative). */
 export function toCsv(header: string[], rows: Cell[][], numeric: boolean[]): string {
-  const lines = [header.map((c) => quote(c)).join(",")];
-  for (const row of rows) {
-    lines.push(row.map((cell, i) => quote(numeric[i] ? (cell === null || cell === undefined ? "" : String(cell)) : text(cell))).join(","));
-  }
-  return lines.join("\r\n") + "\r\n";
+  return csvHeader(header) + csvRows(rows, numeric);
 }
 
-export function download(filename: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: "text/csv;charset=utf-8" }));
+export function csvHeader(header: string[]): string {
+  return header.map((c) => quote(c)).join(",") + "\r\n";
+}
+
+/** Rows alone, for an export written a page at a time after its header. */
+export function csvRows(rows: Cell[][], numeric: boolean[]): string {
+  return rows.map((row) => row.map((cell, i) => quote(numeric[i] ? (cell === null || cell === undefined ? "" : String(cell)) : text(cell))).join(",") + "\r\n").join("");
+}
+
+/** `content` may come in parts (an export's pages, each already a Blob), which are not joined in memory first. */
+export function download(filename: string, content: string | BlobPart[]): void {
+  const url = URL.createObjectURL(new Blob(typeof content === "string" ? [content] : content, { type: "text/csv;charset=utf-8" }));
   const link = document.createElement("a");
   link.href = url;
   link.download = filename;

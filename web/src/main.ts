@@ -6,16 +6,20 @@ import { jobs } from "./pages/jobs";
 import { notFound as missing } from "./pages/notfound";
 import { overview } from "./pages/overview";
 import { run } from "./pages/run";
+import { runs } from "./pages/runs";
 import { notFound, route, start } from "./router";
 import { session } from "./session";
 import { scopeText } from "./visibility";
 import { errorCode } from "./api";
 import { dateTime } from "./format";
+// The shared window registers what navigations carry from page to page.
+import "./window";
 
 route(/^\/$/, attention);
 route(/^\/overview\/?$/, overview);
 route(/^\/jobs\/?$/, jobs);
 route(/^\/jobs\/([^/]+)\/?$/, job);
+route(/^\/runs\/?$/, runs);
 route(/^\/runs\/([^/]+)\/?$/, run);
 route(/^\/costs\/?$/, costs);
 notFound(missing);

@@ -20,6 +20,8 @@ interface Entry {
 }
 
 const entries: Entry[] = [];
+// Adds what a page carries from one URL to the next (the shared window, window.ts) to a URL that does not say.
+let carry: (target: URL) => void = () => {};
 let fallback: Page = async () => ({ title: "Not found", node: document.createTextNode("Not found") });
 let generation = 0;
 
@@ -31,8 +33,13 @@ export function notFound(page: Page): void {
   fallback = page;
 }
 
+export function carryOver(fn: (target: URL) => void): void {
+  carry = fn;
+}
+
 export function navigate(href: string, options: { replace?: boolean } = {}): void {
   const url = new URL(href, location.href);
+  carry(url);
   if (options.replace) history.replaceState(null, "", url);
   else history.pushState(null, "", url);
   void render(!options.replace);
@@ -101,7 +108,12 @@ async function render(moveFocus: boolean): Promise<void> {
 function markCurrentLink(): void {
   const section = "/" + (location.pathname.split("/")[1] ?? "");
   for (const link of document.querySelectorAll<HTMLAnchorElement>("header nav a")) {
-    const here = new URL(link.href).pathname === section;
+    // The header's links say where they go with what the page carries, for a new tab or a copied link too.
+    link.dataset.base ??= link.getAttribute("href") ?? "/";
+    const target = new URL(link.dataset.base, location.href);
+    carry(target);
+    link.setAttribute("href", target.pathname + target.search);
+    const here = target.pathname === section;
     if (here) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

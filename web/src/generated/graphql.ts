@@ -69,10 +69,32 @@ export type HealthRule =
   | 'SUCCESS_RATE_BELOW_P2'
   | 'SUCCESS_RATE_BELOW_P3';
 
+/** Filters on jobs. Every given filter must match. */
+export type JobFilter = {
+  /** Who created the job (exact). */
+  creator?: string | null | undefined;
+  /** true: only jobs in system.lakeflow.jobs; false: only jobs known from runs alone. */
+  inJobsTable?: boolean | null | undefined;
+  /** Include jobs deleted from the workspace. */
+  includeDeleted?: boolean;
+  /** Case-insensitive substring of the name, matched literally (no wildcards). */
+  nameContains?: string | null | undefined;
+  /** Only jobs whose `health.priority` (as of now) is one of these; empty: no filter. */
+  priorities?: Array<JobPriority> | null | undefined;
+  /** The identity runs execute as (exact). */
+  runAs?: string | null | undefined;
+  /** At most 3 tags, all must match. */
+  tags?: Array<TagFilter> | null | undefined;
+  /** Only jobs of this workspace. */
+  workspaceId?: string | null | undefined;
+};
+
 /** Order of a job list. Health orders are as of now (`Job.health`). */
 export type JobOrder =
-  /** The highest list cost of the job's usage in the last 30 days first (`cost` with its default window), then by name. */
+  /** The highest list cost of the job's usage in `window` first (`cost(window)`; by default the last 30 days, as `cost` defaults to), then by name. */
   | 'COST'
+  /** The longest p95 duration of the job's finished runs in `window` first (`runStats(window).duration.p95`), then by name; jobs without a finished run there last. */
+  | 'DURATION'
   /** The longest `health.failureStreak` first, then by name. */
   | 'FAILURE_STREAK'
   /** By workspace id, then job id. */
@@ -100,10 +122,63 @@ export type JobScopeKind =
   /** Only the jobs the caller may see: totals are their sum, and spend of other jobs or of no job is left out. */
   | 'VISIBLE_JOBS';
 
+/** Result states of the system tables' run timeline (they differ from the Jobs API's). */
+export type ResultState =
+  | 'BLOCKED'
+  | 'CANCELLED'
+  | 'ERROR'
+  | 'FAILED'
+  | 'SKIPPED'
+  | 'SUCCEEDED'
+  | 'TIMED_OUT';
+
+/** Filters on runs. Every given filter must match. */
+export type RunFilter = {
+  /** true: only runs with no end row yet; false: only finished runs. */
+  inProgress?: boolean | null | undefined;
+  /** Job ids (`workspace:job`). */
+  jobIds?: Array<string | number> | null | undefined;
+  /** Only runs lasting at least this many seconds (`Run.durationSeconds`; for runs in progress, the time covered so far). Not negative. */
+  minDurationSeconds?: number | null | undefined;
+  /** Only runs whose latest outcome is one of these (empty: no filter); in-progress runs never match. */
+  resultStates?: Array<ResultState> | null | undefined;
+  /** Only runs of these kinds (empty: no filter). */
+  runTypes?: Array<RunType> | null | undefined;
+  /** Only runs whose termination code (system tables' vocabulary, exact) is one of these (empty: no filter); at most 50. */
+  terminationCodes?: Array<string> | null | undefined;
+  /** Only runs triggered in one of these ways (empty: no filter). */
+  triggerTypes?: Array<TriggerType> | null | undefined;
+  /** Only runs of this workspace. */
+  workspaceId?: string | null | undefined;
+};
+
+/** Order of a list of runs across jobs; ties by start time (newest first), then by id. */
+export type RunOrder =
+  /** The highest list cost of the usage billed to the run first (as `Run.cost`); runs with no usage billed to them (all-purpose compute, or not billed yet) last. */
+  | 'COST'
+  /** The longest `durationSeconds` first (for runs in progress, the time covered so far). */
+  | 'DURATION'
+  /** The newest first (by the start of the run). */
+  | 'START_TIME';
+
+/** Kind of run: a job run, a one-time submitted run, or a notebook workflow run. */
+export type RunType =
+  | 'JOB_RUN'
+  | 'SUBMIT_RUN'
+  | 'WORKFLOW_RUN';
+
 /** Where a job's SLA target comes from. */
 export type SlaSource =
   | 'SETTING'
   | 'TAG';
+
+/** A tag a job must carry; with `value` omitted any value matches. */
+export type TagFilter = {
+  /** The tag key the job must carry (exact). */
+  key: string;
+  /** The tag's value (exact); omit to match any value. */
+  value?: string | null | undefined;
+};
 
 /** A time window. Give `start` (and optionally `end`, default now) or `lastDays`. Windows are capped at 366 days. */
 export type TimeWindowInput = {
@@ -114,6 +189,15 @@ export type TimeWindowInput = {
   /** Inclusive start. */
   start?: string | null | undefined;
 };
+
+/** How a run was triggered, in the system tables' vocabulary. */
+export type TriggerType =
+  | 'CONTINUOUS'
+  | 'CRON'
+  | 'FILE_ARRIVAL'
+  | 'ONETIME'
+  | 'ONETIME_RETRY'
+  | 'TABLE';
 
 /** Which jobs the monitor shows a caller (GQL_MONITOR_JOB_VISIBILITY). */
 export type VisibilityPolicy =
@@ -135,6 +219,7 @@ export type AlertsQueryVariables = Exact<{
   after?: string | null | undefined;
   severity?: Array<AlertSeverity> | AlertSeverity | null | undefined;
   kinds?: Array<AlertKind> | AlertKind | null | undefined;
+  workspaceId?: string | null | undefined;
 }>;
 
 
@@ -166,6 +251,7 @@ export type CostsQueryVariables = Exact<{
   window: TimeWindowInput;
   groupBy: CostDimension;
   tagKey?: string | null | undefined;
+  workspaceId?: string | null | undefined;
 }>;
 
 
@@ -181,6 +267,7 @@ export type DataQualityQuery = { dataQuality: { jobsSeen: number, jobsNotInJobsT
 export type FailingRunsQueryVariables = Exact<{
   window: TimeWindowInput;
   first: number;
+  workspaceId?: string | null | undefined;
 }>;
 
 
@@ -201,7 +288,7 @@ export type ForecastTotalQuery = { costInsights: { forecast: { monthEnd: string,
 export type FreshnessQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type FreshnessQuery = { dataFreshness: { latestRunPeriodEndTime: string | null, latestUsageEndTime: string | null, checkedAt: string } | null };
+export type FreshnessQuery = { dataFreshness: { latestRunPeriodEndTime: string | null, latestUsageEndTime: string | null, earliestRunPeriodStartTime: string | null, earliestUsageStartTime: string | null, checkedAt: string } | null };
 
 export type JobQueryVariables = Exact<{
   id: string | number;
@@ -254,14 +341,13 @@ export type JobSlaQuery = { job: { id: string, sla: { targetMinutes: number | nu
 export type JobsQueryVariables = Exact<{
   first: number;
   after?: string | null | undefined;
-  nameContains?: string | null | undefined;
-  priorities?: Array<JobPriority> | JobPriority | null | undefined;
+  filter?: JobFilter | null | undefined;
   orderBy: JobOrder;
   window: TimeWindowInput;
 }>;
 
 
-export type JobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, name: string | null, workspace: { id: string, name: string | null }, health: { priority: JobPriority, failureStreak: number, last7Days: { finishedRuns: number, successRate: number | null } }, lastRun: { id: string, resultState: string | null, inProgress: boolean, startTime: string } | null, runStats: { totalRuns: number, successRate: number | null, duration: { p95: number | null } }, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } | null };
+export type JobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, name: string | null, creator: string | null, runAs: string | null, tags: Array<{ key: string, value: string | null }>, workspace: { id: string, name: string | null }, health: { priority: JobPriority, failureStreak: number, last7Days: { finishedRuns: number, successRate: number | null } }, lastRun: { id: string, resultState: string | null, inProgress: boolean, startTime: string } | null, runStats: { totalRuns: number, successRate: number | null, duration: { p95: number | null } }, cost: { dbus: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } | null };
 
 export type RunQueryVariables = Exact<{
   id: string | number;
@@ -271,8 +357,28 @@ export type RunQueryVariables = Exact<{
 
 export type RunQuery = { run: { runName: string | null, workspaceId: string, jobId: string, terminationType: string | null, runType: string | null, wallTimeSeconds: number | null, queueDurationSeconds: number | null, setupDurationSeconds: number | null, executionDurationSeconds: number | null, cleanupDurationSeconds: number | null, computeIds: Array<string>, id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, job: { id: string, name: string | null, runStats: { duration: { p50: number | null, p95: number | null } } } | null, jobParameters: Array<{ key: string, value: string | null }>, tasks: Array<{ id: string, taskKey: string, startTime: string, endTime: string | null, resultState: string | null, terminationCode: string | null, durationSeconds: number | null, dependsOn: Array<string>, errorMessage: string | null, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } | null }>, attempts: Array<{ number: number, inProgress: boolean, startTime: string, endTime: string | null, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, tasks: Array<{ id: string }>, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } | null }>, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, window: { start: string, end: string }, bySku: Array<{ skuName: string, usageUnit: string, quantity: string, listCost: { amount: string, currency: string } }>, listCost: { amount: string, currency: string } }, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null, terminationMessage: string | null, runPageUrl: string | null, attemptNumber: number | null, repairHistory: Array<{ type: string, id: string | null, startTime: string | null, endTime: string | null, resultState: string | null }> } | null } | null };
 
+export type RunsQueryVariables = Exact<{
+  first: number;
+  after?: string | null | undefined;
+  window: TimeWindowInput;
+  filter?: RunFilter | null | undefined;
+  orderBy: RunOrder;
+}>;
+
+
+export type RunsQuery = { runs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, runId: string, jobId: string, workspaceId: string, runName: string | null, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, terminationType: string | null, triggerType: string | null, runType: string | null, repairCount: number, job: { id: string, name: string | null } | null, cost: { dbus: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } | null };
+
+export type RunsJobsQueryVariables = Exact<{
+  nameContains: string;
+  workspaceId?: string | null | undefined;
+}>;
+
+
+export type RunsJobsQuery = { jobs: { totalCount: number, nodes: Array<{ id: string, name: string | null }> } | null };
+
 export type SpendSummaryQueryVariables = Exact<{
   window: TimeWindowInput;
+  workspaceId?: string | null | undefined;
 }>;
 
 
@@ -282,6 +388,11 @@ export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ViewerQuery = { viewer: { userName: string, dataAccess: DataAccess, jobVisibility: { policy: VisibilityPolicy, scope: JobScopeKind, visibleJobCount: number | null, unreadableJobCount: number, unreadableReasons: Array<string> } } };
+
+export type WorkspacesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WorkspacesQuery = { workspaces: Array<{ id: string, name: string | null }> | null };
 
 type Change_AccountSpendChange_Fragment = { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
 
@@ -566,13 +677,14 @@ fragment NextPage on PageInfo {
   endCursor
 }`) as unknown as TypedDocumentString<ActiveRunsQuery, ActiveRunsQueryVariables>;
 export const AlertsDocument = /*#__PURE__*/ new TypedDocumentString(`
-    query Alerts($window: TimeWindowInput!, $first: Int!, $after: String, $severity: [AlertSeverity!], $kinds: [AlertKind!]) {
+    query Alerts($window: TimeWindowInput!, $first: Int!, $after: String, $severity: [AlertSeverity!], $kinds: [AlertKind!], $workspaceId: String) {
   alerts(
     first: $first
     after: $after
     window: $window
     severity: $severity
     kinds: $kinds
+    workspaceId: $workspaceId
   ) {
     totalCount
     pageInfo {
@@ -601,13 +713,31 @@ export const AlertsDocument = /*#__PURE__*/ new TypedDocumentString(`
       }
     }
   }
-  critical: alerts(first: 1, window: $window, severity: [CRITICAL], kinds: $kinds) {
+  critical: alerts(
+    first: 1
+    window: $window
+    severity: [CRITICAL]
+    kinds: $kinds
+    workspaceId: $workspaceId
+  ) {
     totalCount
   }
-  warning: alerts(first: 1, window: $window, severity: [WARNING], kinds: $kinds) {
+  warning: alerts(
+    first: 1
+    window: $window
+    severity: [WARNING]
+    kinds: $kinds
+    workspaceId: $workspaceId
+  ) {
     totalCount
   }
-  info: alerts(first: 1, window: $window, severity: [INFO], kinds: $kinds) {
+  info: alerts(
+    first: 1
+    window: $window
+    severity: [INFO]
+    kinds: $kinds
+    workspaceId: $workspaceId
+  ) {
     totalCount
   }
 }
@@ -846,8 +976,13 @@ fragment JobRef on Job {
   name
 }`) as unknown as TypedDocumentString<CostWasteQuery, CostWasteQueryVariables>;
 export const CostsDocument = /*#__PURE__*/ new TypedDocumentString(`
-    query Costs($window: TimeWindowInput!, $groupBy: CostDimension!, $tagKey: String) {
-  costs(window: $window, groupBy: $groupBy, tagKey: $tagKey) {
+    query Costs($window: TimeWindowInput!, $groupBy: CostDimension!, $tagKey: String, $workspaceId: String) {
+  costs(
+    window: $window
+    groupBy: $groupBy
+    tagKey: $tagKey
+    filter: {workspaceId: $workspaceId}
+  ) {
     ...SpendTotals
     groupBy
     groups {
@@ -911,11 +1046,11 @@ export const DataQualityDocument = /*#__PURE__*/ new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DataQualityQuery, DataQualityQueryVariables>;
 export const FailingRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
-    query FailingRuns($window: TimeWindowInput!, $first: Int!) {
+    query FailingRuns($window: TimeWindowInput!, $first: Int!, $workspaceId: String) {
   runs(
     first: $first
     window: $window
-    filter: {resultStates: [FAILED, ERROR, TIMED_OUT]}
+    filter: {resultStates: [FAILED, ERROR, TIMED_OUT], workspaceId: $workspaceId}
   ) {
     totalCount
     nodes {
@@ -1005,6 +1140,8 @@ export const FreshnessDocument = /*#__PURE__*/ new TypedDocumentString(`
   dataFreshness {
     latestRunPeriodEndTime
     latestUsageEndTime
+    earliestRunPeriodStartTime
+    earliestUsageStartTime
     checkedAt
   }
 }
@@ -1289,12 +1426,13 @@ export const JobSlaDocument = /*#__PURE__*/ new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<JobSlaQuery, JobSlaQueryVariables>;
 export const JobsDocument = /*#__PURE__*/ new TypedDocumentString(`
-    query Jobs($first: Int!, $after: String, $nameContains: String, $priorities: [JobPriority!], $orderBy: JobOrder!, $window: TimeWindowInput!) {
+    query Jobs($first: Int!, $after: String, $filter: JobFilter, $orderBy: JobOrder!, $window: TimeWindowInput!) {
   jobs(
     first: $first
     after: $after
     orderBy: $orderBy
-    filter: {nameContains: $nameContains, priorities: $priorities}
+    filter: $filter
+    window: $window
   ) {
     totalCount
     pageInfo {
@@ -1303,6 +1441,12 @@ export const JobsDocument = /*#__PURE__*/ new TypedDocumentString(`
     nodes {
       id
       name
+      creator
+      runAs
+      tags {
+        key
+        value
+      }
       workspace {
         id
         name
@@ -1330,6 +1474,7 @@ export const JobsDocument = /*#__PURE__*/ new TypedDocumentString(`
       }
       cost(window: $window) {
         ...CostFigure
+        dbus
       }
     }
   }
@@ -1473,9 +1618,82 @@ fragment RunSummary on Run {
     ...CostFigure
   }
 }`) as unknown as TypedDocumentString<RunQuery, RunQueryVariables>;
+export const RunsDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query Runs($first: Int!, $after: String, $window: TimeWindowInput!, $filter: RunFilter, $orderBy: RunOrder!) {
+  runs(
+    first: $first
+    after: $after
+    window: $window
+    filter: $filter
+    orderBy: $orderBy
+  ) {
+    totalCount
+    pageInfo {
+      ...NextPage
+    }
+    nodes {
+      id
+      runId
+      jobId
+      workspaceId
+      runName
+      startTime
+      endTime
+      inProgress
+      durationSeconds
+      resultState
+      terminationCode
+      terminationType
+      triggerType
+      runType
+      repairCount
+      job {
+        ...JobRef
+      }
+      cost {
+        ...CostFigure
+        dbus
+      }
+    }
+  }
+}
+    fragment CostFigure on Cost {
+  attribution
+  notAttributableReason
+  billedThrough
+  complete
+  listCost {
+    amount
+    currency
+  }
+}
+fragment JobRef on Job {
+  id
+  name
+}
+fragment NextPage on PageInfo {
+  hasNextPage
+  endCursor
+}`) as unknown as TypedDocumentString<RunsQuery, RunsQueryVariables>;
+export const RunsJobsDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query RunsJobs($nameContains: String!, $workspaceId: String) {
+  jobs(
+    first: 50
+    filter: {nameContains: $nameContains, workspaceId: $workspaceId}
+  ) {
+    totalCount
+    nodes {
+      ...JobRef
+    }
+  }
+}
+    fragment JobRef on Job {
+  id
+  name
+}`) as unknown as TypedDocumentString<RunsJobsQuery, RunsJobsQueryVariables>;
 export const SpendSummaryDocument = /*#__PURE__*/ new TypedDocumentString(`
-    query SpendSummary($window: TimeWindowInput!) {
-  costs(window: $window, groupBy: JOB) {
+    query SpendSummary($window: TimeWindowInput!, $workspaceId: String) {
+  costs(window: $window, groupBy: JOB, filter: {workspaceId: $workspaceId}) {
     ...SpendTotals
   }
 }
@@ -1512,3 +1730,11 @@ export const ViewerDocument = /*#__PURE__*/ new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;
+export const WorkspacesDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query Workspaces {
+  workspaces {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<WorkspacesQuery, WorkspacesQueryVariables>;

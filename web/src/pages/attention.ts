@@ -6,30 +6,27 @@ import { h } from "../dom";
 import { count, dateTime, duration, humanize, percent } from "../format";
 import { AlertsDocument, type AlertKind, type AlertSeverity, type AlertsQuery } from "../generated/graphql";
 import type { Route, View } from "../router";
-import { lastDays, session } from "../session";
+import { session } from "../session";
 import { empty, errorBox, jobLink, pager, runHref, stateBadge, table, tile, title } from "../ui";
 import { scopeNote } from "../visibility";
+import { pageWindow, sharedWorkspace, windowBar, withShared } from "../window";
 
 const PAGE_SIZE = 25;
-const WINDOWS = [1, 7, 30];
-const DEFAULT_DAYS = 7;
 const SEVERITIES: AlertSeverity[] = ["CRITICAL", "WARNING", "INFO"];
 const SEVERITY_WORDS: Record<AlertSeverity, string> = { CRITICAL: "Critical", WARNING: "Warning", INFO: "Info" };
 const SEVERITY_BADGE: Record<AlertSeverity, string> = { CRITICAL: "bad", WARNING: "warn", INFO: "info" };
 
 type Alert = NonNullable<AlertsQuery["alerts"]>["nodes"][number];
 
+// The window is the shared one (window.ts; by default the last 7 days).
 interface Filters {
-  days: number;
   severity: AlertSeverity | null;
   kind: AlertKind | null;
 }
 
 function filtersOf(search: URLSearchParams): Filters {
-  const days = Number(search.get("days"));
   const severity = search.get("severity") as AlertSeverity | null;
   return {
-    days: WINDOWS.includes(days) ? days : DEFAULT_DAYS,
     severity: severity && SEVERITIES.includes(severity) ? severity : null,
     // Kinds are checked by the API, which answers an unknown one with a clear error shown on the page.
     kind: (search.get("kind") || null) as AlertKind | null,
@@ -38,24 +35,25 @@ function filtersOf(search: URLSearchParams): Filters {
 
 function attentionUrl(f: Filters, after?: string | null): string {
   const params = new URLSearchParams();
-  if (f.days !== DEFAULT_DAYS) params.set("days", String(f.days));
   if (f.severity) params.set("severity", f.severity);
   if (f.kind) params.set("kind", f.kind);
   if (after) params.set("after", after);
   const text = params.toString();
-  return text ? `/?${text}` : "/";
+  return withShared(text ? `/?${text}` : "/");
 }
 
 export async function attention(route: Route): Promise<View> {
   const f = filtersOf(route.search);
   const after = route.search.get("after");
   const s = await session();
+  const workspace = sharedWorkspace(route.search);
   const r = await query(AlertsDocument, {
-    window: lastDays(s, f.days),
+    window: pageWindow(s, route.search, "7d").input,
     first: PAGE_SIZE,
     after,
     severity: f.severity ? [f.severity] : null,
     kinds: f.kind ? [f.kind] : null,
+    workspaceId: workspace,
   });
   const list = r.data?.alerts ?? null;
   const counts = SEVERITIES.map((severity) => {
@@ -69,6 +67,8 @@ export async function attention(route: Route): Promise<View> {
     { class: "page attention" },
     title("What needs attention"),
     scopeNote("alerts of other jobs and account-wide spend alerts are not shown."),
+    windowBar(s, route.search, { fallback: "7d", workspace: true }),
+    workspace ? h("p", { class: "hint", id: "workspace-note" }, "Alerts about jobs of this workspace; account-wide alerts, which name no job, are left out.") : null,
     controls(f),
     h("div", { class: "tiles" }, counts),
     list ? errorBox(r.errors, true) : null,
@@ -83,9 +83,7 @@ function controls(f: Filters): HTMLElement {
   return h(
     "div",
     { class: "filters" },
-    h("span", { class: "meta" }, "Window: "),
-    WINDOWS.map((days) => choice(days === 1 ? "24 h" : `${days} days`, { ...f, days }, f.days === days)),
-    h("span", { class: "meta" }, " Severity: "),
+    h("span", { class: "meta" }, "Severity: "),
     choice("all", { ...f, severity: null }, f.severity === null),
     SEVERITIES.map((severity) => choice(SEVERITY_WORDS[severity], { ...f, severity }, f.severity === severity)),
     f.kind ? [h("span", { class: "meta" }, ` Kind: ${humanize(f.kind)} `), choice("any kind", { ...f, kind: null }, false)] : null,

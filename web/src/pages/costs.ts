@@ -8,10 +8,11 @@ import { h } from "../dom";
 import { costTitle, count, dateTime, money, percent, quantity } from "../format";
 import { CostsDocument, type CostDimension, type CostsQuery } from "../generated/graphql";
 import { navigate, type Route, type View } from "../router";
-import { lastDays, session } from "../session";
+import { session } from "../session";
 import { empty, errorBox, facts, jobHref, table, title, windowText } from "../ui";
 import { forecastPanel, trendPanels, wastePanels } from "./cost_insights";
 import { scopeNote } from "../visibility";
+import { pageWindow, sharedWorkspace, windowBar, withShared } from "../window";
 
 const DIMENSIONS: [CostDimension, string][] = [
   ["JOB", "Job"],
@@ -22,24 +23,22 @@ const DIMENSIONS: [CostDimension, string][] = [
   ["PRODUCT", "Product"],
   ["DAY", "Day"],
 ];
-const WINDOWS = [7, 30, 90];
 const DEFAULT_TAG = "team";
 const SHOWN_ROWS = 200;
 
-function params(route: Route): { by: CostDimension; days: number; tag: string } {
+// The window is the shared one (window.ts; by default the last 30 days).
+function params(route: Route): { by: CostDimension; tag: string } {
   const by = (route.search.get("by") ?? "JOB").toUpperCase() as CostDimension;
-  const days = Number(route.search.get("days"));
   return {
     by: DIMENSIONS.some(([d]) => d === by) ? by : "JOB",
-    days: WINDOWS.includes(days) ? days : 30,
     tag: (route.search.get("tag") ?? DEFAULT_TAG).trim() || DEFAULT_TAG,
   };
 }
 
-function costsUrl(by: string, days: number, tag: string): string {
-  const search = new URLSearchParams({ by, days: String(days) });
+function costsUrl(by: string, tag: string): string {
+  const search = new URLSearchParams({ by });
   if (by === "TAG") search.set("tag", tag);
-  return `/costs?${search}`;
+  return withShared(`/costs?${search}`);
 }
 
 function remainderLabel(by: CostDimension, tag: string): string {
@@ -60,23 +59,22 @@ function remainderNote(by: CostDimension): string {
 }
 
 export async function costs(route: Route): Promise<View> {
-  const { by, days, tag } = params(route);
+  const { by, tag } = params(route);
   const s = await session();
-  const r = await query(CostsDocument, { window: lastDays(s, days), groupBy: by, tagKey: by === "TAG" ? tag : null });
+  const w = pageWindow(s, route.search, "30d");
+  const workspace = sharedWorkspace(route.search);
+  const r = await query(CostsDocument, { window: w.input, groupBy: by, tagKey: by === "TAG" ? tag : null, workspaceId: workspace });
 
   const groupSelect = h("select", { id: "cost-group", name: "by" }, DIMENSIONS.map(([d, label]) => h("option", { value: d, selected: d === by }, label)));
-  const daysSelect = h("select", { id: "cost-days", name: "days" }, WINDOWS.map((d) => h("option", { value: d, selected: d === days }, `Last ${d} days`)));
   const tagInput = h("input", { id: "cost-tag", name: "tag", value: tag, disabled: by !== "TAG", autocomplete: "off", spellcheck: "false" });
-  const apply = () => navigate(costsUrl(groupSelect.value, Number(daysSelect.value), tagInput.value.trim()));
+  const apply = () => navigate(costsUrl(groupSelect.value, tagInput.value.trim()));
   groupSelect.addEventListener("change", apply);
-  daysSelect.addEventListener("change", apply);
   tagInput.addEventListener("change", apply);
   const form = h(
     "form",
     { class: "controls", action: "/costs", method: "get" },
     h("div", null, h("label", { for: "cost-group" }, "Group by"), groupSelect),
     h("div", null, h("label", { for: "cost-tag" }, "Tag key"), tagInput),
-    h("div", null, h("label", { for: "cost-days" }, "Window"), daysSelect),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -84,7 +82,11 @@ export async function costs(route: Route): Promise<View> {
   });
 
   const breakdown = r.data?.costs;
-  const heading = [title("Costs"), scopeNote("spend of other jobs and unattributed spend is not included.")];
+  const heading = [
+    title("Costs"),
+    scopeNote("spend of other jobs and unattributed spend is not included."),
+    windowBar(s, route.search, { fallback: "30d", workspace: "The spend above the forecast is this workspace's; the forecast, movers, untagged and unattributed trends and the waste panels below cover every workspace." }),
+  ];
   if (!breakdown) {
     return { title: "Costs", node: h("div", { class: "page costs", "data-state": "error" }, heading, form, errorBox(r.errors)) };
   }
@@ -189,8 +191,8 @@ export async function costs(route: Route): Promise<View> {
       : null,
     tableWrap,
     showAll,
-    ...trendPanels(lastDays(s, days), tag),
-    ...wastePanels(lastDays(s, days)),
+    ...trendPanels(w.input, tag),
+    ...wastePanels(w.input),
   );
   return { title: "Costs", node };
 }

@@ -6,19 +6,21 @@ import { h } from "../dom";
 import { costText, count, dateTime, duration, humanize, money, percent, quantity } from "../format";
 import { JobDocument } from "../generated/graphql";
 import { segment, type Route, type View } from "../router";
-import { lastDays, session } from "../session";
+import { session } from "../session";
+import { pageWindow, windowBar, withShared } from "../window";
 import { healthPanel } from "./job_health";
 import { costAnomalyPanel, durationPanel, schedulePanel, slaPanel } from "./job_insights";
 import { costCell, crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
 const RUNS_PAGE = 25;
-const WINDOW_DAYS = 30;
 
 export async function job(route: Route): Promise<View> {
   const id = route.params[0];
   const after = route.search.get("after");
   const s = await session();
-  const r = await query(JobDocument, { id, window: lastDays(s, WINDOW_DAYS), runsFirst: RUNS_PAGE, runsAfter: after });
+  // The shared window (window.ts; by default the last 30 days). A job lives in one workspace: the choice does not apply.
+  const w = pageWindow(s, route.search, "30d");
+  const r = await query(JobDocument, { id, window: w.input, runsFirst: RUNS_PAGE, runsAfter: after });
   const j = r.data?.job;
   if (!j) {
     const problem = errorBox(r.errors);
@@ -104,17 +106,18 @@ export async function job(route: Route): Promise<View> {
   const node = h(
     "div",
     { class: "page job", "data-state": "done" },
-    crumbs(h("a", { href: "/jobs" }, "Jobs"), name),
+    crumbs(h("a", { href: withShared("/jobs") }, "Jobs"), name),
     title(name),
+    windowBar(s, route.search, { fallback: "30d", workspace: false }),
     errorBox(r.errors, true),
     j.description ? h("p", { class: "description" }, j.description) : null,
     h("div", { class: "columns" }, panel("about", "About", about), panel("tags", "Tags", tags)),
     healthPanel(j.id),
-    h("div", { class: "columns" }, durationPanel(j.id), slaPanel(j.id, lastDays(s, WINDOW_DAYS))),
-    h("div", { class: "columns" }, schedulePanel(j.id, lastDays(s, WINDOW_DAYS)), costAnomalyPanel(j.id, lastDays(s, WINDOW_DAYS))),
+    h("div", { class: "columns" }, durationPanel(j.id), slaPanel(j.id, w.input)),
+    h("div", { class: "columns" }, schedulePanel(j.id, w.input), costAnomalyPanel(j.id, w.input)),
     panel("stats", `Runs, ${windowText(stats.window)}`, statTiles, byState),
     panel("trend", "Duration trend", trend),
-    panel("runs", "Runs", runsTable, runsPager),
+    panel("runs", "Runs", runsTable, runsPager, h("p", { class: "hint" }, h("a", { href: withShared(`/runs?job=${encodeURIComponent(j.id)}`), id: "job-runs-explorer" }, "Filter and sort this job's runs in the runs explorer »"))),
     panel("tasks", "Tasks", tasks),
     panel("cost", `Cost, ${windowText(j.cost.window)}`,
       facts([

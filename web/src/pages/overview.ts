@@ -16,14 +16,12 @@ import {
 } from "../generated/graphql";
 import type { View } from "../router";
 import { dataQualityPanel, failuresPanel } from "./overview_failures";
-import { lastDays, lastHours, session, type Session } from "../session";
+import { session, type Session } from "../session";
 import { databricksLink, empty, errorBox, facts, jobLink, runHref, settle, slot, stateBadge, table, tile, title, windowText } from "../ui";
 import { scopeNote } from "../visibility";
+import { pageWindow, sharedWorkspace, windowBar, type Effective } from "../window";
 
-const FAILING_HOURS = 24;
 const FAILING_SHOWN = 25;
-const SPEND_DAYS = 30;
-const BREAKDOWN_DAYS = 7;
 
 type ActiveRuns = NonNullable<ActiveRunsQuery["activeRuns"]>;
 type FailingRuns = NonNullable<FailingRunsQuery["runs"]>;
@@ -32,26 +30,31 @@ export async function overview(): Promise<View> {
   // Active runs need no window, so they are asked before the session is known.
   const active = query(ActiveRunsDocument);
   const s = await session();
+  // Each panel has its usual window (failures of the last 24 hours, spend of 30 days) unless one is chosen for all.
+  const search = new URLSearchParams(location.search);
+  const workspace = sharedWorkspace(search);
+  const w = { failing: pageWindow(s, search, "24h"), breakdown: pageWindow(s, search, "7d"), spend: pageWindow(s, search, "30d") };
   const failing = query(FailingRunsDocument, {
-    window: lastHours(s, FAILING_HOURS),
+    window: w.failing.input,
     first: FAILING_SHOWN,
+    workspaceId: workspace,
   });
-  const spend = query(SpendSummaryDocument, { window: lastDays(s, SPEND_DAYS) });
+  const spend = query(SpendSummaryDocument, { window: w.spend.input, workspaceId: workspace });
 
   const tiles = {
-    failing: tile("Failed runs, last 24 h", "…", null, "tile-failing"),
+    failing: tile(`Failed runs, ${w.failing.label}`, "…", null, "tile-failing"),
     active: tile("Running now", "…", null, "tile-active"),
-    spend: tile("Spend, last 30 days", "…", null, "tile-spend"),
+    spend: tile(`Spend, ${w.spend.label}`, "…", null, "tile-spend"),
     unattributed: tile("Not attributable to a job", "…", null, "tile-unattributed"),
     forecast: tile("Month-end forecast", "…", null, "tile-forecast"),
   };
-  const failingPanel = slot("failing", "Failing runs", `Runs that ended FAILED, ERROR or TIMED_OUT in the ${FAILING_HOURS} hours up to the newest data.`);
+  const failingPanel = slot("failing", "Failing runs", `Runs that ended FAILED, ERROR or TIMED_OUT, ${windowWords(w.failing)}.`);
   const activePanel = slot("active", "Running now", "From the Jobs API, live.");
   const freshnessPanel = slot("freshness", "Data freshness", "The system tables lag behind the workspace; the Jobs API is live.");
-  const spendPanel = slot("spend", "Spend, last 30 days", "At list price, all compute types.");
+  const spendPanel = slot("spend", `Spend, ${w.spend.label}`, "At list price, all compute types.");
 
   renderFreshness(freshnessPanel, s);
-  void failing.then((r) => renderFailing(failingPanel, tiles.failing, r.data?.runs ?? null, r.errors, s));
+  void failing.then((r) => renderFailing(failingPanel, tiles.failing, r.data?.runs ?? null, r.errors, w.failing));
   void active.then((r) => renderActive(activePanel, tiles.active, r.data?.activeRuns ?? null, r.errors));
   void query(ForecastTotalDocument).then((r) => {
     const f = r.data?.costInsights?.forecast;
@@ -66,12 +69,13 @@ export async function overview(): Promise<View> {
     { class: "page overview" },
     title("Fleet overview"),
     scopeNote("runs, failures and spend of other jobs are not included."),
+    windowBar(s, search, { fallback: null, workspace: "Failing runs and spend are this workspace's; running runs, the failure breakdown and the data quality panel cover every workspace." }),
     h("div", { class: "tiles" }, Object.values(tiles)),
     failingPanel,
     activePanel,
-    failuresPanel(lastDays(s, BREAKDOWN_DAYS), BREAKDOWN_DAYS),
+    failuresPanel(w.breakdown.input, w.breakdown.label),
     h("div", { class: "columns" }, spendPanel, freshnessPanel),
-    dataQualityPanel(lastDays(s, SPEND_DAYS), SPEND_DAYS),
+    dataQualityPanel(w.spend.input, w.spend.label),
   );
   return { title: "Overview", node };
 }
@@ -83,7 +87,12 @@ function setTile(el: HTMLElement, value: string, note?: string, kind?: string): 
   if (kind) el.classList.add(kind);
 }
 
-function renderFailing(section: HTMLElement, t: HTMLElement, runs: FailingRuns | null, errors: GqlError[], s: Session): void {
+/** "in the last 24 hours up to the newest data", "from 2026-11-01 to 2026-11-15" */
+function windowWords(w: Effective): string {
+  return w.preset === "custom" ? `from ${w.label}` : `in the ${w.label} up to the newest data`;
+}
+
+function renderFailing(section: HTMLElement, t: HTMLElement, runs: FailingRuns | null, errors: GqlError[], w: Effective): void {
   if (!runs) {
     setTile(t, "–", "unavailable");
     settle(section, "error", errorBox(errors));
@@ -92,7 +101,7 @@ function renderFailing(section: HTMLElement, t: HTMLElement, runs: FailingRuns |
   const jobs = new Set(runs.nodes.map((r) => r.job?.id ?? r.id));
   setTile(t, count(runs.totalCount), runs.totalCount ? `${jobs.size}${runs.totalCount > runs.nodes.length ? "+" : ""} jobs` : "none", runs.totalCount ? "bad" : "ok");
   if (!runs.nodes.length) {
-    settle(section, "done", errorBox(errors, true), empty(`No failed runs in the ${FAILING_HOURS} hours up to ${s.end ? dateTime(s.end.toISOString()) : "now"}.`));
+    settle(section, "done", errorBox(errors, true), empty(`No failed runs ${windowWords(w)}.`));
     return;
   }
   const rows = runs.nodes.map((run) => ({
@@ -238,6 +247,8 @@ function renderFreshness(section: HTMLElement, s: Session): void {
     facts([
       ["Run timeline through", lag(f.latestRunPeriodEndTime, 3600)],
       ["Billing usage through", lag(f.latestUsageEndTime, 6 * 3600)],
+      ["Runs since", f.earliestRunPeriodStartTime ? dateTime(f.earliestRunPeriodStartTime) : "no data"],
+      ["Billing since", f.earliestUsageStartTime ? dateTime(f.earliestUsageStartTime) : "no data"],
       ["Checked", dateTime(f.checkedAt)],
       ["Windows end at", s.end ? dateTime(s.end.toISOString()) : "now"],
     ]),

@@ -6,8 +6,8 @@ import { count, dateTime, humanize, money, percent } from "../format";
 import { DataQualityDocument, FailuresDocument, type TimeWindowInput } from "../generated/graphql";
 import { empty, errorBox, facts, jobLink, runHref, settle, slot, table } from "../ui";
 
-export function failuresPanel(window: TimeWindowInput, days: number): HTMLElement {
-  const section = slot("failures", `Failures by cause, last ${days} days`, "Failed runs (FAILED, ERROR, TIMED_OUT) grouped by termination code, with the jobs that fail most and the newest runs of each group.");
+export function failuresPanel(window: TimeWindowInput, label: string): HTMLElement {
+  const section = slot("failures", `Failures by cause, ${label}`, "Failed runs (FAILED, ERROR, TIMED_OUT) grouped by termination code, with the jobs that fail most and the newest runs of each group.");
   void query(FailuresDocument, { window }).then((r) => {
     const f = r.data?.failures;
     if (!f) return settle(section, "error", errorBox(r.errors));
@@ -29,8 +29,8 @@ export function failuresPanel(window: TimeWindowInput, days: number): HTMLElemen
   return section;
 }
 
-export function dataQualityPanel(window: TimeWindowInput, days: number): HTMLElement {
-  const section = slot("data-quality", `What the tables cannot attribute, last ${days} days`, "Blind spots of the system tables, counted rather than hidden.");
+export function dataQualityPanel(window: TimeWindowInput, label: string): HTMLElement {
+  const section = slot("data-quality", `What the tables cannot attribute, ${label}`, "Blind spots of the system tables, counted rather than hidden.");
   void query(DataQualityDocument, { window }).then((r) => {
     const q = r.data?.dataQuality;
     if (!q) return settle(section, "error", errorBox(r.errors));
