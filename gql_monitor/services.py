@@ -55,6 +55,16 @@ class Services:
         """The monitor's "now" (Settings.clock): an aware UTC datetime per call."""
         return self.settings.clock
 
+    async def warm_up(self) -> None:
+        """What the first request would otherwise wait for, done at start-up: with the app's credentials for data
+        (service-principal mode), its OAuth token and a warehouse session per worker thread. Never fails start-up: a
+        warehouse that is asleep or a refused secret shows in /api/health, and requests retry as they always do."""
+        if self.settings.data_access != "service-principal":
+            return
+        from gql_monitor.principal import APP
+
+        await self.warehouse.open_sessions(APP)
+
     def close(self) -> None:
         self.warehouse.close()
         self.jobs_api.close()

@@ -96,8 +96,12 @@ class RunningMonitor:
         while not self._server.started:
             assert time.monotonic() < deadline, "the monitor did not start"
             time.sleep(0.02)
-        # The first health check (statements as the app) is over before a test starts counting statements.
+        # The first health check (statements as the app) and the start-up work (sessions opened ahead, in
+        # service-principal mode) are over before a test starts counting statements or sessions.
         httpx.get(self.base_url + "/api/health", timeout=60)
+        while httpx.get(self.base_url + "/api/ready", timeout=60).status_code != 200:
+            assert time.monotonic() < deadline + 60, "the monitor did not become ready"
+            time.sleep(0.02)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -12,6 +12,8 @@ from gql_monitor.graphql.schema import build_schema
 from gql_monitor.http import compression, demo_sign_in, health, security, spa
 from gql_monitor.http.graphql_route import mount_graphql
 from gql_monitor.http.request_hygiene import RequestLimits
+from gql_monitor.http.readiness import Readiness
+from gql_monitor.http.readiness import router as ready_router
 from gql_monitor.services import Services
 from gql_monitor.settings import Settings
 
@@ -28,10 +30,18 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         # With visibility by permissions, the jobs' permission lists are read before the first restricted caller.
         warming = (asyncio.create_task(services.visibility.permissions.warm(), name="permission-lists")
                    if services.visibility.by_permissions else None)
+
+        async def start_up() -> None:
+            try:
+                await services.warm_up()
+            finally:
+                readiness.mark_ready()
+
+        starting = asyncio.create_task(start_up(), name="warm-up")
         try:
             yield
         finally:
-            for task in (refresher, warming):
+            for task in (refresher, warming, starting):
                 if task is not None:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
@@ -43,7 +53,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     app.state.settings = settings
     app.state.health = health_check
+    readiness = app.state.readiness = Readiness()
     app.include_router(health.router)
+    app.include_router(ready_router)
     # Added first, so inside the security headers' middleware: that one re-streams bodies in chunks, while here a
     # response is still whole, so a small one can be told apart and left uncompressed.
     app.add_middleware(compression.Compression)

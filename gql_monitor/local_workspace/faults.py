@@ -39,6 +39,9 @@ class Faults:
     statement_latency_ms: int = 0
     # The warehouse answers HTTP 503 to every request until this many seconds after (re)arming, like a cold start.
     warehouse_cold_start_seconds: float = 0.0
+    # While true, every warehouse request waits before it is answered (at most PAUSE_LIMIT_SECONDS): a warehouse that
+    # has not answered yet, held for as long as a test needs, without depending on how fast anything runs.
+    warehouse_paused: bool = False
     # Fraction (0..1) of Jobs API requests answered 429 REQUEST_LIMIT_EXCEEDED / 500 INTERNAL_ERROR.
     jobs_api_429_rate: float = 0.0
     jobs_api_500_rate: float = 0.0
@@ -92,6 +95,11 @@ class Faults:
             current = getattr(self, name)
             if isinstance(current, str):
                 setattr(self, name, time_zone(value))
+                continue
+            if isinstance(current, bool):
+                if not isinstance(value, bool):
+                    raise ValueError(f"fault setting {name} must be true or false, got {value!r}")
+                setattr(self, name, value)
                 continue
             try:
                 value = type(current)(value)

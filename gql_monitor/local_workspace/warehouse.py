@@ -102,6 +102,8 @@ THRIFT_ERROR_HEADER = "x-thriftserver-error-message"
 # Results nobody fetched or closed (a client that died) are dropped after this long.
 OPERATION_TTL_SECONDS = 3600
 MAX_OPERATIONS = 2000
+# The longest a request waits while the `warehouse_paused` fault holds it (a test that forgets to resume cannot hang).
+PAUSE_LIMIT_SECONDS = 60
 
 _OK = T.TStatus(statusCode=T.TStatusCode.SUCCESS_STATUS)
 _SQL_ERROR_IN_TEXT = re.compile(r"\[([A-Z][A-Z0-9_]*(?:\.[A-Z0-9_]+)?)\] (.*?) SQLSTATE: ([0-9A-Z]{5})", re.S)
@@ -689,6 +691,10 @@ def routes(state: WorkspaceState) -> list[Route]:
     async def endpoint(request: Request) -> Response:
         # Faults can change between requests (POST /_local/faults), so they are read every time.
         faults = state.faults
+        waited = 0.0
+        while faults.warehouse_paused and waited < PAUSE_LIMIT_SECONDS:
+            await asyncio.sleep(0.01)
+            waited += 0.01
         if faults.warehouse_starting():
             faults.note("warehouse_503")
             return _http_error(503, "TEMPORARILY_UNAVAILABLE: The SQL warehouse is starting, retry later",

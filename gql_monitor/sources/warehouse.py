@@ -90,6 +90,29 @@ class Warehouse:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._run, name, statement, dict(params), principal)
 
+    async def open_sessions(self, principal: Principal) -> int:
+        """Opens `principal`'s session on every worker thread ahead of the first statement; how many opened. A
+        failure (a warehouse asleep or refusing) is only logged: statements open their sessions when they run."""
+        workers = self._settings.warehouse_concurrency
+        # Every worker holds at the barrier until all have arrived, so each task lands on a thread of its own.
+        barrier = threading.Barrier(workers)
+
+        def open_one() -> bool:
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+            try:
+                self._connection(principal)
+                return True
+            except MonitorError as exc:
+                log.warning("opening a warehouse session ahead of time failed: %s", exc)
+                return False
+
+        loop = asyncio.get_running_loop()
+        opened = await asyncio.gather(*(loop.run_in_executor(self._executor, open_one) for _ in range(workers)))
+        return sum(opened)
+
     def _run(self, name: str, statement: str, params: dict, principal: Principal) -> list[Row]:
         for attempt in (1, 2):
             conn = self._connection(principal)

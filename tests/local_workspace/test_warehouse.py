@@ -609,3 +609,10 @@ def test_timestamp_columns_compare_with_string_parameters(workspace, generated):
     with pytest.raises(exc.ServerOperationError, match="CAST_INVALID_INPUT"):
         query(generated, "SELECT count(*) FROM system.lakeflow.job_run_timeline WHERE period_start_time >= :s",
               {"s": "last tuesday"})
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, [True]])
+def test_the_pause_fault_takes_only_true_or_false(stand_in, faults, value):
+    response = httpx.post(f"{stand_in.base_url}/_local/faults", json={"warehouse_paused": value})
+    assert response.status_code == 400 and "true or false" in response.json()["message"]
+    assert faults.warehouse_paused is False
