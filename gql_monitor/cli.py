@@ -71,9 +71,12 @@ def cmd_serve(args) -> int:
         sock.close()
         return fail(f"serve: cannot set up the app's credentials for DATABRICKS_HOST {settings.host} (is it the "
                     f"workspace URL, and reachable?): {_reason(exc)}")
+    from gql_monitor.logs import configure
+
+    configure(settings.log_format)
     bound_host, bound_port = sock.getsockname()[:2]
     print(f"gql-monitor: serving on http://{bound_host}:{bound_port} ({settings.data_access} data access)", flush=True)
-    return run_uvicorn(app, sock)
+    return run_uvicorn(app, sock, logs_configured=True)
 
 
 def cmd_export_schema(args) -> int:

@@ -76,11 +76,14 @@ class _OnlyThread(logging.Filter):
         return record.thread == self._thread_id or record.levelno >= logging.WARNING
 
 
-def run_uvicorn(app, sock, *, quiet_other_threads: bool = False) -> int:
+def run_uvicorn(app, sock, *, quiet_other_threads: bool = False, logs_configured: bool = False) -> int:
     import uvicorn
 
+    # `logs_configured`: the caller has set up logging (gql_monitor/logs.py) and uvicorn must not replace it.
+    logging_options = {"log_config": None, "access_log": False} if logs_configured else {}
     config = uvicorn.Config(
-        app, log_level="info", proxy_headers=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
+        app, log_level="info", proxy_headers=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **logging_options,
     )
     if quiet_other_threads:
         # After uvicorn.Config: constructing it (re)configures these loggers.

@@ -16,6 +16,8 @@ class RequestStats:
     used_live_answers: bool = False
     # Epoch seconds when the oldest cached answer this operation used was fetched; None if all were fresh.
     oldest_answer_fetched_at: float | None = None
+    # The operation's name as the request gave it (None for an anonymous operation), for the request's log line.
+    operation_name: str | None = None
 
     def note_cache_hit(self, fetched_at: float) -> None:
         self.cache_hits += 1

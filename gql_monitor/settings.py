@@ -113,6 +113,9 @@ class Settings(BaseModel):
                                "get 413 (`REQUEST_TOO_LARGE`) before being read", ge=1024, le=64 * MiB)
     introspection: bool = _env("INTROSPECTION", True, "schema introspection and GraphiQL; turn it off for "
                                "deployments that publish `schema.graphql` instead")
+    log_format: Literal["json", "text"] = _env("LOG_FORMAT", "json", "`serve`'s log lines: `json`, one object per "
+                                                "line with the request id, a hash of the caller, the operation and "
+                                                "what it cost (never a token); or `text`")
     cors_origins: tuple[str, ...] = _env("CORS_ORIGINS", (), "comma-separated browser origins allowed to call the "
                                          "API cross-origin; not set: none")
     # -- Insight thresholds (gql_monitor/insights/; docs/metrics.md defines each rule) ------------------------------
@@ -221,7 +224,7 @@ class Settings(BaseModel):
     def _set_means_true(cls, value: Any) -> Any:
         return bool(value) if isinstance(value, str) else value
 
-    @field_validator("data_access", "job_visibility", mode="before")
+    @field_validator("data_access", "job_visibility", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
@@ -363,5 +366,7 @@ def markdown_table() -> str:
             allowed = "`obo`, `service-principal`"
         elif info.annotation == JobVisibility:
             allowed = "`all`, `permissions`"
+        elif info.alias == PREFIX + "LOG_FORMAT":
+            allowed = "`json`, `text`"
         rows.append(f"| `{info.alias}` | {_shown_default(info)} | {allowed} | {info.description} |")
     return "\n".join(rows) + "\n"

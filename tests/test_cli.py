@@ -4,6 +4,7 @@ and the process always ended (by its own pid) when a test finishes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -511,3 +512,41 @@ def test_demo_on_a_port_in_use_fails_before_generating():
     assert result.returncode == 1
     assert "workspace (seed" not in result.stdout
     _assert_one_line_error(result, f"127.0.0.1:{port}")
+
+
+def test_serve_logs_one_json_line_per_request_with_its_id_and_never_a_token(workspace):
+    port = _free_port()
+    env = _clean_env(
+        DATABRICKS_APP_PORT=str(port), DATABRICKS_HOST=workspace.base_url, DATABRICKS_WAREHOUSE_ID="local",
+        DATABRICKS_CLIENT_ID="local-sp", DATABRICKS_CLIENT_SECRET="local-sp-secret",
+    )
+    query = "query Busiest { jobs(first: 3, orderBy: COST) { nodes { name } } }"
+    with Started("serve", env=env) as serve:
+        _wait_healthy(f"http://127.0.0.1:{port}/api/health", serve, COMMAND_TIMEOUT)
+        answer = httpx.post(f"http://127.0.0.1:{port}/api/graphql", json={"query": query},
+                            headers={"Authorization": "Bearer local-analyst", "X-Request-Id": "dashboard-42"})
+        hostile = httpx.post(f"http://127.0.0.1:{port}/api/graphql", json={"query": "{ viewer { userName } }"},
+                             headers={"Authorization": "Bearer local-analyst", "X-Request-Id": "x" * 65})
+        refused = httpx.post(f"http://127.0.0.1:{port}/api/graphql", json={"query": "{ viewer { userName } }"},
+                             headers={"Authorization": "Bearer not-a-token"})
+        deadline = time.monotonic() + COMMAND_TIMEOUT
+        while sum('"request_id"' in line for line in serve.stderr) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        serve.stop(signal.SIGTERM)
+    assert answer.headers["x-request-id"] == "dashboard-42"
+    generated = hostile.headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    lines = [json.loads(line) for line in serve.stderr if line.startswith("{")]
+    assert lines, serve.stderr[-20:]
+    by_id = {line.get("request_id"): line for line in lines if line.get("logger") == "gql_monitor.request"}
+    first = by_id["dashboard-42"]
+    cost = answer.json()["extensions"]["cost"]
+    assert first["operation"] == "Busiest" and first["status"] == 200 and first["path"] == "/api/graphql"
+    assert (first["statements"], first["cache_hits"]) == (cost["warehouseStatements"], cost["cacheHits"])
+    assert first["caller"] == hashlib.sha256(b"analyst@example.com").hexdigest()[:12]
+    assert isinstance(first["duration_ms"], float)
+    assert by_id[generated]["status"] == 200
+    assert by_id[refused.headers["x-request-id"]]["status"] == 401
+    everything = "\n".join(serve.stderr + serve.stdout)
+    assert "local-analyst" not in everything and "not-a-token" not in everything and "local-sp-secret" not in everything
+    assert "analyst@example.com" not in everything

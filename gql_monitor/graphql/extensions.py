@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import OperationDefinitionNode
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
@@ -70,6 +71,20 @@ def log_error(error: GraphQLError, operation_name: str | None) -> None:
 
 
 class ErrorCodes(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        stats = getattr(ctx.context, "stats", None)
+        if stats is not None:
+            name = ctx.operation_name
+            if name is None and ctx.graphql_document is not None:
+                # Without `operationName`, the document's only operation runs: its name, if it has one.
+                names = [d.name.value for d in ctx.graphql_document.definitions
+                         if isinstance(d, OperationDefinitionNode) and d.name is not None]
+                name = names[0] if len(names) == 1 else None
+            # Bounded: an operation name is the caller's text, and it goes to the request's log line.
+            stats.operation_name = (name or "")[:100] or None
+        yield
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result

@@ -12,6 +12,7 @@ from gql_monitor.graphql.schema import build_schema
 from gql_monitor.http import compression, demo_sign_in, health, security, spa
 from gql_monitor.http.graphql_route import mount_graphql
 from gql_monitor.http.request_hygiene import RequestLimits
+from gql_monitor.http.request_log import RequestLog
 from gql_monitor.http.readiness import Readiness
 from gql_monitor.http.readiness import router as ready_router
 from gql_monitor.services import Services
@@ -62,6 +63,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Inside the security headers, so a 413 or 405 carries them too.
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     security.install(app, settings.cors_origins)
+    # Outermost: every response, refusals included, carries the request id, and every request is logged once.
+    app.add_middleware(RequestLog)
     demo_sign_in.install(app, settings.demo_default_token)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection,
                           max_response_values=settings.max_response_values)

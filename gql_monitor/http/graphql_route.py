@@ -64,7 +64,10 @@ def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> No
             if exc.code == "UNAUTHENTICATED":
                 raise RequestRefused(exc, status=401, headers={"WWW-Authenticate": "Bearer"}) from exc
             raise RequestRefused(exc, status=403) from exc
-        return build_context(services, principal)
+        context = build_context(services, principal)
+        # The request's log line (http/request_log.py) reports who asked and what the operation cost.
+        request.scope.setdefault("state", {})["graphql_context"] = context
+        return context
 
     # No subscriptions are served, so there is no websocket origin to police; only HTTP transports are mounted.
     router = _Router(

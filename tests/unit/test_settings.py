@@ -61,6 +61,7 @@ def test_a_host_without_scheme_is_https():
         ("GQL_MONITOR_MAX_BODY_BYTES", "1e6"),
         ("GQL_MONITOR_JOB_VISIBILITY", "everyone"),
         ("GQL_MONITOR_JOB_VISIBILITY", "acl"),
+        ("GQL_MONITOR_LOG_FORMAT", "xml"),
         ("GQL_MONITOR_FULL_VIEW_GROUPS", "admins," + "g" * 300),
         ("GQL_MONITOR_FULL_VIEW_GROUPS", "admins,fin\tops"),
         ("GQL_MONITOR_PERMISSIONS_RETRY_WAIT_MS", "1.5"),
