@@ -118,6 +118,25 @@ class Settings(BaseModel):
                                                 "what it cost (never a token); or `text`")
     cors_origins: tuple[str, ...] = _env("CORS_ORIGINS", (), "comma-separated browser origins allowed to call the "
                                          "API cross-origin; not set: none")
+    # -- Subscriptions over websockets (gql_monitor/subscriptions/; docs/api.md "Subscriptions") -------------------
+    subscription_poll_seconds: float = _env("SUBSCRIPTION_POLL_SECONDS", 10.0, "subscriptions: how often the one "
+                                            "poller of each visibility scope reads the Jobs API's active runs, "
+                                            "whatever the number of subscribers (fractions allowed)", ge=0.05,
+                                            le=300)
+    subscription_max_connections: int = _env("SUBSCRIPTION_MAX_CONNECTIONS", 500, "subscriptions: websocket "
+                                              "connections this process serves at once; more are closed with 4429; "
+                                              "0 turns websockets off (clients poll instead)", ge=0, le=100_000)
+    subscription_max_connections_per_caller: int = _env("SUBSCRIPTION_MAX_CONNECTIONS_PER_CALLER", 16,
+                                                        "subscriptions: websocket connections one caller may hold "
+                                                        "at once; more are closed with 4429", ge=1, le=10_000)
+    subscription_max_messages_per_minute: int = _env("SUBSCRIPTION_MAX_MESSAGES_PER_MINUTE", 120, "subscriptions: "
+                                                     "messages a client may send on one connection per minute (a "
+                                                     "burst of this many, refilled evenly); past it the connection "
+                                                     "is closed with 4429", ge=5, le=100_000)
+    subscription_recheck_seconds: int = _env("SUBSCRIPTION_RECHECK_SECONDS", 300, "subscriptions: how often an open "
+                                             "connection's token is checked again with the workspace; one no longer "
+                                             "accepted (expired, revoked, logged out) closes it with 4401", ge=1,
+                                             le=3600)
     # -- Insight thresholds (gql_monitor/insights/; docs/metrics.md defines each rule) ------------------------------
     sla_tag: str = _env("SLA_TAG", "sla_minutes", "the job tag whose value is the job's SLA in minutes (a run longer "
                         "than that breaches it)", min_length=1, max_length=255)

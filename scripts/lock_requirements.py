@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -40,14 +41,21 @@ def _applies(requirement: Requirement, extras: set[str]) -> bool:
     return any(requirement.marker.evaluate({**environment, "extra": extra}) for extra in (extras or {""}))
 
 
+def _requires(name: str, root: str) -> list[str]:
+    """What a distribution requires; this package's own from pyproject.toml, the source being locked: the installed
+    metadata of an editable install is as old as its last install, so a dependency added since would be missed."""
+    if canonicalize_name(name) == canonicalize_name(root):
+        return list(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    return list(metadata.distribution(name).requires or ())
+
+
 def runtime_closure(root: str = "gql-monitor") -> dict[str, tuple[str, str, frozenset[str]]]:
     """{normalized name: (distribution name, installed version, extras asked for)} of every runtime dependency."""
     found: dict[str, tuple[str, str, frozenset[str]]] = {}
     pending: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
     while pending:
         name, extras = pending.pop()
-        dist = metadata.distribution(name)
-        for text in dist.requires or ():
+        for text in _requires(name, root):
             requirement = Requirement(text)
             if not _applies(requirement, set(extras)):
                 continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.fastapi import BaseContext
@@ -20,6 +21,9 @@ from gql_monitor.questions import Question, Row
 from gql_monitor.request_stats import RequestStats
 from gql_monitor.services import Services
 from gql_monitor.sources.sql_files import is_scoped
+
+if TYPE_CHECKING:
+    from gql_monitor.subscriptions.feeds import LiveFeeds
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Context(BaseContext):
     thresholds: Thresholds = Thresholds()
     # The deployment's visibility policy (GQL_MONITOR_JOB_VISIBILITY); the caller's scope is `principal.scope`.
     job_visibility: str = "all"
+    # Subscriptions only (gql_monitor/subscriptions/): the caller's live feeds; None for queries.
+    feeds: "LiveFeeds | None" = None
 
     def __post_init__(self) -> None:
         super().__init__()

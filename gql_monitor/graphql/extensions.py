@@ -10,6 +10,8 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import OperationDefinitionNode
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from gql_monitor.errors import MonitorError, QueryTooComplex, printable
 from gql_monitor.graphql.document_size import check_document_nesting
@@ -35,6 +37,11 @@ def _code_for(error: GraphQLError) -> tuple[str, str | None]:
         return "BAD_USER_INPUT", None
     if isinstance(original, MonitorError):
         return original.code, None
+    if isinstance(original, InvalidOperationTypeError):
+        # Only the websocket transport gets here (HTTP refuses these before executing): it serves subscriptions.
+        return "BAD_USER_INPUT", "Only subscriptions are served over websockets; send queries over HTTP."
+    if isinstance(original, CannotGetOperationTypeError):
+        return "BAD_USER_INPUT", None
     if isinstance(original, GraphQLError):
         return _code_for(original)
     if isinstance(original, RecursionError):
@@ -119,6 +126,9 @@ def cost_limit(max_cost: int):
             self.cost = cost
             if cost > max_cost:
                 message = f"The query's cost {cost} exceeds the maximum of {max_cost}; ask for smaller pages."
+                if ctx.operation_type == OperationType.SUBSCRIPTION:
+                    # A subscription's stream ignores a result set here; raised, it is the stream's only message.
+                    raise GraphQLError(message, original_error=QueryTooComplex(message))
                 ctx.result = GraphQLExecutionResult(
                     data=None,
                     errors=[

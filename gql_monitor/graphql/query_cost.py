@@ -50,6 +50,9 @@ HEALTH_REASONS = 4  # every condition of the health rule
 LISTED_PER_JOB = 100
 # Runs over twice their job's p90 cost in a window: a handful at most (docs/metrics.md, "Cost anomalies").
 ANOMALIES_PER_JOB = 5
+# The most active runs one read of a subscription's poller follows (subscriptions/poller.py MAX_RUNS): a message
+# lists at most that many started, changed or ended runs.
+ACTIVE_RUNS_PER_READ = 250
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ LIST_SIZES: dict[tuple[str, str], Callable[[_Scope], int]] = {
     ("Job", "costAnomalies"): lambda _: ANOMALIES_PER_JOB,
     ("UnattributedSpend", "days"): lambda scope: scope.window_days,
     ("Query", "workspaces"): lambda _: GROUPS_BY_DIMENSION["WORKSPACE"],
+    ("ActiveRunsChange", "added"): lambda _: ACTIVE_RUNS_PER_READ,
+    ("ActiveRunsChange", "updated"): lambda _: ACTIVE_RUNS_PER_READ,
+    ("ActiveRunsChange", "ended"): lambda _: ACTIVE_RUNS_PER_READ,
 }
 # Lists inside a connection: the connection's `first` already counts them.
 PAGE_ITEMS = ("nodes", "edges")
@@ -123,7 +129,9 @@ def query_cost(
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is not None:
         operations = [op for op in operations if op.name and op.name.value == operation_name]
-    if not operations or schema.query_type is None:
+    root = {"query": schema.query_type, "mutation": schema.mutation_type,
+            "subscription": schema.subscription_type}.get(operations[0].operation.value) if operations else None
+    if root is None:
         return 0
     # A fragment costs the same wherever it is spread in the same scope: cost each once.
     fragment_costs: dict[tuple[str, str, _Scope], int] = {}
@@ -167,7 +175,7 @@ def query_cost(
             children = max(children, 1)  # a list of scalars costs its items
         return 1 + size * children
 
-    return walk(operations[0].selection_set, schema.query_type, _Scope())
+    return walk(operations[0].selection_set, root, _Scope())
 
 
 def _argument(field: FieldNode, name: str, variables: dict[str, Any]) -> Any:

@@ -16,6 +16,7 @@ from gql_monitor.graphql.edge import ValidatedDocuments, edge_checks
 from gql_monitor.graphql.extensions import DocumentNesting, ErrorCodes, cost_limit, format_error, log_error
 from gql_monitor.graphql.query import Query
 from gql_monitor.graphql.response_cache import ResponseCache
+from gql_monitor.graphql.subscription import Subscription
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -65,6 +66,8 @@ def build_schema(
         extensions.append(DisableIntrospection)
     return MonitorSchema(
         query=Query,
+        # Served over websockets only (gql_monitor/subscriptions/transport.py); HTTP refuses subscriptions.
+        subscription=Subscription,
         # Without introspection, "did you mean" suggestions would still leak field names.
         config=StrawberryConfig(disable_field_suggestions=not introspection),
         extensions=extensions,

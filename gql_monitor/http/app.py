@@ -47,6 +47,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                     task.cancel()
                     with suppress(asyncio.CancelledError):
                         await task
+            await subscriptions.hub.close()
             services.close()
 
     app = FastAPI(title="gql-monitor", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -68,7 +69,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     demo_sign_in.install(app, settings.demo_default_token)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection,
                           max_response_values=settings.max_response_values)
-    mount_graphql(app, services, schema)
+    subscriptions = mount_graphql(app, services, schema)
+    app.state.subscriptions = subscriptions
     # Last: the UI's client routes match any path outside /api/.
     spa.mount(app)
     return app

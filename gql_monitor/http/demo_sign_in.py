@@ -16,6 +16,7 @@ import re
 import secrets
 
 from fastapi import FastAPI, Request
+from starlette.requests import HTTPConnection
 
 COOKIE = "gqlm_demo"
 # 127.0.0.1, localhost or [::1], with an optional port: exactly, since a rebinding attacker controls any other name.
@@ -29,7 +30,7 @@ class DemoSignIn:
         self.token = token
         self._secret = secrets.token_urlsafe(32)
 
-    def token_for(self, request: Request) -> str | None:
+    def token_for(self, request: HTTPConnection) -> str | None:
         """The demo token for a tokenless request of the demo's own pages; None for anyone else."""
         if not _from_the_demo_host(request) or _cross_site(request):
             return None
@@ -40,24 +41,26 @@ class DemoSignIn:
         cookie = request.cookies.get(COOKIE) or ""
         return self.token if secrets.compare_digest(cookie, self._secret) else None
 
-    def signs_in(self, request: Request) -> bool:
-        """Whether this request is a navigation of the demo, whose response should carry the sign-in cookie."""
-        return request.method in ("GET", "HEAD") and _from_the_demo_host(request) and _is_navigation(request)
+    def signs_in(self, request: HTTPConnection) -> bool:
+        """Whether this request is a navigation of the demo, whose response should carry the sign-in cookie. A
+        websocket's handshake never is: it is signed in by the cookie only."""
+        return (request.scope["type"] == "http" and request.method in ("GET", "HEAD")
+                and _from_the_demo_host(request) and _is_navigation(request))
 
     def cookie(self) -> str:
         return f"{COOKIE}={self._secret}; Path=/; HttpOnly; SameSite=Strict"
 
 
-def _from_the_demo_host(request: Request) -> bool:
+def _from_the_demo_host(request: HTTPConnection) -> bool:
     client = request.client.host if request.client is not None else None
     return client in _LOOPBACK_CLIENTS and _LOOPBACK_HOST.fullmatch(request.headers.get("host", "")) is not None
 
 
-def _cross_site(request: Request) -> bool:
+def _cross_site(request: HTTPConnection) -> bool:
     return request.headers.get("sec-fetch-site", "").lower() in _CROSS_SITE
 
 
-def _is_navigation(request: Request) -> bool:
+def _is_navigation(request: HTTPConnection) -> bool:
     mode = request.headers.get("sec-fetch-mode")
     if mode is not None:
         return mode.lower() == "navigate"
@@ -80,6 +83,6 @@ def install(app: FastAPI, token: str | None) -> None:
         return response
 
 
-def demo_token(request: Request) -> str | None:
+def demo_token(request: HTTPConnection) -> str | None:
     sign_in: DemoSignIn | None = getattr(request.app.state, "demo_sign_in", None)
     return sign_in.token_for(request) if sign_in is not None else None

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 from cachetools import TTLCache
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from gql_monitor.errors import Forbidden, MonitorError, Unauthenticated
 from gql_monitor.http.demo_sign_in import demo_token
@@ -61,8 +61,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+def _bearer(header: str | None) -> str | None:
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -74,20 +73,26 @@ def _bearer(request: Request) -> str | None:
     return token
 
 
-async def identify(request: Request, services: Services, memory: TokenMemory) -> Caller:
+async def identify(
+    request: HTTPConnection, services: Services, memory: TokenMemory, *, authorization: str | None = None
+) -> Caller:
+    """The caller of an HTTP request or of a websocket connection. `authorization` is an `Authorization` value the
+    connection carries outside its headers (a websocket's `connection_init` payload: browsers cannot set headers on
+    websockets); outside an App it takes the header's place. Inside an App only the proxy's headers count."""
     settings = services.settings
     if settings.in_databricks_app:
         return await _behind_the_apps_proxy(request, services, memory)
-    token = _bearer(request) or demo_token(request)
+    token = _bearer(authorization if authorization is not None else request.headers.get("authorization")) \
+        or demo_token(request)
     if token is None:
         raise Unauthenticated("Send `Authorization: Bearer <token>` with a Databricks token.")
     owner = await token_owner(token, services, memory)
     return Caller(user_name=owner.user_name, token=token, groups=owner.groups)
 
 
-async def _behind_the_apps_proxy(request: Request, services: Services, memory: TokenMemory) -> Caller:
+async def _behind_the_apps_proxy(request: HTTPConnection, services: Services, memory: TokenMemory) -> Caller:
     forwarded = request.headers.get("x-forwarded-email") or request.headers.get("x-forwarded-preferred-username")
-    token = request.headers.get("x-forwarded-access-token") or _bearer(request)
+    token = request.headers.get("x-forwarded-access-token") or _bearer(request.headers.get("authorization"))
     if not forwarded and token is None:
         raise Unauthenticated("No identity from the Databricks Apps proxy.")
     by_permissions = services.settings.job_visibility == "permissions"
@@ -101,6 +106,12 @@ async def _behind_the_apps_proxy(request: Request, services: Services, memory: T
     if forwarded and not owner.is_named(forwarded):
         raise Unauthenticated("The forwarded access token does not belong to the forwarded user.")
     return Caller(user_name=owner.user_name, token=token, groups=owner.groups)
+
+
+def forget_token(memory: TokenMemory, token: str) -> None:
+    """Drops what is remembered of `token`, so the next check asks the workspace again (a websocket re-checking
+    the token it opened with: an expired or revoked token must not live on in the memory)."""
+    memory.pop(_token_hash(token), None)
 
 
 async def token_owner(token: str, services: Services, memory: TokenMemory) -> TokenOwner:

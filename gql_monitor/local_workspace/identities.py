@@ -89,6 +89,12 @@ class TokenRegistry:
             self._issued[token] = (identity, time.time() + ttl_seconds)
         return token
 
+    def revoke(self, token: str) -> None:
+        """The token is refused from now on, as after its owner signs out (Databricks revokes the session's OAuth
+        tokens) or an admin revokes it; static demo tokens cannot be revoked."""
+        with self._lock:
+            self._issued.pop(token, None)
+
     def resolve(self, token: str | None) -> Identity | None:
         if not token:
             return None

@@ -229,6 +229,13 @@ class AnswerCache:
     async def put(self, key: str, value, ttl_seconds: int) -> None:
         await self._set(key, self._encode(self._clock().timestamp(), value), ttl_seconds)
 
+    async def forget(self, key: str) -> None:
+        """Drops an answer known to be stale, so the next reader asks its source."""
+        try:
+            await self._store.delete(key)
+        except Exception:
+            log.warning("cache delete failed", exc_info=True)
+
     @staticmethod
     def _encode(fetched_at: float, value) -> bytes:
         return pickle.dumps((fetched_at, value), protocol=pickle.HIGHEST_PROTOCOL)

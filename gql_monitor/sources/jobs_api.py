@@ -99,6 +99,15 @@ class JobsApi:
     async def get_run(self, run_id: int, principal: Principal, stats: RequestStats | None = None) -> JsonObject | None:
         return await self._get("/api/2.2/jobs/runs/get", {"run_id": run_id}, principal, stats)
 
+    async def forget_run(self, run_id: int, principal: Principal) -> None:
+        """Drops the cached runs/get answer of a run whose state is known to have changed (the subscriptions' poller
+        saw it change or end), so the next `live` field reads its new state rather than one up to
+        GQL_MONITOR_LIVE_CACHE_SECONDS old."""
+        if self._cache is not None:
+            from gql_monitor.sources.cache import cache_key
+
+            await self._cache.forget(cache_key(principal.partition, "/api/2.2/jobs/runs/get", {"run_id": run_id}))
+
     async def get_run_output(
         self, run_id: int, principal: Principal, stats: RequestStats | None = None
     ) -> JsonObject | None:
@@ -116,7 +125,10 @@ class JobsApi:
         page_token: str | None = None,
         limit: int = RUNS_PAGE_LIMIT,
         stats: RequestStats | None = None,
+        fresh: bool = False,
     ) -> JsonObject:
+        """`fresh`: ask the API even when the live cache holds this page, and keep the answer there for the next
+        reader (the subscriptions' pollers: a poll answered from the cache would see nothing new)."""
         query: dict[str, Any] = {"limit": min(limit, RUNS_PAGE_LIMIT)}
         if job_id is not None:
             query["job_id"] = job_id
@@ -125,7 +137,7 @@ class JobsApi:
         if page_token:
             query["page_token"] = page_token
         # A job that no longer exists has no runs, rather than an error (the API may say "Job ... does not exist").
-        return await self._get("/api/2.2/jobs/runs/list", query, principal, stats) or {}
+        return await self._get("/api/2.2/jobs/runs/list", query, principal, stats, refresh=fresh) or {}
 
     async def list_jobs_page(
         self, principal: Principal, *, page_token: str | None = None, limit: int = JOBS_PAGE_LIMIT,
@@ -145,16 +157,18 @@ class JobsApi:
     # -- plumbing --------------------------------------------------------------------------------------------------
 
     async def _get(
-        self, path: str, query: dict, principal: Principal, stats: RequestStats | None, cacheable: bool = True
+        self, path: str, query: dict, principal: Principal, stats: RequestStats | None, cacheable: bool = True,
+        refresh: bool = False,
     ) -> JsonObject | None:
         """One call; None when the API says what was asked for does not exist."""
         try:
-            return await self._call(path, query, principal, stats, cacheable)
+            return await self._call(path, query, principal, stats, cacheable, refresh)
         except _NotFound:
             return None
 
     async def _call(
-        self, path: str, query: dict, principal: Principal, stats: RequestStats | None, cacheable: bool = True
+        self, path: str, query: dict, principal: Principal, stats: RequestStats | None, cacheable: bool = True,
+        refresh: bool = False,
     ) -> JsonObject:
         if stats is not None:
             stats.used_live_answers = True
@@ -170,7 +184,12 @@ class JobsApi:
                     return _NOT_FOUND
 
         # A lifetime of 0 turns caching off (a store may read ttl=0 as "never expires", as aiocache's Redis does).
-        if self._cache is not None and cacheable and self._ttl > 0:
+        if self._cache is not None and cacheable and self._ttl > 0 and refresh:
+            from gql_monitor.sources.cache import cache_key
+
+            result = await call()
+            await self._cache.put(cache_key(principal.partition, path, query), result, self._ttl)
+        elif self._cache is not None and cacheable and self._ttl > 0:
             from gql_monitor.sources.cache import cache_key
 
             result = await self._cache.get_or_compute(
