@@ -15,6 +15,10 @@ import { dateTime } from "./format";
 // The shared window registers what navigations carry from page to page.
 import "./window";
 
+// The pages' live feed of running jobs (websocket, polling as the fallback). Exported from the entry module so that
+// tests/browser/test_live_client.py can drive it in Chromium (`import()` of this script gives this module).
+export { watchActiveRuns, watchRun } from "./live";
+
 route(/^\/$/, attention);
 route(/^\/overview\/?$/, overview);
 route(/^\/jobs\/?$/, jobs);

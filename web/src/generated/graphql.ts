@@ -122,6 +122,13 @@ export type JobScopeKind =
   /** Only the jobs the caller may see: totals are their sum, and spend of other jobs or of no job is left out. */
   | 'VISIBLE_JOBS';
 
+/** Whether a message holds every active run or what changed since the previous one. */
+export type LiveChangeKind =
+  /** What changed since the previous message. */
+  | 'CHANGES'
+  /** The first message: `added` holds every active run. */
+  | 'SNAPSHOT';
+
 /** Result states of the system tables' run timeline (they differ from the Jobs API's). */
 export type ResultState =
   | 'BLOCKED'
@@ -212,6 +219,13 @@ export type ActiveRunsQueryVariables = Exact<{
 
 
 export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+
+export type ActiveRunsPollQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type ActiveRunsPollQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type AlertsQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -349,6 +363,18 @@ export type JobsQueryVariables = Exact<{
 
 export type JobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, name: string | null, creator: string | null, runAs: string | null, tags: Array<{ key: string, value: string | null }>, workspace: { id: string, name: string | null }, health: { priority: JobPriority, failureStreak: number, last7Days: { finishedRuns: number, successRate: number | null } }, lastRun: { id: string, resultState: string | null, inProgress: boolean, startTime: string } | null, runStats: { totalRuns: number, successRate: number | null, duration: { p95: number | null } }, cost: { dbus: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }> } | null };
 
+export type LiveActiveRunsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveActiveRunsSubscription = { activeRuns: { kind: LiveChangeKind, complete: boolean, polledAt: string, added: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, updated: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, ended: Array<{ id: string, jobId: string, runName: string | null, lastLifeCycleState: string | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null }> } | null };
+
+export type LiveRunStateSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type LiveRunStateSubscription = { run: { id: string, active: boolean, polledAt: string, run: { id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null } | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null } | null };
+
 export type RunQueryVariables = Exact<{
   id: string | number;
   window: TimeWindowInput;
@@ -393,6 +419,8 @@ export type WorkspacesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type WorkspacesQuery = { workspaces: Array<{ id: string, name: string | null }> | null };
+
+export type ActiveRunFieldsFragment = { id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null };
 
 type Change_AccountSpendChange_Fragment = { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
 
@@ -451,6 +479,37 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const JobRefFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
+    fragment JobRef on Job {
+  id
+  name
+}
+    `, {"fragmentName":"JobRef"}) as unknown as TypedDocumentString<JobRefFragment, unknown>;
+export const ActiveRunFieldsFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
+    fragment ActiveRunFields on ActiveRun {
+  id
+  runName
+  jobId
+  startTime
+  lifeCycleState
+  stateMessage
+  runPageUrl
+  elapsedSeconds
+  usualP95Seconds
+  longerThanUsual
+  sla {
+    targetMinutes
+    shareOfTarget
+    atRisk
+  }
+  job {
+    ...JobRef
+  }
+}
+    fragment JobRef on Job {
+  id
+  name
+}`, {"fragmentName":"ActiveRunFields"}) as unknown as TypedDocumentString<ActiveRunFieldsFragment, unknown>;
 export const CostFigureFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     fragment CostFigure on Cost {
   attribution
@@ -530,12 +589,6 @@ export const ChangeFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
   changeRatio
 }
     `, {"fragmentName":"Change"}) as unknown as TypedDocumentString<ChangeFragment, unknown>;
-export const JobRefFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
-    fragment JobRef on Job {
-  id
-  name
-}
-    `, {"fragmentName":"JobRef"}) as unknown as TypedDocumentString<JobRefFragment, unknown>;
 export const MoverFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     fragment Mover on SpendMover {
   ...Change
@@ -676,6 +729,45 @@ fragment NextPage on PageInfo {
   hasNextPage
   endCursor
 }`) as unknown as TypedDocumentString<ActiveRunsQuery, ActiveRunsQueryVariables>;
+export const ActiveRunsPollDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query ActiveRunsPoll($after: String) {
+  activeRuns(first: 25, after: $after) {
+    nodes {
+      ...ActiveRunFields
+    }
+    pageInfo {
+      ...NextPage
+    }
+  }
+}
+    fragment ActiveRunFields on ActiveRun {
+  id
+  runName
+  jobId
+  startTime
+  lifeCycleState
+  stateMessage
+  runPageUrl
+  elapsedSeconds
+  usualP95Seconds
+  longerThanUsual
+  sla {
+    targetMinutes
+    shareOfTarget
+    atRisk
+  }
+  job {
+    ...JobRef
+  }
+}
+fragment JobRef on Job {
+  id
+  name
+}
+fragment NextPage on PageInfo {
+  hasNextPage
+  endCursor
+}`) as unknown as TypedDocumentString<ActiveRunsPollQuery, ActiveRunsPollQueryVariables>;
 export const AlertsDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Alerts($window: TimeWindowInput!, $first: Int!, $after: String, $severity: [AlertSeverity!], $kinds: [AlertKind!], $workspaceId: String) {
   alerts(
@@ -1493,6 +1585,97 @@ fragment NextPage on PageInfo {
   hasNextPage
   endCursor
 }`) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
+export const LiveActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
+    subscription LiveActiveRuns {
+  activeRuns {
+    kind
+    complete
+    polledAt
+    added {
+      ...ActiveRunFields
+    }
+    updated {
+      ...ActiveRunFields
+    }
+    ended {
+      id
+      jobId
+      runName
+      lastLifeCycleState
+      live {
+        lifeCycleState
+        resultState
+        stateMessage
+        terminationCode
+      }
+    }
+  }
+}
+    fragment ActiveRunFields on ActiveRun {
+  id
+  runName
+  jobId
+  startTime
+  lifeCycleState
+  stateMessage
+  runPageUrl
+  elapsedSeconds
+  usualP95Seconds
+  longerThanUsual
+  sla {
+    targetMinutes
+    shareOfTarget
+    atRisk
+  }
+  job {
+    ...JobRef
+  }
+}
+fragment JobRef on Job {
+  id
+  name
+}`) as unknown as TypedDocumentString<LiveActiveRunsSubscription, LiveActiveRunsSubscriptionVariables>;
+export const LiveRunStateDocument = /*#__PURE__*/ new TypedDocumentString(`
+    subscription LiveRunState($id: ID!) {
+  run(id: $id) {
+    id
+    active
+    polledAt
+    run {
+      ...ActiveRunFields
+    }
+    live {
+      lifeCycleState
+      resultState
+      stateMessage
+      terminationCode
+    }
+  }
+}
+    fragment ActiveRunFields on ActiveRun {
+  id
+  runName
+  jobId
+  startTime
+  lifeCycleState
+  stateMessage
+  runPageUrl
+  elapsedSeconds
+  usualP95Seconds
+  longerThanUsual
+  sla {
+    targetMinutes
+    shareOfTarget
+    atRisk
+  }
+  job {
+    ...JobRef
+  }
+}
+fragment JobRef on Job {
+  id
+  name
+}`) as unknown as TypedDocumentString<LiveRunStateSubscription, LiveRunStateSubscriptionVariables>;
 export const RunDocument = /*#__PURE__*/ new TypedDocumentString(`
     query Run($id: ID!, $window: TimeWindowInput!) {
   run(id: $id) {
