@@ -2,9 +2,12 @@
 runs over a websocket, and falls back to polling the `activeRuns` query when websockets are unavailable or refused.
 
 The UI's entry module exports the feed (web/src/main.ts); the test imports that module in the page, as the pages
-do, and records what each call of `onChange` got. The fallback's interval runs on Playwright's fake clock."""
+do, and records what each call of `onChange` got. The fallback's interval runs on Playwright's fake clock, paused:
+time is an input there too."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
@@ -12,7 +15,7 @@ from api.helpers import truth
 from api.test_subscriptions import active_truth, finish, set_state, start_run, wait_for
 from api.test_visibility import home_workspace
 from browser_support import VIEWPORT
-from conftest import RunningMonitor, monitor_settings
+from conftest import NOW, RunningMonitor, monitor_settings
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +45,10 @@ def page_of(chromium):
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         if fake_clock:
-            page.clock.install()
+            # Paused from the start: the page's time moves only when the test says (a clock that flows with the
+            # wall's catches up in jumps, firing a 15 s timer early).
+            page.clock.install(time=NOW)
+            page.clock.pause_at(NOW + timedelta(seconds=1))
         if init_script:
             page.add_init_script(init_script)
         page.goto(monitor.base_url + "/jobs")  # a navigation of the demo: signed in by its cookie
@@ -129,8 +135,6 @@ def test_without_websockets_the_feed_polls_the_active_runs_query(page_of, privat
         assert ids(snapshot["runs"]) == {f"{home}:{run}" for run in active}
         assert wait_for_updates(page, 1, "runUpdates")[0]["mode"] == "polling"
 
-        # From here the page's time moves only when the test says (the next poll was set up just before).
-        page.clock.pause_at(page.evaluate("Date.now()"))
         finish(ws, first, "SUCCESS")
         # Nothing is asked before the interval is up; then one poll sees the change.
         page.clock.run_for(POLL_MS - 5000)
