@@ -17,13 +17,15 @@ import random
 import numpy as np
 import pyarrow as pa
 
+from gql_monitor.local_workspace import gen_write
 from gql_monitor.local_workspace.gen_common import (
     ANALYST, BLOCKED, CANCELLED, ERROR, FAILED, HOME_WORKSPACE_ID, PENDING, RUN_TYPES, RUNNING, SKIPPED,
-    SUCCEEDED, TERM_CODES, TERM_TYPE_OF, TIMED_OUT, TRIGGERS, API_TRIGGER, insert_arrow,
+    SUCCEEDED, TERM_CODES, TERM_TYPE_OF, TIMED_OUT, TRIGGERS, API_TRIGGER,
 )
 from gql_monitor.local_workspace.gen_runs import NOTE, JobArrays, Runs, Segments, TaskRuns
 from gql_monitor.local_workspace.gen_system import DBR_VERSIONS, file_arrival_url
 from gql_monitor.local_workspace.gen_world import Job, TaskSpec, World
+from gql_monitor.local_workspace.gen_write import insert_arrow, row_batches
 from gql_monitor.local_workspace.identities import OWNER, TEAM_GROUP
 
 REPAIR_ID_OFFSET = 31
@@ -268,7 +270,9 @@ class RunWriter:
     once per job, task and state rather than by dumping a fresh dict per run.
     """
 
-    CHUNK = 20_000
+    # Runs per batch, below gen_write.BATCH_ROWS: with its task runs a run's JSON is kilobytes, the heaviest row the
+    # generator writes.
+    BATCH_RUNS = 20_000
 
     def __init__(self, py: random.Random, world: World, ja: JobArrays, runs: Runs, segs: Segments,
                  tasks: TaskRuns, run_version: np.ndarray, versions: list):
@@ -290,29 +294,32 @@ class RunWriter:
         selected = self.selected_runs()
         chosen = np.zeros(len(self.runs), dtype=bool)
         chosen[selected] = True
+        # The selected runs' task runs and segments, each run's together and in the runs' order, so a batch of
+        # consecutive runs owns one range of each.
         t_sel = np.flatnonzero(chosen[self.tasks.run])
         t_sel = t_sel[np.lexsort((self.tasks.start[t_sel], self.tasks.run[t_sel]))]
-        first = np.searchsorted(self.tasks.run[t_sel], selected, side="left").tolist()
-        last = np.searchsorted(self.tasks.run[t_sel], selected, side="right").tolist()
+        first = np.searchsorted(self.tasks.run[t_sel], selected, side="left")
+        last = np.searchsorted(self.tasks.run[t_sel], selected, side="right")
         s_sel = np.flatnonzero(chosen[self.segs.run])
         s_sel = s_sel[np.lexsort((self.segs.kind[s_sel], self.segs.run[s_sel]))]
-        s_first = np.searchsorted(self.segs.run[s_sel], selected, side="left").tolist()
-        s_last = np.searchsorted(self.segs.run[s_sel], selected, side="right").tolist()
-        # Python lists of the selected segments (positions, not global indices): scalar reads from numpy arrays
-        # are several times slower than list reads in the per-run loop below.
+        s_first = np.searchsorted(self.segs.run[s_sel], selected, side="left")
+        s_last = np.searchsorted(self.segs.run[s_sel], selected, side="right")
         local = np.full(len(self.segs), -1, dtype=np.int64)
         local[s_sel] = np.arange(len(s_sel))
-        g = self.segs
-        self.S = {"kind": g.kind[s_sel].tolist(), "result": g.result[s_sel].tolist(), "term": g.term[s_sel].tolist(),
-                  "cluster": g.cluster_id[s_sel].tolist(), "start": g.start[s_sel].tolist(),
-                  "end": g.end[s_sel].tolist(), "queue": g.queue_s[s_sel].tolist()}
-        T = self._task_columns(t_sel, local)
-        R = self._run_columns(selected)
-        for lo in range(0, len(selected), self.CHUNK):
+        for lo, hi in row_batches(len(selected), min(self.BATCH_RUNS, gen_write.BATCH_ROWS)):
+            t0, s0 = int(first[lo]), int(s_first[lo])
+            # Python lists of one batch (positions within it): scalar reads from numpy arrays are several times
+            # slower than list reads in the per-run loop, and lists of every run of a large workspace were
+            # hundreds of MB.
+            self.S = self._segment_columns(s_sel[s0:s_last[hi - 1]])
+            T = self._task_columns(t_sel[t0:last[hi - 1]], local, s0)
+            R = self._run_columns(selected[lo:hi])
+            t_first, t_last = (first[lo:hi] - t0).tolist(), (last[lo:hi] - t0).tolist()
+            g_first, g_last = (s_first[lo:hi] - s0).tolist(), (s_last[lo:hi] - s0).tolist()
             rows, outputs, superseded = [], [], []
-            for k in range(lo, min(lo + self.CHUNK, len(selected))):
-                run_json, end, out, replaced = self._run_json(k, R, T, range(first[k], last[k]),
-                                                              range(s_first[k], s_last[k]))
+            for k in range(hi - lo):
+                run_json, end, out, replaced = self._run_json(k, R, T, range(t_first[k], t_last[k]),
+                                                              range(g_first[k], g_last[k]))
                 rows.append((R["run_id"][k], R["job_id"][k], R["start"][k], end, R["result"][k] == RUNNING,
                              RUN_TYPES[R["run_type"][k]], run_json))
                 outputs.extend(out)
@@ -336,7 +343,7 @@ class RunWriter:
         r = self.runs
         job_ids = np.array([j.job_id for j in self.world.jobs], dtype=np.int64)
         retry_of = r.retry_of[selected]
-        return {"index": selected.tolist(), "run_id": r.run_id[selected].tolist(),
+        return {"run_id": r.run_id[selected].tolist(),
                 "job_id": job_ids[r.job[selected]].tolist(), "job": r.job[selected].tolist(),
                 "start": r.start[selected].tolist(), "result": r.result[selected].tolist(),
                 "trigger": r.trigger[selected].tolist(), "run_type": r.run_type[selected].tolist(),
@@ -345,9 +352,15 @@ class RunWriter:
                 "day": np.datetime_as_string(r.start[selected].astype("datetime64[ms]"), unit="D").tolist(),
                 "queued": (r.note[selected] == NOTE["queued_run"]).tolist()}
 
-    def _task_columns(self, t_sel: np.ndarray, local: np.ndarray) -> dict:
+    def _segment_columns(self, s_sel: np.ndarray) -> dict:
+        g = self.segs
+        return {"kind": g.kind[s_sel].tolist(), "result": g.result[s_sel].tolist(), "term": g.term[s_sel].tolist(),
+                "cluster": g.cluster_id[s_sel].tolist(), "start": g.start[s_sel].tolist(),
+                "end": g.end[s_sel].tolist(), "queue": g.queue_s[s_sel].tolist()}
+
+    def _task_columns(self, t_sel: np.ndarray, local: np.ndarray, first_seg: int) -> dict:
         t = self.tasks
-        return {"seg": local[t.seg[t_sel]].tolist(), "slot": t.slot[t_sel].tolist(), "attempt": t.attempt[t_sel].tolist(),
+        return {"seg": (local[t.seg[t_sel]] - first_seg).tolist(), "slot": t.slot[t_sel].tolist(), "attempt": t.attempt[t_sel].tolist(),
                 "id": t.task_run_id[t_sel].tolist(), "start": t.start[t_sel].tolist(), "end": t.end[t_sel].tolist(),
                 "result": t.result[t_sel].tolist(), "term": t.term[t_sel].tolist()}
 

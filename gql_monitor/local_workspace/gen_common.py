@@ -8,9 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import contextlib
-
-import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -84,8 +81,7 @@ def hour_slices(start_ms: np.ndarray, end_ms: np.ndarray):
     start_ms = np.asarray(start_ms, dtype=np.int64)
     end_ms = np.asarray(end_ms, dtype=np.int64)
     k0 = start_ms // HOUR
-    k1 = -(-end_ms // HOUR)
-    n = np.maximum(k1 - k0, 1)
+    n = hour_slice_counts(start_ms, end_ms)
     owner = np.repeat(np.arange(len(start_ms)), n)
     pos = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
     hour = k0[owner] + pos
@@ -93,6 +89,13 @@ def hour_slices(start_ms: np.ndarray, end_ms: np.ndarray):
     s = np.where(pos == 0, start_ms[owner], hour * HOUR)
     e = np.where(last, end_ms[owner], (hour + 1) * HOUR)
     return owner, s, e, last
+
+
+def hour_slice_counts(start_ms: np.ndarray, end_ms: np.ndarray) -> np.ndarray:
+    """How many slices hour_slices cuts each interval into: what a batch of intervals becomes in rows."""
+    start_ms = np.asarray(start_ms, dtype=np.int64)
+    end_ms = np.asarray(end_ms, dtype=np.int64)
+    return np.maximum(-(-end_ms // HOUR) - start_ms // HOUR, 1)
 
 
 def ts_array(ms: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
@@ -109,47 +112,6 @@ def random_tokens(rng: np.random.Generator, n: int, length: int, alphabet: str) 
     """n random strings of `length` characters, without a Python-level loop."""
     chars = np.array(list(alphabet), dtype="<U1")[rng.integers(0, len(alphabet), size=(n, length))]
     return np.ascontiguousarray(chars).view(f"<U{length}").reshape(n)
-
-
-def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, select_sql: str = "*",
-                 source: str = "{table}") -> None:
-    """Bulk-insert an arrow table, shaping its columns with `select_sql` (nested types are built in SQL).
-
-    `source` may wrap the registered table (written `{table}`) in a subquery, e.g. to compute a value once per row.
-    A plain projection of one arrow scan keeps the arrow row order, so the written tables are deterministic.
-    """
-    name = "_gen_" + table.replace(".", "_")
-    con.register(name, data)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT {select_sql} FROM {source.format(table=name)}")
-    finally:
-        con.unregister(name)
-
-
-# Large tables are written in pieces of about this many source rows, which bounds memory on both sides.
-CHUNK_ROWS = 750_000
-
-
-def chunks(n: int, size: int = CHUNK_ROWS):
-    for lo in range(0, n, size):
-        yield lo, min(n, lo + size)
-
-
-@contextlib.contextmanager
-def tag_lookup(con: duckdb.DuckDBPyConnection, tag_sets: list[list[tuple[str, str]]]):
-    """An SQL expression giving tag map number `tagset` (a column of the inserted rows).
-
-    DuckDB checks every map it converts from Arrow, which is slow for millions of rows; indexing one list of the
-    distinct maps is cheap and, unlike a join, keeps the rows in order.
-    """
-    con.register("_gen_tag_arrow", pa.table({"tagset": np.arange(len(tag_sets), dtype=np.int32),
-                                             "tags": pa.array(tag_sets, type=pa.map_(pa.string(), pa.string()))}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _gen_tagsets AS SELECT * FROM _gen_tag_arrow")
-    con.unregister("_gen_tag_arrow")
-    try:
-        yield "(SELECT list(tags ORDER BY tagset) FROM _gen_tagsets)[tagset + 1]"
-    finally:
-        con.execute("DROP TABLE IF EXISTS _gen_tagsets")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ import pyarrow as pa
 
 from gql_monitor.local_workspace.gen_common import (
     ACCOUNT_ID, DESCRIPTION_SINCE_MS, HOUR, NEW_COLUMNS_SINCE_MS, PENDING, RESULTS, RUN_TYPES, TERM_CODES,
-    TERM_TYPE_OF, TRIGGERS, chunks, dict_col, tag_lookup, insert_arrow, int_col, hour_slices, ts_array,
+    TERM_TYPE_OF, TRIGGERS, dict_col, int_col, hour_slice_counts, hour_slices, ts_array,
 )
 from gql_monitor.local_workspace.gen_runs import MAX_TASKS, JobArrays, Runs, Segments, TaskRuns
+from gql_monitor.local_workspace.gen_write import batches, insert_arrow, row_batches, tag_lookup
 from gql_monitor.local_workspace.gen_world import WORKSPACES, Job, World
 
 # `compute[].type` in the run timelines: the docs give no value list, so this guesses one value per kind of compute
@@ -51,7 +52,7 @@ def version_index(world: World, job: np.ndarray, at_ms: np.ndarray) -> tuple[np.
 def write_job_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, runs: Runs, segs: Segments,
                            run_version: np.ndarray, version_names: list[str]) -> None:
     seg_clusters = pa.array(segs.cluster_id, type=pa.string())
-    for lo, hi in chunks(len(segs)):
+    for lo, hi in batches(hour_slice_counts(segs.start, segs.end)):
         _write_job_run_slices(con, world, ja, cols, runs, segs, run_version, version_names, seg_clusters, lo, hi)
 
 
@@ -103,7 +104,7 @@ def write_task_run_timeline(con, world: World, ja: JobArrays, cols: JobColumns, 
                             tasks: TaskRuns) -> None:
     seg_clusters = pa.array(segs.cluster_id, type=pa.string())
     visible = np.flatnonzero(tasks.result != PENDING)
-    for lo, hi in chunks(len(visible)):
+    for lo, hi in batches(hour_slice_counts(tasks.start[visible], tasks.end[visible])):
         _write_task_slices(con, world, ja, cols, runs, segs, tasks, seg_clusters, visible[lo:hi])
 
 
@@ -266,7 +267,7 @@ def write_clusters(con, world: World, ja: JobArrays, cols: JobColumns, runs: Run
     """Job clusters (one per classic run execution), the shared all-purpose clusters, and DLT update clusters."""
     classic = np.flatnonzero((ja.compute[runs.job[segs.run]] == 0) & (segs.start <= world.clock.cutoff_ms))
     with tag_lookup(con, [list(j.latest.tags.items()) for j in world.jobs]) as tags:
-        for lo, hi in chunks(len(classic)):
+        for lo, hi in row_batches(len(classic)):
             _insert_job_clusters(con, world, cols, runs, segs, classic[lo:hi], tags)
     rows = []
     for c in world.clusters:

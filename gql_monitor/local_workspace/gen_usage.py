@@ -11,12 +11,14 @@ import numpy as np
 import pyarrow as pa
 
 from gql_monitor.local_workspace.gen_common import (
-    ACCOUNT_ID, DAY, HOUR, MINUTE, USAGE_JOB_NAME_SINCE_MS, chunks, dict_col, tag_lookup, hour_slices, insert_arrow,
-    nano_decimal, ts_array,
+    ACCOUNT_ID, DAY, HOUR, MINUTE, USAGE_JOB_NAME_SINCE_MS, dict_col, hour_slice_counts, hour_slices, nano_decimal,
+    ts_array,
 )
 from gql_monitor.local_workspace.gen_runs import JobArrays, Runs, Segments
 from gql_monitor.local_workspace.gen_system import WS_IDS, JobColumns
+from gql_monitor.local_workspace.gen_usage_rows import UsageRows, part, with_columns
 from gql_monitor.local_workspace.gen_world import World, cluster_id_for
+from gql_monitor.local_workspace.gen_write import batches, insert_arrow, row_batches, tag_lookup
 
 JOBS_SKU = "PREMIUM_JOBS_COMPUTE"
 JOBS_PHOTON_SKU = "PREMIUM_JOBS_COMPUTE_(PHOTON)"
@@ -42,78 +44,79 @@ RECORD_TYPES = ["ORIGINAL", "RETRACTION", "RESTATEMENT"]
 TIERS = ["CLASSIC", "PRO", "CORE", "ADVANCED"]
 PERF = ["PERFORMANCE_OPTIMIZED", "STANDARD"]
 
-_COLUMNS = {  # flat usage columns and their Arrow types; nested columns are assembled in SQL
-    "ws": pa.int32(), "sku": pa.int32(), "hour": pa.int64(), "nanos": pa.int64(), "product": pa.int32(),
-    "cluster_id": pa.string(), "job": pa.int32(), "run_id": pa.int64(), "version": pa.int32(),
-    "tagset": pa.int32(), "warehouse_id": pa.string(), "pipeline_id": pa.string(), "update_id": pa.string(),
-    "node_type": pa.string(), "run_as": pa.string(), "owned_by": pa.string(), "serverless": pa.bool_(),
-    "photon": pa.bool_(), "jobs_tier": pa.int32(), "sql_tier": pa.int32(), "dlt_tier": pa.int32(),
-    "perf": pa.int32(), "record_type": pa.int32(), "ingest_delay": pa.int32(), "name_visible": pa.bool_(),
-}
-
-
 @dataclass
 class UsageResult:
     price_change_ms: int
     pipeline_clusters: dict
 
 
-def _part(n: int, **cols) -> pa.Table:
-    """One source's rows with every flat column present (missing ones NULL, or -1 for index columns)."""
-    arrays = {}
-    for name, typ in _COLUMNS.items():
-        value = cols.get(name)
-        if value is None:
-            if name in ("job", "version", "tagset", "jobs_tier", "sql_tier", "dlt_tier", "perf", "run_id"):
-                value = np.full(n, -1)
-            elif name in ("record_type", "ingest_delay", "name_visible"):
-                value = np.zeros(n)
-            else:
-                arrays[name] = pa.nulls(n, typ)
-                continue
-        if isinstance(value, pa.Array):
-            arrays[name] = value
-        elif pa.types.is_string(typ):
-            arrays[name] = pa.array(value, type=typ)
-        else:
-            arrays[name] = pa.array(np.asarray(value).astype(typ.to_pandas_dtype()), type=typ)
-    return pa.table(arrays)
+class JobUsage:
+    """Job compute's usage records: per record, the execution (segment) it bills, its hour and its quantity.
 
+    Millions of records at large scale, so only these three columns are held; the rest of a record follows from its
+    execution and is derived a batch of records at a time (`rows`).
+    """
 
-def _job_usage(rng, world: World, ja: JobArrays, runs: Runs, segs: Segments, run_version: np.ndarray) -> pa.Table:
-    cutoff, w0 = world.clock.cutoff_ms, world.clock.window_start_ms
-    comp = ja.compute[runs.job[segs.run]]
-    sel = np.flatnonzero((comp <= 1) & (segs.end > segs.start))
-    owner, s, e, _ = hour_slices(segs.start[sel], segs.end[sel])
-    hour = s // HOUR * HOUR
-    keep = (hour + HOUR <= cutoff) & (hour >= w0) & (e > s)
-    seg = sel[owner[keep]]
-    hour, overlap = hour[keep], (e - s)[keep]
-    run = segs.run[seg]
-    job = runs.job[run]
-    serverless = ja.compute[job] == 1
-    # Serverless jobs often bill several records per hour for one run; classic job compute bills one per
-    # cluster-hour.
-    k = np.where(serverless & (overlap > 5 * MINUTE), rng.choice([1, 2, 3], size=len(seg), p=[0.45, 0.35, 0.2]), 1)
-    rep = np.repeat(np.arange(len(seg)), k)
-    weight = rng.uniform(0.2, 1.0, len(rep))
-    share = weight / np.bincount(rep, weights=weight)[rep]
-    dbu = np.array([j.dbu_per_hour for j in world.jobs])[job[rep]]
-    nanos = (dbu * overlap[rep] / HOUR * share * rng.uniform(0.97, 1.03, len(rep)) * 1e9).astype(np.int64)
-    seg, hour, run, job, serverless = seg[rep], hour[rep], run[rep], job[rep], serverless[rep]
-    photon = np.array([j.photon for j in world.jobs])[job]
-    sku = np.where(serverless, SKUS.index(SERVERLESS_SKU), np.where(photon, SKUS.index(JOBS_PHOTON_SKU),
-                                                                      SKUS.index(JOBS_SKU)))
-    n = len(seg)
-    return _part(
-        n, ws=np.array([WS_IDS.index(j.workspace_id) for j in world.jobs])[job], sku=sku, hour=hour, nanos=nanos,
-        product=np.zeros(n), cluster_id=pa.array(segs.cluster_id, type=pa.string()).take(pa.array(seg)),
-        job=job, run_id=runs.run_id[run], version=run_version[run],
-        node_type=dict_col(np.where(serverless, -1, job), [j.node_type for j in world.jobs]).cast(pa.string()),
-        run_as=dict_col(job, [j.run_as.user_name for j in world.jobs]).cast(pa.string()),
-        serverless=serverless, photon=pa.array(photon, mask=serverless),
-        jobs_tier=np.where(serverless, -1, 0), perf=np.where(serverless, world_perf(world)[job], -1),
-        name_visible=serverless | (hour >= USAGE_JOB_NAME_SINCE_MS))
+    def __init__(self, rng, world: World, ja: JobArrays, runs: Runs, segs: Segments, run_version: np.ndarray):
+        self.world, self.ja, self.runs, self.segs, self.run_version = world, ja, runs, segs, run_version
+        cutoff, w0 = world.clock.cutoff_ms, world.clock.window_start_ms
+        comp = ja.compute[runs.job[segs.run]]
+        sel = np.flatnonzero((comp <= 1) & (segs.end > segs.start))
+        # Hour slices of every execution at once would be several arrays per billed hour; a batch at a time, only
+        # the kept ones are.
+        pieces = []
+        for lo, hi in batches(hour_slice_counts(segs.start[sel], segs.end[sel])):
+            owner, s, e, _ = hour_slices(segs.start[sel[lo:hi]], segs.end[sel[lo:hi]])
+            hour = s // HOUR * HOUR
+            keep = (hour + HOUR <= cutoff) & (hour >= w0) & (e > s)
+            pieces.append((sel[lo:hi][owner[keep]], hour[keep], (e - s)[keep]))
+        seg, hour, overlap = (np.concatenate([p[i] for p in pieces]) if pieces else np.zeros(0, np.int64)
+                              for i in range(3))
+        job = runs.job[segs.run[seg]]
+        serverless = ja.compute[job] == 1
+        # Serverless jobs often bill several records per hour for one run; classic job compute bills one per
+        # cluster-hour. Every draw is over all records at once, so the values do not depend on the batch size.
+        k = np.where(serverless & (overlap > 5 * MINUTE), rng.choice([1, 2, 3], size=len(seg), p=[0.45, 0.35, 0.2]), 1)
+        rep = np.repeat(np.arange(len(seg)), k)
+        weight = rng.uniform(0.2, 1.0, len(rep))
+        share = weight / np.bincount(rep, weights=weight)[rep]
+        dbu = np.array([j.dbu_per_hour for j in world.jobs])[job[rep]]
+        self.nanos = (dbu * overlap[rep] / HOUR * share * rng.uniform(0.97, 1.03, len(rep)) * 1e9).astype(np.int64)
+        self.seg, self.hour = seg[rep], hour[rep]
+        jobs = world.jobs
+        self.job_ws = np.array([WS_IDS.index(j.workspace_id) for j in jobs])
+        self.job_photon = np.array([j.photon for j in jobs])
+        self.job_perf = world_perf(world)
+        self.node_types = [j.node_type for j in jobs]
+        self.run_as = [j.run_as.user_name for j in jobs]
+        self.seg_clusters = pa.array(segs.cluster_id, type=pa.string())
+
+    def __len__(self) -> int:
+        return len(self.seg)
+
+    def job(self) -> np.ndarray:
+        return self.runs.job[self.segs.run[self.seg]]
+
+    def sku(self, job: np.ndarray) -> np.ndarray:
+        serverless = self.ja.compute[job] == 1
+        return np.where(serverless, SKUS.index(SERVERLESS_SKU),
+                        np.where(self.job_photon[job], SKUS.index(JOBS_PHOTON_SKU), SKUS.index(JOBS_SKU)))
+
+    def rows(self, positions: np.ndarray) -> pa.Table:
+        seg, hour, nanos = self.seg[positions], self.hour[positions], self.nanos[positions]
+        run = self.segs.run[seg]
+        job = self.runs.job[run]
+        serverless = self.ja.compute[job] == 1
+        n = len(seg)
+        return part(
+            n, ws=self.job_ws[job], sku=self.sku(job), hour=hour, nanos=nanos, product=np.zeros(n),
+            cluster_id=self.seg_clusters.take(pa.array(seg)), job=job, run_id=self.runs.run_id[run],
+            version=self.run_version[run],
+            node_type=dict_col(np.where(serverless, -1, job), self.node_types).cast(pa.string()),
+            run_as=dict_col(job, self.run_as).cast(pa.string()),
+            serverless=serverless, photon=pa.array(self.job_photon[job], mask=serverless),
+            jobs_tier=np.where(serverless, -1, 0), perf=np.where(serverless, self.job_perf[job], -1),
+            name_visible=serverless | (hour >= USAGE_JOB_NAME_SINCE_MS))
 
 
 def world_perf(world: World) -> np.ndarray:
@@ -142,7 +145,7 @@ def _all_purpose_usage(rng, world: World, ja: JobArrays, runs: Runs, segs: Segme
                            job_hours[(job_hours >= w0) & (job_hours + HOUR <= cutoff)])
         n = len(hours)
         nanos = (c.dbu_per_hour * rng.uniform(1, c.max_workers + 1, n) * rng.uniform(0.3, 1.0, n) * 1e9).astype(np.int64)
-        parts.append(_part(
+        parts.append(part(
             n, ws=np.full(n, WS_IDS.index(c.workspace_id)), hour=hours, nanos=nanos, product=np.full(n, 1),
             sku=np.full(n, SKUS.index(ALL_PURPOSE_PHOTON_SKU if c.photon else ALL_PURPOSE_SKU)),
             cluster_id=pa.array([c.cluster_id] * n, type=pa.string()), tagset=np.full(n, tag_base + ci),
@@ -172,7 +175,7 @@ def _dlt_usage(rng, py: random.Random, world: World, tag_base: int) -> tuple[pa.
             clusters[cluster_of[o]] = (p, int(starts[o]))
         n = len(owner)
         sku = f"PREMIUM_DLT_{p.edition}_COMPUTE" + ("_(PHOTON)" if p.photon else "")
-        parts.append(_part(
+        parts.append(part(
             n, ws=np.full(n, WS_IDS.index(p.workspace_id)), sku=np.full(n, SKUS.index(sku)), hour=hour,
             nanos=(p.dbu_per_hour * overlap / HOUR * rng.uniform(0.9, 1.1, n) * 1e9).astype(np.int64),
             product=np.full(n, 2), cluster_id=pa.array([cluster_of[o] for o in owner], type=pa.string()),
@@ -189,7 +192,7 @@ def _sql_usage(rng, world: World, tag_base: int) -> pa.Table:
     for wi, w in enumerate(world.warehouses):
         hours = _active_hours(rng, world.clock.window_start_ms, world.clock.cutoff_ms, range(12, 24), 0.85, 0.1)
         n = len(hours)
-        parts.append(_part(
+        parts.append(part(
             n, ws=np.full(n, WS_IDS.index(w.workspace_id)), sku=np.full(n, SKUS.index(SQL_SKU)), hour=hours,
             nanos=(w.dbu_per_hour * rng.uniform(0.15, 1.0, n) * 1e9).astype(np.int64), product=np.full(n, 3),
             warehouse_id=pa.array([w.warehouse_id] * n, type=pa.string()),
@@ -199,14 +202,18 @@ def _sql_usage(rng, world: World, tag_base: int) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _corrections(rng, world: World, usage: pa.Table) -> pa.Table:
+def _corrections(rng, world: World, job_usage: JobUsage, usage: UsageRows) -> pa.Table:
     """RETRACTION (+ RESTATEMENT) records for a few ORIGINAL rows, ingested days later."""
-    hour = usage["hour"].to_numpy()
+    held = usage.held
+    hour = np.concatenate([job_usage.hour, held["hour"].to_numpy()])
     old_enough = hour < world.clock.cutoff_ms - 10 * DAY
     if not old_enough.any():
         old_enough = hour < world.clock.cutoff_ms - DAY
-    home_jobs = np.flatnonzero(old_enough & (usage["ws"].to_numpy() == 0) & (usage["job"].to_numpy() >= 0) &
-                               (usage["product"].to_numpy() == 0))
+    # Every job-compute record has a job and product JOBS; the held rows say so in their columns.
+    home_job_record = np.concatenate([
+        job_usage.job_ws[job_usage.job()] == 0,
+        (held["ws"].to_numpy() == 0) & (held["job"].to_numpy() >= 0) & (held["product"].to_numpy() == 0)])
+    home_jobs = np.flatnonzero(old_enough & home_job_record)
     # One corrected home-workspace job record of each kind, wherever the seed puts the others.
     forced = rng.choice(home_jobs, size=min(2, len(home_jobs)), replace=False)
     pool = np.setdiff1d(np.flatnonzero(old_enough), forced)
@@ -214,22 +221,14 @@ def _corrections(rng, world: World, usage: pa.Table) -> pa.Table:
     split = len(others) * 3 // 4
     full = np.concatenate([forced[:1], others[:split]])
     only = np.concatenate([forced[1:], others[split:]])
-    nanos = usage["nanos"].to_numpy()
+    nanos = np.concatenate([job_usage.nanos, held["nanos"].to_numpy()])
     retracted = np.concatenate([full, only])
     delay = rng.integers(2, 9, len(retracted))
-    retract = _with(usage.take(pa.array(retracted)), nanos=-nanos[retracted],
-                    record_type=np.full(len(retracted), 1), ingest_delay=delay)
-    restate = _with(usage.take(pa.array(full)), nanos=(nanos[full] * rng.uniform(0.6, 0.95, len(full))).astype(np.int64),
-                    record_type=np.full(len(full), 2), ingest_delay=delay[:len(full)])
+    retract = with_columns(usage.take(retracted), nanos=-nanos[retracted],
+                           record_type=np.full(len(retracted), 1), ingest_delay=delay)
+    restate = with_columns(usage.take(full), nanos=(nanos[full] * rng.uniform(0.6, 0.95, len(full))).astype(np.int64),
+                           record_type=np.full(len(full), 2), ingest_delay=delay[:len(full)])
     return pa.concat_tables([retract, restate])
-
-
-def _with(table: pa.Table, **cols) -> pa.Table:
-    for name, values in cols.items():
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, pa.array(np.asarray(values).astype(_COLUMNS[name].to_pandas_dtype()),
-                                                   type=_COLUMNS[name]))
-    return table
 
 
 _METADATA_FIELDS = [
@@ -256,22 +255,34 @@ def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArr
     tag_base_clusters = n_versions
     tag_base_pipelines = tag_base_clusters + len(world.clusters)
     tag_base_warehouses = tag_base_pipelines + len(world.pipelines)
-    jobs_part = _job_usage(rng, world, ja, runs, segs, run_version)
+    # The sources draw from `rng` in this order: job compute, DLT, shared clusters, SQL warehouses, corrections.
+    job_usage = JobUsage(rng, world, ja, runs, segs, run_version)
     dlt_part, pipeline_clusters = _dlt_usage(rng, py, world, tag_base_pipelines)
-    usage = pa.concat_tables([
-        jobs_part,
+    usage = UsageRows(len(job_usage), job_usage.rows, [
         _all_purpose_usage(rng, world, ja, runs, segs, tag_base_clusters),
         dlt_part,
         _sql_usage(rng, world, tag_base_warehouses),
     ])
-    usage = pa.concat_tables([usage, _corrections(rng, world, usage)])
+    usage = usage.extended(_corrections(rng, world, job_usage, usage))
+    version_names = [v.name for v in versions]
+    tag_sets = [list(v.tags.items()) for v in versions] + [list(c.tags.items()) for c in world.clusters] + \
+        [list(p.tags.items()) for p in world.pipelines] + \
+        [[("team", "analytics"), ("cost_center", "CC-2040")] for _ in world.warehouses]
+    with tag_lookup(con, tag_sets) as tags:
+        for lo, hi in row_batches(len(usage)):
+            _insert_usage(con, _flat(usage.range(lo, hi), lo, cols, version_names), tags, seed)
+    return UsageResult(_price_change_hour(world, job_usage, usage.held), pipeline_clusters)
+
+
+def _flat(usage: pa.Table, first_seq: int, cols: JobColumns, version_names: list[str]) -> pa.Table:
+    """A batch of usage rows in the columns the INSERT reads; `seq` (the row's position) seeds its record_id."""
     job = usage["job"].to_numpy()
     version = usage["version"].to_numpy()
     visible = usage["name_visible"].to_numpy(zero_copy_only=False).astype(bool)
     run_id = usage["run_id"].to_numpy()
     tagset = np.where(version >= 0, version, usage["tagset"].to_numpy())
-    flat = pa.table({
-        "seq": np.arange(len(usage), dtype=np.int64),
+    return pa.table({
+        "seq": np.arange(first_seq, first_seq + len(usage), dtype=np.int64),
         "ws": dict_col(usage["ws"].to_numpy(), WS_IDS),
         "sku": dict_col(usage["sku"].to_numpy(), SKUS),
         "hour": ts_array(usage["hour"].to_numpy()),
@@ -279,7 +290,7 @@ def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArr
         "cluster_id": usage["cluster_id"],
         "job_id": dict_col(job, cols.job_ids),
         "job_run_id": pa.array(run_id, mask=run_id < 0),
-        "job_name": dict_col(np.where(visible & (version >= 0), version, -1), [v.name for v in versions]),
+        "job_name": dict_col(np.where(visible & (version >= 0), version, -1), version_names),
         "tagset": tagset.astype(np.int32),
         "warehouse_id": usage["warehouse_id"], "pipeline_id": usage["pipeline_id"],
         "update_id": usage["update_id"], "node_type": usage["node_type"], "run_as": usage["run_as"],
@@ -292,13 +303,6 @@ def write_usage(con, rng, py: random.Random, seed: int, world: World, ja: JobArr
         "ingest_delay": usage["ingest_delay"],
         "product": dict_col(usage["product"].to_numpy(), PRODUCTS),
     })
-    tag_sets = [list(v.tags.items()) for v in versions] + [list(c.tags.items()) for c in world.clusters] + \
-        [list(p.tags.items()) for p in world.pipelines] + \
-        [[("team", "analytics"), ("cost_center", "CC-2040")] for _ in world.warehouses]
-    with tag_lookup(con, tag_sets) as tags:
-        for lo, hi in chunks(len(flat)):
-            _insert_usage(con, flat.slice(lo, hi - lo), tags, seed)
-    return UsageResult(_price_change_hour(world, usage), pipeline_clusters)
 
 
 def _insert_usage(con, piece: pa.Table, tags: str, seed: int) -> None:
@@ -317,11 +321,12 @@ def _insert_usage(con, piece: pa.Table, tags: str, seed: int) -> None:
             'COMPUTE_TIME'""", source=f"(SELECT *, md5('{seed}:' || seq) AS h FROM {{table}})")
 
 
-def _price_change_hour(world: World, usage: pa.Table) -> int:
+def _price_change_hour(world: World, job_usage: JobUsage, held: pa.Table) -> int:
     """An hour boundary inside the window where PREMIUM_JOBS_COMPUTE usage starts exactly at the change."""
-    hour = usage["hour"].to_numpy()
-    jobs_sku = (usage["sku"].to_numpy() == SKUS.index(JOBS_SKU)) & (usage["record_type"].to_numpy() == 0)
-    candidates = np.unique(hour[jobs_sku])
+    jobs_sku = SKUS.index(JOBS_SKU)
+    held_original = (held["sku"].to_numpy() == jobs_sku) & (held["record_type"].to_numpy() == 0)
+    candidates = np.unique(np.concatenate([job_usage.hour[job_usage.sku(job_usage.job()) == jobs_sku],
+                                           held["hour"].to_numpy()[held_original]]))
     middle = (world.clock.window_start_ms + world.clock.cutoff_ms) // 2
     if not len(candidates):
         return middle // HOUR * HOUR

@@ -20,9 +20,10 @@ import pyarrow as pa
 
 from gql_monitor.local_workspace import gen_api, gen_runs, gen_system, gen_usage
 from gql_monitor.local_workspace.gen_common import (
-    ACCOUNT_ID, HOME_WORKSPACE_ID, HOUR, LAG_MINUTES, T_RETRY, Clock, insert_arrow,
+    ACCOUNT_ID, HOME_WORKSPACE_ID, HOUR, LAG_MINUTES, T_RETRY, Clock,
 )
 from gql_monitor.local_workspace.gen_world import World, build_world
+from gql_monitor.local_workspace.gen_write import bounded_duckdb, insert_arrow
 from gql_monitor.local_workspace.scales import SCALES, Scale
 
 
@@ -47,15 +48,16 @@ def generate(con: duckdb.DuckDBPyConnection, *, scale: str, seed: int, now: date
     clock = Clock(now_ms=int(now.timestamp() * 1000), window_days=size.days)
 
     # One transaction: DuckDB then writes and checkpoints the large tables once, and a failure leaves no half-filled
-    # database behind.
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _generate(con, size, scale, seed, clock)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    with _stage("commit"):
-        con.execute("COMMIT")
+    # database behind. Under a memory limit, so that DuckDB evicts the transaction's rows rather than holding them.
+    with bounded_duckdb(con):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _generate(con, size, scale, seed, clock)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        with _stage("commit"):
+            con.execute("COMMIT")
 
 
 def _generate(con, size: Scale, scale: str, seed: int, clock: Clock) -> None:
