@@ -80,8 +80,20 @@ class JobUsage:
         rep = np.repeat(np.arange(len(seg)), k)
         weight = rng.uniform(0.2, 1.0, len(rep))
         share = weight / np.bincount(rep, weights=weight)[rep]
-        dbu = np.array([j.dbu_per_hour for j in world.jobs])[job[rep]]
-        self.nanos = (dbu * overlap[rep] / HOUR * share * rng.uniform(0.97, 1.03, len(rep)) * 1e9).astype(np.int64)
+        del weight
+        jitter = rng.uniform(0.97, 1.03, len(rep))
+        # dbu * overlap / HOUR * share * jitter * 1e9, the same operations in the same order, in place: each
+        # temporary is an array of every record.
+        quantity = np.array([j.dbu_per_hour for j in world.jobs])[job[rep]]
+        quantity *= overlap[rep]
+        quantity /= HOUR
+        quantity *= share
+        del share
+        quantity *= jitter
+        del jitter
+        quantity *= 1e9
+        self.nanos = quantity.astype(np.int64)
+        del quantity
         self.seg, self.hour = seg[rep], hour[rep]
         jobs = world.jobs
         self.job_ws = np.array([WS_IDS.index(j.workspace_id) for j in jobs])

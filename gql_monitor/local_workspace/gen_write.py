@@ -19,7 +19,7 @@ BATCH_ROWS = 200_000
 
 # DuckDB keeps the rows of an open transaction in memory unless a memory limit makes it evict them to the database's
 # temporary directory; under its default limit (80% of RAM) a large workspace held gigabytes of run JSON until COMMIT.
-GENERATION_MEMORY_LIMIT = "1GB"
+GENERATION_MEMORY_LIMIT = "512MB"
 
 
 def batches(weights: np.ndarray, limit: int | None = None):
