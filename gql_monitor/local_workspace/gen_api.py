@@ -360,7 +360,8 @@ class RunWriter:
 
     def _task_columns(self, t_sel: np.ndarray, local: np.ndarray, first_seg: int) -> dict:
         t = self.tasks
-        return {"seg": (local[t.seg[t_sel]] - first_seg).tolist(), "slot": t.slot[t_sel].tolist(), "attempt": t.attempt[t_sel].tolist(),
+        return {"seg": (local[t.seg[t_sel]] - first_seg).tolist(), "slot": t.slot[t_sel].tolist(),
+                "attempt": t.attempt[t_sel].tolist(),
                 "id": t.task_run_id[t_sel].tolist(), "start": t.start[t_sel].tolist(), "end": t.end[t_sel].tolist(),
                 "result": t.result[t_sel].tolist(), "term": t.term[t_sel].tolist()}
 

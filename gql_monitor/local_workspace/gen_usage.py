@@ -58,43 +58,8 @@ class JobUsage:
     """
 
     def __init__(self, rng, world: World, ja: JobArrays, runs: Runs, segs: Segments, run_version: np.ndarray):
-        self.world, self.ja, self.runs, self.segs, self.run_version = world, ja, runs, segs, run_version
-        cutoff, w0 = world.clock.cutoff_ms, world.clock.window_start_ms
-        comp = ja.compute[runs.job[segs.run]]
-        sel = np.flatnonzero((comp <= 1) & (segs.end > segs.start))
-        # Hour slices of every execution at once would be several arrays per billed hour; a batch at a time, only
-        # the kept ones are.
-        pieces = []
-        for lo, hi in batches(hour_slice_counts(segs.start[sel], segs.end[sel])):
-            owner, s, e, _ = hour_slices(segs.start[sel[lo:hi]], segs.end[sel[lo:hi]])
-            hour = s // HOUR * HOUR
-            keep = (hour + HOUR <= cutoff) & (hour >= w0) & (e > s)
-            pieces.append((sel[lo:hi][owner[keep]], hour[keep], (e - s)[keep]))
-        seg, hour, overlap = (np.concatenate([p[i] for p in pieces]) if pieces else np.zeros(0, np.int64)
-                              for i in range(3))
-        job = runs.job[segs.run[seg]]
-        serverless = ja.compute[job] == 1
-        # Serverless jobs often bill several records per hour for one run; classic job compute bills one per
-        # cluster-hour. Every draw is over all records at once, so the values do not depend on the batch size.
-        k = np.where(serverless & (overlap > 5 * MINUTE), rng.choice([1, 2, 3], size=len(seg), p=[0.45, 0.35, 0.2]), 1)
-        rep = np.repeat(np.arange(len(seg)), k)
-        weight = rng.uniform(0.2, 1.0, len(rep))
-        share = weight / np.bincount(rep, weights=weight)[rep]
-        del weight
-        jitter = rng.uniform(0.97, 1.03, len(rep))
-        # dbu * overlap / HOUR * share * jitter * 1e9, the same operations in the same order, in place: each
-        # temporary is an array of every record.
-        quantity = np.array([j.dbu_per_hour for j in world.jobs])[job[rep]]
-        quantity *= overlap[rep]
-        quantity /= HOUR
-        quantity *= share
-        del share
-        quantity *= jitter
-        del jitter
-        quantity *= 1e9
-        self.nanos = quantity.astype(np.int64)
-        del quantity
-        self.seg, self.hour = seg[rep], hour[rep]
+        self.ja, self.runs, self.segs, self.run_version = ja, runs, segs, run_version
+        self.seg, self.hour, self.nanos = _job_records(rng, world, ja, runs, segs, *_billed_hours(world, ja, runs, segs))
         jobs = world.jobs
         self.job_ws = np.array([WS_IDS.index(j.workspace_id) for j in jobs])
         self.job_photon = np.array([j.photon for j in jobs])
@@ -129,6 +94,48 @@ class JobUsage:
             serverless=serverless, photon=pa.array(self.job_photon[job], mask=serverless),
             jobs_tier=np.where(serverless, -1, 0), perf=np.where(serverless, self.job_perf[job], -1),
             name_visible=serverless | (hour >= USAGE_JOB_NAME_SINCE_MS))
+
+
+def _billed_hours(world: World, ja: JobArrays, runs: Runs, segs: Segments):
+    """(execution, hour, milliseconds of it in that hour) for every full hour of job compute in the window."""
+    cutoff, w0 = world.clock.cutoff_ms, world.clock.window_start_ms
+    comp = ja.compute[runs.job[segs.run]]
+    sel = np.flatnonzero((comp <= 1) & (segs.end > segs.start))
+    # Hour slices of every execution at once would be several arrays per billed hour; a batch at a time, only the
+    # kept ones are.
+    pieces = []
+    for lo, hi in batches(hour_slice_counts(segs.start[sel], segs.end[sel])):
+        owner, s, e, _ = hour_slices(segs.start[sel[lo:hi]], segs.end[sel[lo:hi]])
+        hour = s // HOUR * HOUR
+        keep = (hour + HOUR <= cutoff) & (hour >= w0) & (e > s)
+        pieces.append((sel[lo:hi][owner[keep]], hour[keep], (e - s)[keep]))
+    return tuple(np.concatenate([p[i] for p in pieces]) if pieces else np.zeros(0, np.int64) for i in range(3))
+
+
+def _job_records(rng, world: World, ja: JobArrays, runs: Runs, segs: Segments, seg: np.ndarray, hour: np.ndarray,
+                 overlap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(execution, hour, quantity in billionths of a DBU) of each record billing those hours."""
+    job = runs.job[segs.run[seg]]
+    serverless = ja.compute[job] == 1
+    # Serverless jobs often bill several records per hour for one run; classic job compute bills one per
+    # cluster-hour. Every draw is over all records at once, so the values do not depend on the batch size.
+    k = np.where(serverless & (overlap > 5 * MINUTE), rng.choice([1, 2, 3], size=len(seg), p=[0.45, 0.35, 0.2]), 1)
+    rep = np.repeat(np.arange(len(seg)), k)
+    weight = rng.uniform(0.2, 1.0, len(rep))
+    share = weight / np.bincount(rep, weights=weight)[rep]
+    del weight
+    jitter = rng.uniform(0.97, 1.03, len(rep))
+    # dbu * overlap / HOUR * share * jitter * 1e9, the same operations in the same order, in place: each temporary
+    # is an array of every record.
+    quantity = np.array([j.dbu_per_hour for j in world.jobs])[job[rep]]
+    quantity *= overlap[rep]
+    quantity /= HOUR
+    quantity *= share
+    del share
+    quantity *= jitter
+    del jitter
+    quantity *= 1e9
+    return seg[rep], hour[rep], quantity.astype(np.int64)
 
 
 def world_perf(world: World) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Deterministic for (scale, seed, now): every random draw comes from generators seeded here, never the wall clock.
 The pieces live in gen_*.py: gen_world (jobs, people, compute), gen_runs (runs, repairs, task runs),
-gen_system (lakeflow/compute/access tables), gen_usage (billing), gen_api (Jobs API state).
+gen_system (lakeflow/compute/access tables), gen_usage and gen_usage_rows (billing), gen_api (Jobs API state), and
+gen_write (how rows reach DuckDB: in bounded batches, under a memory limit).
 """
 
 from __future__ import annotations
