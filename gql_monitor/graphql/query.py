@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from gql_monitor import __version__
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import (
     CostDimension,
@@ -28,7 +29,7 @@ from gql_monitor.graphql.types.costs_query import CostBreakdown
 from gql_monitor.graphql.types.data_quality import DataQuality
 from gql_monitor.graphql.types.failures import FailureBreakdown
 from gql_monitor.graphql.types.job import Job
-from gql_monitor.graphql.types.run import Run
+from gql_monitor.graphql.types.run import Run, RunLive
 from gql_monitor.graphql.types.viewer import DataFreshness, Viewer
 from gql_monitor.graphql.types.workspace import Workspace, list_workspaces
 
@@ -199,3 +200,15 @@ class Query:
         ] = None,
     ) -> DataQuality | None:
         return await data_quality.resolve_data_quality(info, window)
+
+    @strawberry.field(description="What the Jobs API says about a run now, whether or not the system tables hold it "
+                                  "yet (a run that finished a minute ago); null for runs of other workspaces, runs "
+                                  "the Jobs API does not hold and runs of jobs you may not see.")
+    async def live_run(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="`<workspace id>:<run id>`.")]
+    ) -> RunLive | None:
+        return await runs_query.resolve_live_run(info, id)
+
+    @strawberry.field(description="The monitor's version (its Python package's), so a deployment can be confirmed.")
+    def app_version(self) -> str:
+        return __version__

@@ -19,6 +19,7 @@ from typing import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from gql_monitor import __version__
 from gql_monitor.errors import MonitorError, Unauthenticated
 from gql_monitor.questions.data_freshness import FreshnessQuery
 from gql_monitor.principal import APP
@@ -91,7 +92,7 @@ class HealthCheck:
             self._latest = await self._probe()
         except Exception:  # the probe reports source failures itself; this is a bug, and must not stop the loop
             log.exception("the health check failed")
-            self._latest = ({"status": "degraded", "sources": {}, "freshness": {}}, 503)
+            self._latest = ({"status": "degraded", "version": __version__, "sources": {}, "freshness": {}}, 503)
 
 
 def for_services(services: Services) -> HealthCheck:
@@ -150,6 +151,7 @@ async def probe_sources(services: Services, logged: dict[str, str]) -> Snapshot:
     healthy = not isinstance(freshness, BaseException) and not isinstance(jobs, BaseException)
     body = {
         "status": "ok" if healthy else "degraded",
+        "version": __version__,
         "sources": {"warehouse": _source_state("warehouse", freshness, logged),
                     "jobsApi": _source_state("jobsApi", jobs, logged)},
         "freshness": {

@@ -22,6 +22,7 @@ from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
 
 @dataclass(frozen=True)
 class _Usual:
+    stats_p50: float | None
     stats_p95: float | None
     stats_runs: int
 
@@ -53,6 +54,11 @@ class ActiveRun:
     async def usual_p95_seconds(self, info: Info) -> float | None:
         return (await self._durations(info)).stats_p95
 
+    @strawberry.field(description="The median of the job's successful runs in the duration baseline "
+                                  "(`DurationTrend.baselineP50Seconds`); null when the job has none.")
+    async def usual_p50_seconds(self, info: Info) -> float | None:
+        return (await self._durations(info)).stats_p50
+
     @strawberry.field(description="Seconds from the run's start to now; null without a start time.")
     def elapsed_seconds(self, info: Info) -> float | None:
         return max(0.0, (info.context.now - self.start_time).total_seconds()) if self.start_time else None
@@ -75,7 +81,8 @@ class ActiveRun:
 
     async def _durations(self, info: Info) -> "_Usual":
         stats = (await load_job_durations(info, JobKey(str(self.job_id)))).stats or {}
-        return _Usual(stats.get("baseline_p95_seconds"), stats.get("baseline_runs") or 0)
+        return _Usual(stats.get("baseline_p50_seconds"), stats.get("baseline_p95_seconds"),
+                      stats.get("baseline_runs") or 0)
 
     @classmethod
     def from_api(cls, workspace_id: str, run: dict) -> "ActiveRun":
@@ -100,6 +107,10 @@ class ActiveRunConnection:
     page_info: PageInfo = strawberry.field(
         description="Whether the Jobs API has more active runs, and the cursor to get them."
     )
+    checked_at: datetime = strawberry.field(
+        description="The monitor's clock when this page was asked for (unrounded, unlike the window clock "
+        "`elapsedSeconds` is measured against): a client ticking a run's age forward counts from here."
+    )
 
 
 async def resolve_active_runs(info: Info, first: int, after: str | None) -> ActiveRunConnection:
@@ -112,4 +123,5 @@ async def resolve_active_runs(info: Info, first: int, after: str | None) -> Acti
     runs = [ActiveRun.from_api(workspace_id, run) for run in page.get("runs") or []]
     next_token = page.get("next_page_token")
     end_cursor = encode_cursor("active", [next_token]) if next_token else None
-    return ActiveRunConnection(nodes=runs, page_info=PageInfo(has_next_page=bool(next_token), end_cursor=end_cursor))
+    return ActiveRunConnection(nodes=runs, page_info=PageInfo(has_next_page=bool(next_token), end_cursor=end_cursor),
+                               checked_at=ctx.clock())

@@ -31,7 +31,7 @@ from gql_monitor.graphql.types.durations import DurationTrend, resolve_trend
 from gql_monitor.graphql.types.run_stats import RunStats
 from gql_monitor.graphql.types.schedule_adherence import ScheduleAdherence, resolve_adherence
 from gql_monitor.graphql.types.sla import JobSla, resolve_sla
-from gql_monitor.graphql.types.workspace import Workspace, load_workspace
+from gql_monitor.graphql.types.workspace import Workspace, load_workspace, page_url
 from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
 from gql_monitor.questions.keys import JobKey
 from gql_monitor.questions.runs import RunsQuery
@@ -178,6 +178,11 @@ class Job:
     @strawberry.field(description="The workspace the job belongs to.")
     async def workspace(self, info: Info) -> Workspace:
         return await load_workspace(info, self.workspace_id)
+
+    @strawberry.field(description="The job's page in the Databricks UI (`<workspace URL>/jobs/<job id>`); null when "
+                                  "the account list lacks the workspace's URL.")
+    async def page_url(self, info: Info) -> str | None:
+        return await page_url(info, self.workspace_id, f"jobs/{self.job_id}")
 
     @strawberry.field(description="The job's current tasks and their dependencies.")
     async def tasks(self, info: Info) -> list[JobTask]:

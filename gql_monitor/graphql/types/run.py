@@ -10,6 +10,7 @@ import strawberry
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import encode_cursor
 from gql_monitor.graphql.types.durations import DurationOutlier, resolve_outlier
+from gql_monitor.graphql.types.workspace import page_url
 from gql_monitor.loaders.live import HOME_WORKSPACE
 from gql_monitor.questions.keys import JobKey, RunKey, RunRef
 from gql_monitor.graphql.types.common import (
@@ -236,6 +237,14 @@ class Run:
         if self.in_progress:
             return None
         return await resolve_outlier(info, JobKey(str(self.job_id)), self.duration_seconds)
+
+    @strawberry.field(description="The run's page in the Databricks UI (`<workspace URL>/jobs/<job id>/runs/<run "
+                                  "id>`), for runs of every workspace; null when the account list lacks the "
+                                  "workspace's URL. `live.runPageUrl` is the Jobs API's own link, for this "
+                                  "workspace's runs.")
+    async def page_url(self, info: Info) -> str | None:
+        job_id = str(self.job_id).partition(":")[2]
+        return await page_url(info, self.workspace_id, f"jobs/{job_id}/runs/{self.run_id}")
 
     @strawberry.field(description="Live state, error message, run page and repair history from the Jobs API. Null "
                                   "when the run is not in this workspace or the Jobs API no longer holds it.")

@@ -7,7 +7,8 @@ from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import RunFilter, RunOrder, TimeWindowInput, encode_cursor
 from gql_monitor.graphql.selection import connection_node_fields
 from gql_monitor.graphql.types.common import Connection, connection
-from gql_monitor.graphql.types.run import Run
+from gql_monitor.graphql.types.run import Run, RunLive
+from gql_monitor.loaders.live import HOME_WORKSPACE
 from gql_monitor.loaders.keys import JobRunsKey
 from gql_monitor.questions.keys import JobKey
 from gql_monitor.questions.runs_ranked import RankedRunsQuery
@@ -16,6 +17,16 @@ from gql_monitor.questions.runs_ranked import RankedRunsQuery
 async def resolve_run(info: Info, id: str) -> Run | None:
     row = await info.context.loaders.run.load(questions.run_key(id))
     return Run.from_row(row) if row else None
+
+
+async def resolve_live_run(info: Info, id: str) -> RunLive | None:
+    workspace_id, run_id = questions.run_key(id).split(":")
+    loaders = info.context.loaders
+    # The Jobs API serves one workspace; an id of another names a different run there, or none.
+    if workspace_id != await loaders.home_workspace.load(HOME_WORKSPACE):
+        return None
+    details = await loaders.run_details.load(int(run_id))
+    return RunLive.from_api(details) if details else None
 
 
 def _page(rows: list[dict], first: int, **prefetched) -> Connection[Run]:

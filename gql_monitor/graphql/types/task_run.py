@@ -44,6 +44,17 @@ class TaskRun:
         description="Ids of the compute (clusters, SQL warehouses) the task run used, as the timeline records "
         "them; empty when none is recorded."
     )
+    setup_duration_seconds: int | None = strawberry.field(
+        description="Seconds spent setting up compute, from the latest end row; null while in progress or when not "
+        "recorded."
+    )
+    execution_duration_seconds: int | None = strawberry.field(
+        description="Seconds spent executing, from the latest end row; null while in progress or when not recorded."
+    )
+    cleanup_duration_seconds: int | None = strawberry.field(
+        description="Seconds spent cleaning up, from the latest end row; null while in progress or when not "
+        "recorded."
+    )
     parent: strawberry.Private["Run"]
     workspace_id: strawberry.Private[str]
     job_id: strawberry.Private[str]
@@ -61,6 +72,9 @@ class TaskRun:
             termination_type=row["termination_type"],
             duration_seconds=row["active_seconds"],
             compute_ids=list(row["compute_ids"] or []),
+            setup_duration_seconds=row["setup_duration_seconds"],
+            execution_duration_seconds=row["execution_duration_seconds"],
+            cleanup_duration_seconds=row["cleanup_duration_seconds"],
             parent=parent,
             workspace_id=row["workspace_id"],
             job_id=row["job_id"],

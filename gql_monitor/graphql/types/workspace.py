@@ -36,3 +36,12 @@ async def list_workspaces(info: Info) -> list[Workspace]:
     return [Workspace(id=str(row["workspace_id"]), name=row["workspace_name"], url=row["workspace_url"],
                       status=row["status"])
             for row in rows if mine is None or str(row["workspace_id"]) in mine]
+
+
+async def page_url(info: Info, workspace_id: str, path: str) -> str | None:
+    """A page of the workspace's UI (`path` under its URL, with `?o=` naming the workspace, as Databricks' own links
+    do); null when the account list has no http(s) URL for it."""
+    base = (await load_workspace(info, workspace_id)).url
+    if not base or not base.lower().startswith(("https://", "http://")):
+        return None
+    return f"{base.rstrip('/')}/{path}?o={workspace_id}"
