@@ -87,10 +87,25 @@ def sizes(prefix: str, suffix: str) -> int:
 def test_the_page_stays_light():
     """No framework: the whole UI is one small script and one stylesheet (budgets before compression). The script
     was 41 kB before the insight pages (Attention, health, SLA, schedule and cost panels) and 66 kB after, 19 kB as
-    Brotli; 89 kB (26 kB as Brotli) with the runs explorer, the shared time window and the paged CSV exports: the
-    budget allows for their growth, not for a framework."""
-    assert sizes("app", ".js") <= 110_000, f"app script is {sizes('app', '.js')} bytes"
-    assert sizes("app", ".css") <= 15_000, f"stylesheet is {sizes('app', '.css')} bytes"
+    Brotli; 89 kB (26 kB as Brotli) with the runs explorer, the shared time window and the paged CSV exports; about
+    107 kB with the run timeline, the live running panels and keyboard navigation: the budget allows for their growth,
+    not for a framework."""
+    assert sizes("app", ".js") <= 130_000, f"app script is {sizes('app', '.js')} bytes"
+    assert sizes("app", ".css") <= 20_000, f"stylesheet is {sizes('app', '.css')} bytes"
+
+
+UI_ENTRY_GZIPPED_BUDGET = 120 * 1024
+
+
+def test_the_ui_entry_fits_its_gzipped_budget():
+    """What a browser fetches to show the UI, index.html's script and stylesheet, is at most 120 KB gzipped (issue 12's
+    budget). Measured on the build's own gzip copies (level 9), which are what a browser accepting gzip receives, so
+    the figure is deterministic: the same sources give the same bytes."""
+    html = (STATIC / "index.html").read_text()
+    entry = re.findall(r'(?:src|href)="/assets/(app-[^"]+\.(?:js|css))"', html)
+    assert sorted(Path(name).suffix for name in entry) == [".css", ".js"]
+    gzipped = sum((STATIC / "assets" / f"{name}.gz").stat().st_size for name in entry)
+    assert gzipped <= UI_ENTRY_GZIPPED_BUDGET, f"the UI entry is {gzipped} bytes gzipped"
 
 
 def test_graphiql_and_the_whole_package_fit_the_app_budget():

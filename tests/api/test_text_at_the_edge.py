@@ -26,6 +26,7 @@ TOO_LONG = "7" * (MAX_INPUT_STRING + 1)
 WHERE = [
     ("Query.job.id", "query($v: ID!) { job(id: $v) { id } }", lambda v: {"v": v}),
     ("Query.run.id", "query($v: ID!) { run(id: $v) { id } }", lambda v: {"v": v}),
+    ("Query.liveRun.id", "query($v: ID!) { liveRun(id: $v) { lifeCycleState } }", lambda v: {"v": v}),
     ("Query.jobs.after", "query($v: String) { jobs(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
     ("Query.runs.after", "query($v: String) { runs(first: 5, after: $v) { totalCount } }", lambda v: {"v": v}),
     ("Query.activeRuns.after", "query($v: String) { activeRuns(after: $v) { nodes { id } } }", lambda v: {"v": v}),

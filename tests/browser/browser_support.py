@@ -65,5 +65,7 @@ def screenshot(page, name: str, *, full_page: bool = False) -> Path:
     directory = Path(tempfile.gettempdir()) / "gql-monitor-screenshots" if shifted() else SCREENSHOTS
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    # A page, or one element of it (a Locator has no full_page).
+    extra = {"full_page": full_page} if hasattr(page, "goto") else {}
+    page.screenshot(path=str(path), animations="disabled", **extra)
     return path

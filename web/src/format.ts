@@ -1,4 +1,7 @@
-// Everything is shown in UTC: the system tables, the billing day and the API are UTC, and teams sit in many zones.
+// Every page formats figures through this module, so the same kind of figure reads the same everywhere: durations
+// as "42 s", "3 m 05 s", "2 h 05 m", "1 d 3 h"; money at list price to the cent in its currency; multiples as
+// "1.53×"; shares as "12.5 %". Everything is shown in UTC: the system tables, the billing day and the API are UTC,
+// and teams sit in many zones.
 
 import type { CostFigureFragment } from "./generated/graphql";
 
@@ -44,6 +47,17 @@ export function duration(seconds: number | null | undefined): string {
   return `${minutes} m ${String(secs).padStart(2, "0")} s`;
 }
 
+/** A multiple of something (a run against its baseline, a cost against its p90): two decimals and "×". */
+export function ratio(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  return `${value.toFixed(2)}×`;
+}
+
+/** A time of day in UTC, for axes and short spans: "14:05", or "14:05:30" where seconds matter. */
+export function clock(ms: number, seconds = false): string {
+  return new Date(ms).toISOString().slice(11, seconds ? 19 : 16);
+}
+
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return "–";
   const d = new Date(iso);
@@ -57,7 +71,7 @@ export function day(iso: string | null | undefined): string {
 }
 
 /** How long ago `iso` was, measured against `now`: for lags and running times. */
-export function since(iso: string | null | undefined, now: Date = new Date()): string {
+export function since(iso: string | null | undefined, now: Date): string {
   if (!iso) return "–";
   return duration(Math.max(0, (now.getTime() - new Date(iso).getTime()) / 1000));
 }

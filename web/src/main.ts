@@ -14,6 +14,8 @@ import { errorCode } from "./api";
 import { dateTime } from "./format";
 // The shared window registers what navigations carry from page to page.
 import "./window";
+import { showVersion } from "./footer";
+import { tableKeys } from "./keys";
 
 // The pages' live feed of running jobs (websocket, polling as the fallback). Exported from the entry module so that
 // tests/browser/test_live_client.py can drive it in Chromium (`import()` of this script gives this module).
@@ -43,4 +45,6 @@ void session().then((s) => {
   }
 });
 
+tableKeys();
+void showVersion();
 start();

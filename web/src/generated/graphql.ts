@@ -218,14 +218,14 @@ export type ActiveRunsQueryVariables = Exact<{
 }>;
 
 
-export type ActiveRunsQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+export type ActiveRunsQuery = { activeRuns: { checkedAt: string, nodes: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type ActiveRunsPollQueryVariables = Exact<{
   after?: string | null | undefined;
 }>;
 
 
-export type ActiveRunsPollQuery = { activeRuns: { nodes: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+export type ActiveRunsPollQuery = { activeRuns: { nodes: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type AlertsQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -238,6 +238,11 @@ export type AlertsQueryVariables = Exact<{
 
 
 export type AlertsQuery = { alerts: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, kind: AlertKind, severity: AlertSeverity, title: string, startedAt: string | null, nextStep: string, evidence: Array<{ name: string, value: number | null, threshold: number | null, unit: string }>, job: { id: string, name: string | null } | null, runs: Array<{ id: string, startTime: string, resultState: string | null }> }> } | null, critical: { totalCount: number } | null, warning: { totalCount: number } | null, info: { totalCount: number } | null };
+
+export type AppVersionQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AppVersionQuery = { appVersion: string };
 
 export type CostForecastQueryVariables = Exact<{
   tagKey?: string | null | undefined;
@@ -366,14 +371,21 @@ export type JobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: b
 export type LiveActiveRunsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LiveActiveRunsSubscription = { activeRuns: { kind: LiveChangeKind, complete: boolean, polledAt: string, added: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, updated: Array<{ id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, ended: Array<{ id: string, jobId: string, runName: string | null, lastLifeCycleState: string | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null }> } | null };
+export type LiveActiveRunsSubscription = { activeRuns: { kind: LiveChangeKind, complete: boolean, polledAt: string, added: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, updated: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, ended: Array<{ id: string, jobId: string, runName: string | null, lastLifeCycleState: string | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null }> } | null };
+
+export type LiveRunQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type LiveRunQuery = { liveRun: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null, runPageUrl: string | null } | null };
 
 export type LiveRunStateSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type LiveRunStateSubscription = { run: { id: string, active: boolean, polledAt: string, run: { id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null } | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null } | null };
+export type LiveRunStateSubscription = { run: { id: string, active: boolean, polledAt: string, run: { id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null } | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null } | null };
 
 export type RunQueryVariables = Exact<{
   id: string | number;
@@ -381,7 +393,7 @@ export type RunQueryVariables = Exact<{
 }>;
 
 
-export type RunQuery = { run: { runName: string | null, workspaceId: string, jobId: string, terminationType: string | null, runType: string | null, wallTimeSeconds: number | null, queueDurationSeconds: number | null, setupDurationSeconds: number | null, executionDurationSeconds: number | null, cleanupDurationSeconds: number | null, computeIds: Array<string>, id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, job: { id: string, name: string | null, runStats: { duration: { p50: number | null, p95: number | null } } } | null, jobParameters: Array<{ key: string, value: string | null }>, tasks: Array<{ id: string, taskKey: string, startTime: string, endTime: string | null, resultState: string | null, terminationCode: string | null, durationSeconds: number | null, dependsOn: Array<string>, errorMessage: string | null, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } | null }>, attempts: Array<{ number: number, inProgress: boolean, startTime: string, endTime: string | null, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, tasks: Array<{ id: string }>, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } | null }>, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, window: { start: string, end: string }, bySku: Array<{ skuName: string, usageUnit: string, quantity: string, listCost: { amount: string, currency: string } }>, listCost: { amount: string, currency: string } }, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null, terminationMessage: string | null, runPageUrl: string | null, attemptNumber: number | null, repairHistory: Array<{ type: string, id: string | null, startTime: string | null, endTime: string | null, resultState: string | null }> } | null } | null };
+export type RunQuery = { run: { runName: string | null, workspaceId: string, jobId: string, pageUrl: string | null, terminationType: string | null, runType: string | null, wallTimeSeconds: number | null, queueDurationSeconds: number | null, setupDurationSeconds: number | null, executionDurationSeconds: number | null, cleanupDurationSeconds: number | null, computeIds: Array<string>, id: string, runId: string, startTime: string, endTime: string | null, inProgress: boolean, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, triggerType: string | null, repairCount: number, job: { pageUrl: string | null, id: string, name: string | null, runStats: { duration: { p50: number | null, p95: number | null } } } | null, jobParameters: Array<{ key: string, value: string | null }>, tasks: Array<{ id: string, taskKey: string, startTime: string, endTime: string | null, resultState: string | null, terminationCode: string | null, durationSeconds: number | null, setupDurationSeconds: number | null, executionDurationSeconds: number | null, cleanupDurationSeconds: number | null, dependsOn: Array<string>, errorMessage: string | null, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } | null }>, attempts: Array<{ number: number, inProgress: boolean, startTime: string, endTime: string | null, durationSeconds: number | null, resultState: string | null, terminationCode: string | null, tasks: Array<{ id: string }>, cost: { attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } | null }>, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, window: { start: string, end: string }, bySku: Array<{ skuName: string, usageUnit: string, quantity: string, listCost: { amount: string, currency: string } }>, listCost: { amount: string, currency: string } }, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null, terminationMessage: string | null, runPageUrl: string | null, attemptNumber: number | null, repairHistory: Array<{ type: string, id: string | null, startTime: string | null, endTime: string | null, resultState: string | null }> } | null } | null };
 
 export type RunsQueryVariables = Exact<{
   first: number;
@@ -420,7 +432,7 @@ export type WorkspacesQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type WorkspacesQuery = { workspaces: Array<{ id: string, name: string | null }> | null };
 
-export type ActiveRunFieldsFragment = { id: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null };
+export type ActiveRunFieldsFragment = { id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null };
 
 type Change_AccountSpendChange_Fragment = { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
 
@@ -488,6 +500,7 @@ export const JobRefFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
 export const ActiveRunFieldsFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
     fragment ActiveRunFields on ActiveRun {
   id
+  runId
   runName
   jobId
   startTime
@@ -495,6 +508,7 @@ export const ActiveRunFieldsFragmentDoc = /*#__PURE__*/ new TypedDocumentString(
   stateMessage
   runPageUrl
   elapsedSeconds
+  usualP50Seconds
   usualP95Seconds
   longerThanUsual
   sla {
@@ -697,31 +711,38 @@ export const TrendPointFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
 export const ActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
     query ActiveRuns($after: String) {
   activeRuns(first: 25, after: $after) {
+    checkedAt
     nodes {
-      id
-      runName
-      jobId
-      startTime
-      lifeCycleState
-      stateMessage
-      runPageUrl
-      usualP95Seconds
-      longerThanUsual
-      sla {
-        targetMinutes
-        shareOfTarget
-        atRisk
-      }
-      job {
-        ...JobRef
-      }
+      ...ActiveRunFields
     }
     pageInfo {
       ...NextPage
     }
   }
 }
-    fragment JobRef on Job {
+    fragment ActiveRunFields on ActiveRun {
+  id
+  runId
+  runName
+  jobId
+  startTime
+  lifeCycleState
+  stateMessage
+  runPageUrl
+  elapsedSeconds
+  usualP50Seconds
+  usualP95Seconds
+  longerThanUsual
+  sla {
+    targetMinutes
+    shareOfTarget
+    atRisk
+  }
+  job {
+    ...JobRef
+  }
+}
+fragment JobRef on Job {
   id
   name
 }
@@ -742,6 +763,7 @@ export const ActiveRunsPollDocument = /*#__PURE__*/ new TypedDocumentString(`
 }
     fragment ActiveRunFields on ActiveRun {
   id
+  runId
   runName
   jobId
   startTime
@@ -749,6 +771,7 @@ export const ActiveRunsPollDocument = /*#__PURE__*/ new TypedDocumentString(`
   stateMessage
   runPageUrl
   elapsedSeconds
+  usualP50Seconds
   usualP95Seconds
   longerThanUsual
   sla {
@@ -841,6 +864,11 @@ fragment NextPage on PageInfo {
   hasNextPage
   endCursor
 }`) as unknown as TypedDocumentString<AlertsQuery, AlertsQueryVariables>;
+export const AppVersionDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query AppVersion {
+  appVersion
+}
+    `) as unknown as TypedDocumentString<AppVersionQuery, AppVersionQueryVariables>;
 export const CostForecastDocument = /*#__PURE__*/ new TypedDocumentString(`
     query CostForecast($tagKey: String) {
   costInsights(tagKey: $tagKey) {
@@ -1613,6 +1641,7 @@ export const LiveActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
 }
     fragment ActiveRunFields on ActiveRun {
   id
+  runId
   runName
   jobId
   startTime
@@ -1620,6 +1649,7 @@ export const LiveActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
   stateMessage
   runPageUrl
   elapsedSeconds
+  usualP50Seconds
   usualP95Seconds
   longerThanUsual
   sla {
@@ -1635,6 +1665,17 @@ fragment JobRef on Job {
   id
   name
 }`) as unknown as TypedDocumentString<LiveActiveRunsSubscription, LiveActiveRunsSubscriptionVariables>;
+export const LiveRunDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query LiveRun($id: ID!) {
+  liveRun(id: $id) {
+    lifeCycleState
+    resultState
+    stateMessage
+    terminationCode
+    runPageUrl
+  }
+}
+    `) as unknown as TypedDocumentString<LiveRunQuery, LiveRunQueryVariables>;
 export const LiveRunStateDocument = /*#__PURE__*/ new TypedDocumentString(`
     subscription LiveRunState($id: ID!) {
   run(id: $id) {
@@ -1654,6 +1695,7 @@ export const LiveRunStateDocument = /*#__PURE__*/ new TypedDocumentString(`
 }
     fragment ActiveRunFields on ActiveRun {
   id
+  runId
   runName
   jobId
   startTime
@@ -1661,6 +1703,7 @@ export const LiveRunStateDocument = /*#__PURE__*/ new TypedDocumentString(`
   stateMessage
   runPageUrl
   elapsedSeconds
+  usualP50Seconds
   usualP95Seconds
   longerThanUsual
   sla {
@@ -1683,8 +1726,10 @@ export const RunDocument = /*#__PURE__*/ new TypedDocumentString(`
     runName
     workspaceId
     jobId
+    pageUrl
     job {
       ...JobRef
+      pageUrl
       runStats(window: $window) {
         duration {
           p50
@@ -1712,6 +1757,9 @@ export const RunDocument = /*#__PURE__*/ new TypedDocumentString(`
       resultState
       terminationCode
       durationSeconds
+      setupDurationSeconds
+      executionDurationSeconds
+      cleanupDurationSeconds
       dependsOn
       errorMessage
       cost {

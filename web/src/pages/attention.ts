@@ -3,7 +3,7 @@
 
 import { query } from "../api";
 import { h } from "../dom";
-import { count, dateTime, duration, humanize, percent } from "../format";
+import { count, dateTime, duration, humanize, percent, ratio } from "../format";
 import { AlertsDocument, type AlertKind, type AlertSeverity, type AlertsQuery } from "../generated/graphql";
 import type { Route, View } from "../router";
 import { session } from "../session";
@@ -149,7 +149,7 @@ function words(name: string): string {
 function figure(name: string, value: number | null, unit: string): string {
   if (value === null) return "–";
   if (unit === "seconds") return duration(value);
-  if (unit === "ratio") return /rate|share/i.test(name) ? percent(value) : `${value.toFixed(2)}×`;
+  if (unit === "ratio") return /rate|share/i.test(name) ? percent(value) : ratio(value);
   const text = Number.isInteger(value) ? count(value) : value.toFixed(2);
   return unit ? `${text} ${unit}` : text;
 }

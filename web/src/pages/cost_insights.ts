@@ -3,7 +3,7 @@
 
 import { query } from "../api";
 import { h } from "../dom";
-import { count, dateTime, money, percent, quantity } from "../format";
+import { count, dateTime, money, percent, quantity, ratio } from "../format";
 import { CostForecastDocument, CostTrendsDocument, CostWasteDocument, type ChangeFragment, type CostForecastQuery, type CostTrendsQuery, type CostWasteQuery, type MoverFragment, type ProjectionFragment, type TimeWindowInput } from "../generated/graphql";
 import { empty, errorBox, facts, jobLink, runHref, settle, slot, table } from "../ui";
 
@@ -96,13 +96,13 @@ function failureBody(w: Waste): HTMLElement {
 function anomaliesBody(w: Waste): HTMLElement {
   if (!w.anomalies.length) return empty("No run cost more than the anomaly factor times its job's usual p90.");
   return table(`Runs over ${w.anomalies[0].factor}× their job's usual p90`, [{ label: "Run" }, { label: "Job" }, { label: "Cost", numeric: true }, { label: "Usual p90", numeric: true }, { label: "Ratio", numeric: true }],
-    w.anomalies.map((a) => ({ cells: [a.run ? h("a", { href: runHref(a.run.id), class: "nowrap" }, dateTime(a.startTime)) : dateTime(a.startTime), jobLink(a.job), money(a.runCost.amount, a.runCost.currency), money(a.baselineP90Cost.amount, a.runCost.currency), `${a.ratio.toFixed(2)}×`] })));
+    w.anomalies.map((a) => ({ cells: [a.run ? h("a", { href: runHref(a.run.id), class: "nowrap" }, dateTime(a.startTime)) : dateTime(a.startTime), jobLink(a.job), money(a.runCost.amount, a.runCost.currency), money(a.baselineP90Cost.amount, a.runCost.currency), ratio(a.ratio)] })));
 }
 
 function spikesBody(w: Waste): HTMLElement {
   if (!w.spendSpikes.length) return empty("No day's spend was over the spike factor times its baseline.");
   return table("Spend spikes", [{ label: "Day" }, { label: "Of" }, { label: "Spend", numeric: true }, { label: "Baseline median", numeric: true }, { label: "Ratio", numeric: true }],
-    w.spendSpikes.map((s) => ({ cells: [s.day, s.job ? jobLink(s.job) : "the whole account", money(s.spend.amount, s.spend.currency), money(s.baselineMedian.amount, s.spend.currency), `${s.ratio.toFixed(2)}×`] })));
+    w.spendSpikes.map((s) => ({ cells: [s.day, s.job ? jobLink(s.job) : "the whole account", money(s.spend.amount, s.spend.currency), money(s.baselineMedian.amount, s.spend.currency), ratio(s.ratio)] })));
 }
 
 function allPurposeBody(w: Waste): HTMLElement {

@@ -9,6 +9,8 @@ import { segment, type Route, type View } from "../router";
 import { session } from "../session";
 import { pageWindow, windowBar, withShared } from "../window";
 import { healthPanel } from "./job_health";
+import { activeRunsFeed } from "../running";
+import { jobHistoryRow, runningPanel } from "../running_panel";
 import { costAnomalyPanel, durationPanel, schedulePanel, slaPanel } from "./job_insights";
 import { costCell, crumbs, empty, errorBox, facts, panel, pager, runHref, stateBadge, table, tile, title, windowText } from "../ui";
 
@@ -91,6 +93,15 @@ export async function job(route: Route): Promise<View> {
         runRows,
       )
     : empty("No runs in the window.");
+  // Runs of this job in progress now, kept current; one that ends joins the run list above the tables' runs.
+  const running = j.deletedTime ? null : runningPanel({
+    id: "running",
+    heading: "Running now",
+    intro: "From the Jobs API, kept current while the page is open.",
+    feed: activeRunsFeed(),
+    jobId: j.id,
+    onFinished: (f) => runsTable.querySelector("tbody")?.prepend(jobHistoryRow(f)),
+  });
   const runsPager = pager(after ? base : null, runs.pageInfo.hasNextPage && runs.pageInfo.endCursor ? `${base}?after=${encodeURIComponent(runs.pageInfo.endCursor)}` : null, "Run pages");
 
   const skus = j.cost.bySku.length
@@ -113,6 +124,7 @@ export async function job(route: Route): Promise<View> {
     j.description ? h("p", { class: "description" }, j.description) : null,
     h("div", { class: "columns" }, panel("about", "About", about), panel("tags", "Tags", tags)),
     healthPanel(j.id),
+    running,
     h("div", { class: "columns" }, durationPanel(j.id), slaPanel(j.id, w.input)),
     h("div", { class: "columns" }, schedulePanel(j.id, w.input), costAnomalyPanel(j.id, w.input)),
     panel("stats", `Runs, ${windowText(stats.window)}`, statTiles, byState),

@@ -3,7 +3,7 @@
 
 import { query, type GqlError } from "../api";
 import { h, type Child } from "../dom";
-import { count, dateTime, duration, money, percent } from "../format";
+import { count, dateTime, duration, money, percent, ratio } from "../format";
 import { JobCostAnomaliesDocument, JobDurationDocument, JobScheduleDocument, JobSlaDocument, type JobCostAnomaliesQuery, type JobDurationQuery, type JobScheduleQuery, type JobSlaQuery, type TimeWindowInput } from "../generated/graphql";
 import { errorBox, facts, runHref, settle, slot, table } from "../ui";
 
@@ -32,8 +32,8 @@ export function durationPanel(id: string): HTMLElement {
     const verdict = !t.judged
       ? h("p", { class: "hint" }, `Not judged: fewer than ${t.minRuns} successful runs in the recent period or the baseline.`)
       : t.regressed
-        ? h("p", null, h("span", { class: "badge warn" }, "Regressed"), ` recent runs take ${t.ratio?.toFixed(2)}× the baseline median (threshold ${t.regressionRatioThreshold}×)`)
-        : h("p", null, h("span", { class: "badge ok" }, "Steady"), ` recent median ${t.ratio?.toFixed(2)}× the baseline's (threshold ${t.regressionRatioThreshold}×)`);
+        ? h("p", null, h("span", { class: "badge warn" }, "Regressed"), ` recent runs take ${ratio(t.ratio)} the baseline median (threshold ${t.regressionRatioThreshold}×)`)
+        : h("p", null, h("span", { class: "badge ok" }, "Steady"), ` recent median ${ratio(t.ratio)} the baseline's (threshold ${t.regressionRatioThreshold}×)`);
     return h(
       "div",
       { id: "job-regression", "data-regressed": String(t.regressed) },
@@ -102,7 +102,7 @@ export function costAnomalyPanel(id: string, window: TimeWindowInput): HTMLEleme
         a.run ? h("a", { href: runHref(a.run.id), class: "nowrap" }, dateTime(a.startTime)) : dateTime(a.startTime),
         money(a.runCost.amount, a.runCost.currency),
         money(a.baselineP90Cost.amount, a.baselineP90Cost.currency),
-        `${a.ratio.toFixed(2)}×`,
+        ratio(a.ratio),
       ],
     }));
     return h(

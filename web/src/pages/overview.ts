@@ -3,19 +3,18 @@
 
 import { query, type GqlError } from "../api";
 import { h } from "../dom";
-import { count, dateTime, duration, humanize, money, percent, since } from "../format";
+import { count, dateTime, humanize, money, percent, since } from "../format";
 import {
-  ActiveRunsDocument,
   ForecastTotalDocument,
   FailingRunsDocument,
   SpendSummaryDocument,
-  type ActiveRunsQuery,
   type FailingRunsQuery,
-  type NextPageFragment,
   type SpendTotalsFragment,
 } from "../generated/graphql";
 import type { View } from "../router";
 import { dataQualityPanel, failuresPanel } from "./overview_failures";
+import { activeRunsFeed } from "../running";
+import { finishedTable, runningPanel } from "../running_panel";
 import { session, type Session } from "../session";
 import { databricksLink, empty, errorBox, facts, jobLink, runHref, settle, slot, stateBadge, table, tile, title, windowText } from "../ui";
 import { scopeNote } from "../visibility";
@@ -23,12 +22,22 @@ import { pageWindow, sharedWorkspace, windowBar, type Effective } from "../windo
 
 const FAILING_SHOWN = 25;
 
-type ActiveRuns = NonNullable<ActiveRunsQuery["activeRuns"]>;
 type FailingRuns = NonNullable<FailingRunsQuery["runs"]>;
 
 export async function overview(): Promise<View> {
-  // Active runs need no window, so they are asked before the session is known.
-  const active = query(ActiveRunsDocument);
+  // What needs no window (running runs, the month-end forecast) is asked before the session is known.
+  const activeTile = tile("Running now", "…", null, "tile-active");
+  const finished = finishedTable("active-finished");
+  const activePanel = runningPanel({
+    id: "active",
+    heading: "Running now",
+    intro: "From the Jobs API, kept current while the page is open; a run that ends moves to the list under it.",
+    feed: activeRunsFeed(),
+    onCount: (text, runs) => setTile(activeTile, text, runs === null ? "unavailable" : "from the Jobs API", "live"),
+    onFinished: finished.add,
+  });
+  activePanel.append(finished.node);
+  const forecast = query(ForecastTotalDocument);
   const s = await session();
   // Each panel has its usual window (failures of the last 24 hours, spend of 30 days) unless one is chosen for all.
   const search = new URLSearchParams(location.search);
@@ -43,20 +52,18 @@ export async function overview(): Promise<View> {
 
   const tiles = {
     failing: tile(`Failed runs, ${w.failing.label}`, "…", null, "tile-failing"),
-    active: tile("Running now", "…", null, "tile-active"),
+    active: activeTile,
     spend: tile(`Spend, ${w.spend.label}`, "…", null, "tile-spend"),
     unattributed: tile("Not attributable to a job", "…", null, "tile-unattributed"),
     forecast: tile("Month-end forecast", "…", null, "tile-forecast"),
   };
   const failingPanel = slot("failing", "Failing runs", `Runs that ended FAILED, ERROR or TIMED_OUT, ${windowWords(w.failing)}.`);
-  const activePanel = slot("active", "Running now", "From the Jobs API, live.");
   const freshnessPanel = slot("freshness", "Data freshness", "The system tables lag behind the workspace; the Jobs API is live.");
   const spendPanel = slot("spend", `Spend, ${w.spend.label}`, "At list price, all compute types.");
 
   renderFreshness(freshnessPanel, s);
   void failing.then((r) => renderFailing(failingPanel, tiles.failing, r.data?.runs ?? null, r.errors, w.failing));
-  void active.then((r) => renderActive(activePanel, tiles.active, r.data?.activeRuns ?? null, r.errors));
-  void query(ForecastTotalDocument).then((r) => {
+  void forecast.then((r) => {
     const f = r.data?.costInsights?.forecast;
     if (!f) return setTile(tiles.forecast, "–", "unavailable");
     const currency = f.total.projected.currency ?? "USD";
@@ -134,62 +141,6 @@ function failureMessage(run: FailingRuns["nodes"][number]): HTMLElement {
     task ? [h("code", null, task.taskKey), ": ", task.errorMessage] : state,
     task && state && state !== task.errorMessage ? h("span", { class: "sub" }, state) : null,
   );
-}
-
-function activeRows(nodes: ActiveRuns["nodes"]) {
-  const now = new Date();
-  return nodes.map((run) => ({
-    cells: [
-      run.runName ?? `Run ${run.id.split(":")[1]}`,
-      jobLink(run.job, run.jobId),
-      stateBadge(run.lifeCycleState),
-      h("span", { class: "nowrap" }, dateTime(run.startTime)),
-      h("span", { class: "stacked", "data-longer": String(run.longerThanUsual) }, since(run.startTime, now),
-        run.longerThanUsual ? h("span", { class: "badge warn" }, "longer than usual") : null,
-        run.usualP95Seconds !== null ? h("span", { class: "sub" }, `usually under ${duration(run.usualP95Seconds)} (p95)`) : null,
-        run.sla ? h("span", { class: "sub", "data-sla-at-risk": String(run.sla.atRisk) }, run.sla.atRisk ? h("span", { class: "badge bad" }, "SLA at risk") : null, ` ${percent(run.sla.shareOfTarget, 0)} of its ${run.sla.targetMinutes} min SLA`) : null),
-      databricksLink(run.runPageUrl, "Open") ?? "–",
-    ],
-  }));
-}
-
-function renderActive(section: HTMLElement, t: HTMLElement, runs: ActiveRuns | null, errors: GqlError[]): void {
-  if (!runs) {
-    setTile(t, "–", "unavailable");
-    settle(section, "error", errorBox(errors));
-    return;
-  }
-  setTile(t, runs.pageInfo.hasNextPage ? `${runs.nodes.length}+` : count(runs.nodes.length), "from the Jobs API", "live");
-  if (!runs.nodes.length) {
-    settle(section, "done", errorBox(errors, true), empty("Nothing is running."));
-    return;
-  }
-  const columns = [{ label: "Run" }, { label: "Job" }, { label: "State" }, { label: "Started" }, { label: "Running for" }, { label: "Databricks" }];
-  const wrap = table(`${runs.nodes.length}${runs.pageInfo.hasNextPage ? "+" : ""} active runs`, columns, activeRows(runs.nodes));
-  const more = moreButton(wrap, runs.pageInfo, section);
-  settle(section, "done", errorBox(errors, true), wrap, more);
-}
-
-function moreButton(wrap: HTMLElement, pageInfo: NextPageFragment, section: HTMLElement): HTMLElement | null {
-  if (!pageInfo.hasNextPage || !pageInfo.endCursor) return null;
-  const button = h("button", { type: "button", class: "more" }, "Show more running runs");
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    const r = await query(ActiveRunsDocument, { after: pageInfo.endCursor });
-    const page = r.data?.activeRuns;
-    if (!page) {
-      button.replaceWith(errorBox(r.errors) ?? h("span"));
-      return;
-    }
-    const body = wrap.querySelector("tbody")!;
-    for (const row of activeRows(page.nodes)) {
-      body.append(h("tr", null, row.cells.map((c) => h("td", null, c))));
-    }
-    const next = moreButton(wrap, page.pageInfo, section);
-    if (next) button.replaceWith(next);
-    else button.remove();
-  });
-  return button;
 }
 
 function renderSpend(section: HTMLElement, total: HTMLElement, unattributed: HTMLElement, costs: SpendTotalsFragment | null, errors: GqlError[]): void {

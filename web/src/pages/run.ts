@@ -3,6 +3,7 @@
 import { query, type GqlError } from "../api";
 import { h } from "../dom";
 import { count, dateTime, duration, humanize, money, quantity } from "../format";
+import { attemptName, gantt, stateKind, type GanttAttempt, type GanttTask } from "../gantt";
 import { RunDocument, type RunQuery } from "../generated/graphql";
 import type { Route, View } from "../router";
 import { lastDays, session } from "../session";
@@ -104,6 +105,7 @@ export async function run(route: Route): Promise<View> {
 
   // Which attempt ran each task run; a column only when the run was repaired.
   const attemptOf = new Map(run.attempts.flatMap((a) => a.tasks.map((t) => [t.id, a.number] as [string, number])));
+  const timeline = timelinePanel(run, attemptOf);
   const repaired = run.attempts.length > 1;
   const taskRows = [...run.tasks]
     .sort((a, b) => a.startTime.localeCompare(b.startTime) || a.taskKey.localeCompare(b.taskKey))
@@ -190,13 +192,75 @@ export async function run(route: Route): Promise<View> {
     "div",
     { class: "page run", "data-state": "done" },
     crumbs(h("a", { href: "/jobs" }, "Jobs"), jobLink(run.job, run.jobId), `Run ${run.runId}`),
-    title(`Run ${run.runId}`, stateBadge(run.resultState, run.inProgress), databricksLink(live?.runPageUrl, "Open in Databricks")),
+    title(`Run ${run.runId}`, stateBadge(run.resultState, run.inProgress)),
+    h("p", { class: "links", id: "run-links" },
+      [h("span", null, "Job ", jobLink(run.job, run.jobId)), databricksLink(run.job?.pageUrl, "Job in Databricks"), databricksLink(live?.runPageUrl ?? run.pageUrl, "Run in Databricks")]
+        .filter((link) => link).map((link, i) => [i ? " · " : "", link])),
     h("p", { class: "subtitle" }, run.runName ?? jobName, run.terminationCode ? ` · ${humanize(run.terminationCode)}` : null, run.terminationType ? ` (${humanize(run.terminationType)})` : null),
     errorBox(otherErrors, true),
     h("div", { class: "columns" }, livePanel, timing),
+    timeline,
     tasks,
     repairs,
     h("div", { class: "columns" }, cost, params),
   );
   return { title: `Run ${run.runId} · ${jobName}`, node };
+}
+
+/** The task runs on a time axis, one band per attempt, with the failed ones' errors under it. */
+function timelinePanel(run: RunDetail, attemptOf: Map<string, number>): HTMLElement | null {
+  if (!run.tasks.length) return null;
+  const attempts = [...run.attempts].sort((a, b) => a.number - b.number);
+  const latest = attempts[attempts.length - 1]?.number;
+  // A task run no attempt claims (the tables caught up with the task before its attempt) goes to the attempt it
+  // started in.
+  const attemptAt = (start: string) => [...attempts].reverse().find((a) => a.startTime <= start)?.number ?? 1;
+  const tasks: GanttTask[] = run.tasks.map((t) => ({
+    id: t.id,
+    key: t.taskKey,
+    attempt: attemptOf.get(t.id) ?? attemptAt(t.startTime),
+    start: t.startTime,
+    end: t.endTime,
+    durationSeconds: t.durationSeconds,
+    state: t.resultState,
+    setupSeconds: t.setupDurationSeconds,
+    executionSeconds: t.executionDurationSeconds,
+    cleanupSeconds: t.cleanupDurationSeconds,
+    dependsOn: t.dependsOn,
+    error: t.errorMessage,
+  }));
+  const ganttAttempts: GanttAttempt[] = (attempts.length ? attempts : [{ number: 1, startTime: run.startTime, endTime: run.endTime, durationSeconds: run.durationSeconds, resultState: run.resultState }]).map((a) => ({
+    number: a.number,
+    start: a.startTime,
+    end: a.endTime,
+    durationSeconds: a.durationSeconds,
+    state: a.resultState,
+    phases: a.number === (latest ?? 1) ? [
+      { name: "queue", seconds: run.queueDurationSeconds },
+      { name: "setup", seconds: run.setupDurationSeconds },
+      { name: "execution", seconds: run.executionDurationSeconds },
+      { name: "cleanup", seconds: run.cleanupDurationSeconds },
+    ] : [],
+  }));
+  const failed = tasks.filter((t) => stateKind(t.state, !t.end) === "bad");
+  // The error text comes from the Jobs API's run output, which only this workspace's runs have.
+  const noText = run.live ? "no error text in the run's output" : "no error text: the Jobs API serves only the workspace the monitor runs in";
+  const summary = `Timeline of ${tasks.length} task runs in ${ganttAttempts.length} attempt${ganttAttempts.length === 1 ? "" : "s"}; the Tasks table below lists the same task runs with their times.`;
+  return panel(
+    "timeline",
+    "Timeline",
+    h("figure", { class: "chart-figure gantt-figure" },
+      h("div", { class: "gantt-scroll" }, gantt(ganttAttempts, tasks, summary)),
+      h("figcaption", null,
+        "Task runs by attempt, UTC; lines join a task to the upstream task it waited for; ⋯ marks a wait between attempts left out of the axis. ",
+        h("span", { class: "legend ok" }, "succeeded"), " ", h("span", { class: "legend bad" }, "failed"), " ", h("span", { class: "legend live" }, "running"), " ", h("span", { class: "legend muted" }, "other"), " · ",
+        h("span", { class: "swatch queue", "aria-hidden": "true" }), "queue ", h("span", { class: "swatch setup", "aria-hidden": "true" }), "setup ", h("span", { class: "swatch cleanup", "aria-hidden": "true" }), "cleanup (where recorded)")),
+    failed.length
+      ? h("div", { class: "gantt-errors", id: "task-errors" },
+          h("h3", null, `${count(failed.length)} failed task run${failed.length === 1 ? "" : "s"}`),
+          h("ul", null, failed.map((t) => h("li", { "data-task-id": t.id },
+            h("code", null, t.key), ` (${attemptName(t.attempt).toLowerCase()}) `, stateBadge(t.state),
+            t.error ? h("pre", { class: "task-error" }, t.error) : h("span", { class: "sub" }, noText)))))
+      : null,
+  );
 }
