@@ -67,10 +67,19 @@ def outlier(duration_seconds: float | None, baseline_p95_seconds: float | None, 
                    baseline_runs >= thresholds.duration_min_runs and ratio > thresholds.duration_outlier_factor)
 
 
+def longer_than_usual_after(baseline_p95_seconds: float | None, baseline_runs: int,
+                            thresholds: Thresholds) -> float | None:
+    """The age past which a running run counts as longer than usual; None when its job's history does not judge it
+    (no baseline, or too few runs in it)."""
+    if baseline_p95_seconds is None or baseline_runs < thresholds.duration_min_runs:
+        return None
+    return baseline_p95_seconds * thresholds.longer_than_usual_factor
+
+
 def longer_than_usual(elapsed_seconds: float, baseline_p95_seconds: float | None, baseline_runs: int,
                       thresholds: Thresholds) -> bool:
-    return (baseline_p95_seconds is not None and baseline_runs >= thresholds.duration_min_runs
-            and elapsed_seconds > baseline_p95_seconds * thresholds.longer_than_usual_factor)
+    after = longer_than_usual_after(baseline_p95_seconds, baseline_runs, thresholds)
+    return after is not None and elapsed_seconds > after
 
 
 def stats_by_job(rows: list[Row]) -> tuple[dict[JobKey, Row], dict[JobKey, list[Row]]]:

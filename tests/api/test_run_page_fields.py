@@ -115,3 +115,26 @@ def test_the_version_is_reported_by_the_api_and_by_health(monitor):
         assert gql(c, "{ appVersion }")["data"]["appVersion"] == __version__
     # Health is public: a deployment can be confirmed without a token.
     assert httpx.get(monitor.base_url + "/api/health", timeout=60).json()["version"] == __version__
+
+
+def test_active_runs_say_when_they_become_longer_than_usual_and_at_risk(monitor):
+    """The ages past which a run counts as longer than usual and at risk of its SLA, by the rules that judge
+    `longerThanUsual` and `sla.atRisk` now: a client ticking a run's age on judges it the same way later."""
+    settings = monitor.settings
+    with monitor.client() as c:
+        runs = gql(c, "{ activeRuns(first: 25) { nodes { elapsedSeconds usualP95Seconds longerThanUsual "
+                      "longerThanUsualAfterSeconds sla { targetMinutes atRisk atRiskAfterSeconds } } } }"
+                   )["data"]["activeRuns"]["nodes"]
+    judged = [r for r in runs if r["longerThanUsualAfterSeconds"] is not None]
+    assert judged and any(r["sla"] for r in runs)
+    for run in runs:
+        after = run["longerThanUsualAfterSeconds"]
+        if after is not None:
+            assert after == pytest.approx(run["usualP95Seconds"] * settings.longer_than_usual_factor)
+            assert run["longerThanUsual"] == (run["elapsedSeconds"] > after)
+        else:
+            assert run["longerThanUsual"] is False
+        if run["sla"]:
+            at = run["sla"]["atRiskAfterSeconds"]
+            assert at == pytest.approx(run["sla"]["targetMinutes"] * 60 * settings.sla_at_risk_share)
+            assert run["sla"]["atRisk"] == (run["elapsedSeconds"] >= at)

@@ -255,14 +255,15 @@ export function watchActiveRuns(onChange: (live: LiveActiveRuns) => void): Stop 
   };
 
   // A whole list (a snapshot, or a poll): what changed against what was known.
-  const replace = (runs: Map<string, LiveRun>, via: Mode, alwaysReport: boolean) => {
+  // `errors`: what a snapshot's fields could not say (a FORBIDDEN usual duration), shown next to its runs.
+  const replace = (runs: Map<string, LiveRun>, via: Mode, alwaysReport: boolean, errors: GqlError[] = []) => {
     const before = known;
     known = runs;
     const added = [...runs.keys()].filter((id) => !before?.has(id));
     const updated = [...runs.values()].filter((r) => before?.has(r.id) && changed(before.get(r.id)!, r)).map((r) => r.id);
     const ended = [...(before?.values() ?? [])].filter((r) => !runs.has(r.id)).map(asEnded);
     if (alwaysReport || before === null || failing || added.length || updated.length || ended.length) {
-      report(added, updated, ended, via, []);
+      report(added, updated, ended, via, errors);
     }
   };
 
@@ -272,7 +273,9 @@ export function watchActiveRuns(onChange: (live: LiveActiveRuns) => void): Stop 
     next(payload) {
       const change = (payload.data as LiveActiveRunsSubscription | undefined)?.activeRuns;
       if (!change) return report([], [], [], "live", payload.errors ?? []);
-      if (change.kind === "SNAPSHOT") return replace(new Map(change.added.map((r) => [r.id, r])), "live", true);
+      if (change.kind === "SNAPSHOT") {
+        return replace(new Map(change.added.map((r) => [r.id, r])), "live", true, payload.errors ?? []);
+      }
       const runs = new Map(known ?? []);
       for (const run of [...change.added, ...change.updated]) runs.set(run.id, run);
       for (const run of change.ended) runs.delete(run.id);

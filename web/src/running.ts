@@ -1,122 +1,79 @@
 // What is running now, as a feed the running panels watch: every change of the set of active runs (a run starts, a
-// state changes, a run ends) reaches them as a new snapshot, without a reload. One feed per page load, shared by
-// every panel watching it, like the server's one poller per scope: a page with two panels does not ask twice.
+// state changes, a run ends) reaches them as a new snapshot, without a reload. The snapshots come from live.ts (the
+// monitor's subscription, or polling where websockets are unavailable); the panels only see `ActiveRunsFeed`.
 //
-// The panels only see `ActiveRunsFeed`; where the snapshots come from is this module's business. Today they come
-// from polling the `activeRuns` query.
+// A run's age is counted by the monitor's clock, not the browser's: the verdicts it is shown with
+// (`longerThanUsual`, the SLA's share) are the monitor's, and a browser's clock may be off. The page asks the
+// monitor's clock once (`ServerClock`) and counts on from there with its own monotonic clock.
 
-import { query, type GqlError, type GqlResult } from "./api";
-import { ActiveRunsDocument, type ActiveRunFieldsFragment, type ActiveRunsQuery } from "./generated/graphql";
+import { query, type GqlError } from "./api";
+import { ServerClockDocument, type ActiveRunFieldsFragment } from "./generated/graphql";
+import { watchActiveRuns, type EndedRun } from "./live";
 
 export type ActiveRun = ActiveRunFieldsFragment;
+export type { EndedRun };
 
 export interface ActiveRunsSnapshot {
-  /** The active runs read, in the Jobs API's order; null when they could not be read (see `errors`). */
-  runs: ActiveRun[] | null;
-  /** The Jobs API holds more active runs than were read. */
-  more: boolean;
-  /** The server's clock when the runs were read (unrounded): a run's age is counted on from here. */
-  checkedAt: string | null;
-  /** The client's monotonic clock (ms) when the snapshot arrived. */
-  receivedAt: number;
+  /** Every active run the caller may see, newest first; the last known ones when the latest update failed. */
+  runs: ActiveRun[];
+  /** Runs that ended since the previous snapshot, as last seen, with their final state when the monitor knows it. */
+  ended: EndedRun[];
+  /** Why the latest update failed; empty when it worked. */
   errors: GqlError[];
 }
 
 export interface ActiveRunsFeed {
-  /** Calls `update` with every snapshot, the latest one at once if there is one; the returned function stops it. */
+  /** Calls `update` with every snapshot; the returned function stops it. */
   watch(update: (snapshot: ActiveRunsSnapshot) => void): () => void;
 }
 
-export interface PollingOptions {
-  intervalMs: number;
-  /** Pages of 25 read per poll: the panels show at most this many times 25 runs. */
-  maxPages: number;
-  /** A monotonic clock in ms (performance.now in the browser). */
-  now: () => number;
-}
-
-const DEFAULTS: PollingOptions = { intervalMs: 10_000, maxPages: 4, now: () => performance.now() };
-
-async function readActiveRuns(options: PollingOptions): Promise<ActiveRunsSnapshot> {
-  const runs: ActiveRun[] = [];
-  let after: string | null = null;
-  let checkedAt: string | null = null;
-  for (let page = 0; page < options.maxPages; page++) {
-    const r: GqlResult<ActiveRunsQuery> = await query(ActiveRunsDocument, { after });
-    const list = r.data?.activeRuns;
-    if (!list) return { runs: null, more: false, checkedAt: null, receivedAt: options.now(), errors: r.errors };
-    checkedAt ??= list.checkedAt;
-    runs.push(...list.nodes);
-    after = list.pageInfo.hasNextPage ? list.pageInfo.endCursor : null;
-    if (!after) return { runs, more: false, checkedAt, receivedAt: options.now(), errors: r.errors };
-  }
-  return { runs, more: true, checkedAt, receivedAt: options.now(), errors: [] };
-}
-
-/**
- * Polls `activeRuns` every `intervalMs` while anyone watches and the page is visible (a hidden tab asks nothing and
- * catches up when shown again).
- */
-export function pollingFeed(options: Partial<PollingOptions> = {}): ActiveRunsFeed {
-  const o = { ...DEFAULTS, ...options };
-  const watchers = new Set<(s: ActiveRunsSnapshot) => void>();
-  let latest: ActiveRunsSnapshot | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let inFlight = false;
-
-  const schedule = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = watchers.size && !document.hidden ? setTimeout(poll, o.intervalMs) : null;
-  };
-  async function poll(): Promise<void> {
-    timer = null;
-    if (inFlight || !watchers.size) return;
-    inFlight = true;
-    try {
-      latest = await readActiveRuns(o);
-      for (const watcher of [...watchers]) watcher(latest);
-    } finally {
-      inFlight = false;
-      schedule();
-    }
-  }
-  document.addEventListener("visibilitychange", () => {
-    if (document.hidden) schedule();
-    else void poll();
-  });
-
+/** The page's feed of active runs: live.ts keeps one connection for all of a page's watches. */
+export function activeRunsFeed(): ActiveRunsFeed {
   return {
     watch(update) {
-      watchers.add(update);
-      // A snapshot older than a poll (left by an earlier page) is not shown: its runs may have ended since, and a
-      // new panel would report them as just finished.
-      const fresh = latest !== null && o.now() - latest.receivedAt < o.intervalMs;
-      if (!fresh) void poll();
-      else {
-        update(latest!);
-        if (timer === null && !inFlight) schedule();
-      }
-      return () => {
-        watchers.delete(update);
-        schedule();
-      };
+      void serverClock();
+      return watchActiveRuns((live) => update({ runs: live.runs, ended: live.ended, errors: live.errors }));
     },
   };
 }
 
-let shared: ActiveRunsFeed | null = null;
-
-/** The page's feed of active runs. */
-export function activeRunsFeed(): ActiveRunsFeed {
-  shared ??= pollingFeed();
-  return shared;
+export interface ServerClock {
+  /** The monitor's instant (ms since the epoch) at the client's monotonic instant `monotonicMs`. */
+  at(monotonicMs: number): number;
 }
 
-/** Seconds a run has been running at the client's monotonic instant `nowMs`, counted on from the snapshot. */
-export function elapsedAt(run: ActiveRun, snapshot: ActiveRunsSnapshot, nowMs: number): number | null {
-  const since = Math.max(0, nowMs - snapshot.receivedAt) / 1000;
-  if (run.startTime && snapshot.checkedAt) {
-    return Math.max(0, (new Date(snapshot.checkedAt).getTime() - new Date(run.startTime).getTime()) / 1000 + since);
-  }
-  return run.elapsedSeconds === null ? null : run.elapsedSeconds + since;
+let clock: Promise<ServerClock | null> | null = null;
+
+/** The monitor's clock, asked once per page load; null when it could not be asked. */
+export function serverClock(monotonic: () => number = () => performance.now()): Promise<ServerClock | null> {
+  clock ??= query(ServerClockDocument).then((r) => {
+    const checkedAt = r.data?.activeRuns?.checkedAt;
+    if (!checkedAt) {
+      clock = null; // asked again by the next watch
+      return null;
+    }
+    const server = new Date(checkedAt).getTime();
+    const local = monotonic();
+    return { at: (monotonicMs: number) => server + (monotonicMs - local) };
+  });
+  return clock;
+}
+
+/** Seconds a run has been running by the monitor's clock at `serverMs`; its `elapsedSeconds` without a clock. */
+export function ageOf(run: ActiveRun, serverMs: number | null): number | null {
+  if (serverMs === null || !run.startTime) return run.elapsedSeconds;
+  return Math.max(0, (serverMs - new Date(run.startTime).getTime()) / 1000);
+}
+
+/** "Longer than usual" by the API's rule, judged again as the age ticks on between messages. */
+export function longerThanUsual(run: ActiveRun, age: number | null): boolean | null {
+  if (run.longerThanUsual === null) return null;
+  return run.longerThanUsual || (age !== null && run.longerThanUsualAfterSeconds !== null && age > run.longerThanUsualAfterSeconds);
+}
+
+/** The run's share of its SLA and whether it is at risk, at `age`; the API's figures without an age. */
+export function slaAt(run: ActiveRun, age: number | null): { share: number; atRisk: boolean } | null {
+  if (!run.sla) return null;
+  if (age === null) return { share: run.sla.shareOfTarget, atRisk: run.sla.atRisk };
+  return { share: age / (run.sla.targetMinutes * 60), atRisk: run.sla.atRisk || age >= run.sla.atRiskAfterSeconds };
 }

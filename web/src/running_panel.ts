@@ -1,16 +1,18 @@
 // The "Running now" panels of the overview and the job page: runs in progress with how long they have run against
 // their job's usual p50/p95, flagged "longer than usual", kept current by the active-runs feed. Rows are updated in
-// place (a focused row keeps the focus); a run that leaves the feed has finished, and moves to the page's history
-// with its outcome from the Jobs API.
+// place (a focused row keeps the focus); a run that ends moves to the page's history with its outcome from the Jobs
+// API. Between updates each run's age ticks on by the monitor's clock, and its flags are judged again by the API's
+// rules (`longerThanUsualAfterSeconds`, `sla.atRiskAfterSeconds`): updates come when a run's state changes, not when
+// it crosses its usual p95.
 
 import { query } from "./api";
 import { h } from "./dom";
 import { dateTime, duration, humanize, percent } from "./format";
 import { LiveRunDocument, type LiveRunQuery } from "./generated/graphql";
-import { elapsedAt, type ActiveRun, type ActiveRunsFeed, type ActiveRunsSnapshot } from "./running";
+import { ageOf, longerThanUsual, serverClock, slaAt, type ActiveRun, type ActiveRunsFeed, type ActiveRunsSnapshot, type EndedRun, type ServerClock } from "./running";
 import { databricksLink, empty, errorBox, jobLink, runHref, settle, slot, stateBadge, table } from "./ui";
 
-export type Outcome = LiveRunQuery["liveRun"];
+export type Outcome = NonNullable<LiveRunQuery["liveRun"]> | NonNullable<EndedRun["live"]>;
 
 export interface Finished {
   run: ActiveRun;
@@ -31,17 +33,22 @@ export interface RunningPanelOptions {
   onFinished?: (finished: Finished) => void;
   /** The number of runs shown changed (the overview's tile). */
   onCount?: (text: string, runs: number | null) => void;
-  /** A monotonic clock in ms; a run's age ticks on between snapshots. */
+  /** A monotonic clock in ms: ages tick on between updates. */
   now?: () => number;
 }
 
 const TICK_MS = 1000;
 const NEVER_SHOWN_MS = 60_000;
 
+interface Row {
+  tr: HTMLTableRowElement;
+  run: ActiveRun;
+}
+
 export function runningPanel(o: RunningPanelOptions): HTMLElement {
   const now = o.now ?? (() => performance.now());
   const section = slot(o.id, o.heading, o.intro);
-  const rows = new Map<string, { tr: HTMLTableRowElement; run: ActiveRun }>();
+  const rows = new Map<string, Row>();
   // On a job's own page every run is that job's: no Job column.
   const withJob = !o.jobId;
   const wrap = table("", [{ label: "Run" }, ...(withJob ? [{ label: "Job" }] : []), { label: "State" }, { label: "Started" }, { label: "Running for" }, { label: "Databricks" }], []);
@@ -50,8 +57,13 @@ export function runningPanel(o: RunningPanelOptions): HTMLElement {
   const caption = wrap.querySelector("caption")!;
   const nothing = empty("Nothing is running.");
   const problems = h("div", { class: "feed-errors" });
-  let snapshot: ActiveRunsSnapshot | null = null;
+  let clock: ServerClock | null = null;
   let updates = 0;
+  const serverNow = () => (clock ? clock.at(now()) : null);
+  void serverClock(now).then((c) => {
+    clock = c;
+    for (const row of rows.values()) tickAge(row, serverNow());
+  });
 
   // The panel is built before its page is shown, and a page superseded by another navigation is never shown: it
   // stops once it has left the document, or if it never arrived.
@@ -66,25 +78,21 @@ export function runningPanel(o: RunningPanelOptions): HTMLElement {
     if (gone()) return stop();
     updates += 1;
     section.dataset.updates = String(updates);
-    if (s.runs === null) {
-      // Runs already shown stay, marked as possibly stale; a first failure is the panel's state.
-      if (!snapshot) {
-        o.onCount?.("–", null);
-        settle(section, "error", errorBox(s.errors));
-        return;
-      }
-      problems.replaceChildren(errorBox(s.errors) ?? "", h("p", { class: "hint" }, "Showing the runs as last read; retrying."));
+    if (s.errors.length && updates === 1 && !s.runs.length) {
+      o.onCount?.("–", null);
+      settle(section, "error", errorBox(s.errors));
       return;
     }
-    snapshot = s;
+    // After a failed update the runs are the last known ones: they stay, with the error above them.
     problems.replaceChildren(errorBox(s.errors, true) ?? "");
     const runs = o.jobId ? s.runs.filter((r) => r.jobId === o.jobId) : s.runs;
     const seen = new Set(runs.map((r) => r.id));
+    const ended = new Map(s.ended.map((e) => [e.id, e]));
     for (const [id, row] of rows) {
       if (seen.has(id)) continue;
       rows.delete(id);
       row.tr.remove();
-      void finish(row.run, s);
+      void finish(row.run, ended.get(id)?.live ?? null);
     }
     let before: ChildNode | null = body.firstChild;
     for (const run of runs) {
@@ -94,29 +102,29 @@ export function runningPanel(o: RunningPanelOptions): HTMLElement {
         rows.set(run.id, row);
       }
       row.run = run;
-      fill(row.tr, run, s, now(), withJob);
+      fill(row, withJob, serverNow());
       // Moved only when out of order: moving a focused row would take its focus away.
       if (row.tr !== before) body.insertBefore(row.tr, before);
       before = row.tr.nextSibling;
     }
-    const more = s.more && !o.jobId ? "+" : "";
-    caption.textContent = `${runs.length}${more} run${runs.length === 1 ? "" : "s"} in progress`;
-    o.onCount?.(`${runs.length}${more}`, runs.length);
+    caption.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"} in progress`;
+    o.onCount?.(String(runs.length), runs.length);
     if (section.dataset.state !== "done") settle(section, "done", problems, nothing, wrap);
     nothing.hidden = runs.length > 0;
     wrap.hidden = runs.length === 0;
   };
 
-  const finish = async (run: ActiveRun, s: ActiveRunsSnapshot) => {
-    const ranSeconds = elapsedAt(run, s, now());
-    const r = await query(LiveRunDocument, { id: run.id });
-    o.onFinished?.({ run, outcome: r.data?.liveRun ?? null, ranSeconds });
+  // The final state comes with the update when the monitor knows it; else the Jobs API is asked.
+  const finish = async (run: ActiveRun, known: Outcome | null) => {
+    const ranSeconds = ageOf(run, serverNow());
+    const outcome = known ?? (await query(LiveRunDocument, { id: run.id })).data?.liveRun ?? null;
+    o.onFinished?.({ run, outcome, ranSeconds });
   };
 
   const tick = setInterval(() => {
     if (gone()) return stop();
-    if (!snapshot) return;
-    for (const { tr, run } of rows.values()) tickAge(tr, run, snapshot, now());
+    const at = serverNow();
+    for (const row of rows.values()) tickAge(row, at);
   }, TICK_MS);
   const unwatch = o.feed.watch(render);
   function stop(): void {
@@ -126,7 +134,8 @@ export function runningPanel(o: RunningPanelOptions): HTMLElement {
   return section;
 }
 
-function fill(tr: HTMLTableRowElement, run: ActiveRun, s: ActiveRunsSnapshot, nowMs: number, withJob: boolean): void {
+function fill(row: Row, withJob: boolean, serverMs: number | null): void {
+  const run = row.run;
   const cells = [
     h("a", { href: runHref(run.id) }, run.runName ?? `Run ${run.runId}`),
     withJob ? jobLink(run.job, run.jobId) : false,
@@ -135,8 +144,8 @@ function fill(tr: HTMLTableRowElement, run: ActiveRun, s: ActiveRunsSnapshot, no
     age(run),
     databricksLink(run.runPageUrl, "Open") ?? "–",
   ];
-  tr.replaceChildren(...cells.filter((c) => c !== false).map((c) => h("td", null, c)));
-  tickAge(tr, run, s, nowMs);
+  row.tr.replaceChildren(...cells.filter((c) => c !== false).map((c) => h("td", null, c)));
+  tickAge(row, serverMs);
 }
 
 /** Elapsed time against the job's usual p50 and p95, the "longer than usual" flag and the SLA's share. */
@@ -154,20 +163,29 @@ function age(run: ActiveRun): HTMLElement {
     "span",
     { class: "stacked", "data-longer": String(run.longerThanUsual) },
     h("span", { class: "elapsed" }, "–"),
-    run.longerThanUsual ? h("span", { class: "badge warn" }, "longer than usual") : null,
+    h("span", { class: "badge warn longer", hidden: true }, "longer than usual"),
     marks,
     usual,
-    run.sla
-      ? h("span", { class: "sub", "data-sla-at-risk": String(run.sla.atRisk) }, run.sla.atRisk ? h("span", { class: "badge bad" }, "SLA at risk") : null, ` ${percent(run.sla.shareOfTarget, 0)} of its ${duration(run.sla.targetMinutes * 60)} SLA`)
-      : null,
+    run.sla ? h("span", { class: "sub sla", "data-sla-at-risk": String(run.sla.atRisk) }, h("span", { class: "badge bad", hidden: true }, "SLA at risk"), h("span", { class: "share" })) : null,
   );
 }
 
-/** The age text and the bar: the scale runs to past p95 (or the age, whichever is further), marks at p50 and p95. */
-function tickAge(tr: HTMLTableRowElement, run: ActiveRun, s: ActiveRunsSnapshot, nowMs: number): void {
-  const seconds = elapsedAt(run, s, nowMs);
+/** The age and what follows from it: the text, the bar (to past p95, marks at p50 and p95), the flags, the SLA share. */
+function tickAge({ tr, run }: Row, serverMs: number | null): void {
+  const seconds = ageOf(run, serverMs);
   const text = tr.querySelector<HTMLElement>(".elapsed");
-  if (text) text.textContent = duration(seconds);
+  if (!text) return;
+  text.textContent = duration(seconds);
+  const longer = longerThanUsual(run, seconds);
+  tr.querySelector<HTMLElement>("[data-longer]")!.dataset.longer = String(longer);
+  tr.querySelector<HTMLElement>(".badge.longer")!.hidden = !longer;
+  const sla = slaAt(run, seconds);
+  const slaNode = tr.querySelector<HTMLElement>(".sla");
+  if (sla && slaNode && run.sla) {
+    slaNode.dataset.slaAtRisk = String(sla.atRisk);
+    slaNode.querySelector<HTMLElement>(".badge")!.hidden = !sla.atRisk;
+    slaNode.querySelector<HTMLElement>(".share")!.textContent = ` ${percent(sla.share, 0)} of its ${duration(run.sla.targetMinutes * 60)} SLA`;
+  }
   const track = tr.querySelector<HTMLElement>(".usual-track");
   if (!track) return;
   const p95 = run.usualP95Seconds ?? run.usualP50Seconds;
@@ -206,7 +224,7 @@ export function finishedTable(id: string): { node: HTMLElement; add: (f: Finishe
         h("td", null, jobLink(run.job, run.jobId)),
         h("td", null, outcomeBadge(outcome), outcome?.stateMessage ? h("span", { class: "sub message" }, outcome.stateMessage) : null),
         h("td", { class: "num" }, ranSeconds === null ? "–" : `about ${duration(ranSeconds)}`),
-        h("td", null, databricksLink(outcome?.runPageUrl ?? run.runPageUrl, "Open") ?? "–")));
+        h("td", null, databricksLink(run.runPageUrl, "Open") ?? "–")));
       wrap.hidden = false;
     },
   };

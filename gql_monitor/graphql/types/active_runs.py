@@ -14,7 +14,7 @@ from gql_monitor.graphql.inputs import cursor_text, decode_cursor, encode_cursor
 from gql_monitor.graphql.types.common import PageInfo, from_epoch_ms
 from gql_monitor.graphql.types.durations import load_job_durations
 from gql_monitor.graphql.types.sla import LiveSla, resolve_live_sla
-from gql_monitor.insights.durations import longer_than_usual
+from gql_monitor.insights.durations import longer_than_usual, longer_than_usual_after
 from gql_monitor.loaders.live import HOME_WORKSPACE, ActiveRunsPage
 from gql_monitor.questions.keys import JobKey
 from gql_monitor.sources.jobs_api import RUNS_PAGE_LIMIT
@@ -73,6 +73,15 @@ class ActiveRun:
         usual = await self._durations(info)
         return elapsed is not None and longer_than_usual(elapsed, usual.stats_p95, usual.stats_runs,
                                                          info.context.thresholds)
+
+    # Clients that keep a run's age ticking (live panels, between subscription messages, which come only when a
+    # run's state changes) judge "longer than usual" themselves against this, by the same rule.
+    @strawberry.field(description="The age past which this run counts as `longerThanUsual`: the job's usual p95 "
+                                  "times GQL_MONITOR_LONGER_THAN_USUAL_FACTOR; null when the job's history does not "
+                                  "judge it (no baseline, or fewer than GQL_MONITOR_DURATION_MIN_RUNS runs in it).")
+    async def longer_than_usual_after_seconds(self, info: Info) -> float | None:
+        usual = await self._durations(info)
+        return longer_than_usual_after(usual.stats_p95, usual.stats_runs, info.context.thresholds)
 
     @strawberry.field(description="This run against its job's SLA, live (the tables' `JobSla.atRisk` sees a run only "
                                   "once its first slice is recorded); null when the job has no SLA.")

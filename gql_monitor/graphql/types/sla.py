@@ -106,6 +106,10 @@ class LiveSla:
     source: SlaSource = strawberry.field(description="Where the target comes from.")
     share_of_target: float = strawberry.field(description="Elapsed time / target (1 or more: past it).")
     at_risk: bool = strawberry.field(description="`shareOfTarget` is at least GQL_MONITOR_SLA_AT_RISK_SHARE.")
+    at_risk_after_seconds: float = strawberry.field(
+        description="The age past which the run is `atRisk`: the target times GQL_MONITOR_SLA_AT_RISK_SHARE, for "
+        "clients that keep its age ticking."
+    )
 
 
 async def resolve_live_sla(info: Info, job: JobKey, elapsed_seconds: float | None) -> LiveSla | None:
@@ -119,7 +123,8 @@ async def resolve_live_sla(info: Info, job: JobKey, elapsed_seconds: float | Non
         return None
     share = elapsed_seconds / target.seconds
     return LiveSla(target_minutes=target.minutes, source=SlaSource(target.source), share_of_target=share,
-                   at_risk=share >= ctx.thresholds.sla_at_risk_share)
+                   at_risk=share >= ctx.thresholds.sla_at_risk_share,
+                   at_risk_after_seconds=target.seconds * ctx.thresholds.sla_at_risk_share)
 
 
 async def resolve_sla(info: Info, job: JobKey, tags, window: Window) -> JobSla | None:

@@ -213,19 +213,12 @@ export type VisibilityPolicy =
   /** A caller sees the jobs whose permission list grants them, one of their groups or their ownership any level; members of a full-view group see all. */
   | 'PERMISSIONS';
 
-export type ActiveRunsQueryVariables = Exact<{
-  after?: string | null | undefined;
-}>;
-
-
-export type ActiveRunsQuery = { activeRuns: { checkedAt: string, nodes: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
-
 export type ActiveRunsPollQueryVariables = Exact<{
   after?: string | null | undefined;
 }>;
 
 
-export type ActiveRunsPollQuery = { activeRuns: { nodes: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
+export type ActiveRunsPollQuery = { activeRuns: { nodes: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, longerThanUsualAfterSeconds: number | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean, atRiskAfterSeconds: number } | null, job: { id: string, name: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } | null };
 
 export type AlertsQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -371,21 +364,21 @@ export type JobsQuery = { jobs: { totalCount: number, pageInfo: { hasNextPage: b
 export type LiveActiveRunsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LiveActiveRunsSubscription = { activeRuns: { kind: LiveChangeKind, complete: boolean, polledAt: string, added: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, updated: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null }>, ended: Array<{ id: string, jobId: string, runName: string | null, lastLifeCycleState: string | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null }> } | null };
+export type LiveActiveRunsSubscription = { activeRuns: { kind: LiveChangeKind, complete: boolean, polledAt: string, added: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, longerThanUsualAfterSeconds: number | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean, atRiskAfterSeconds: number } | null, job: { id: string, name: string | null } | null }>, updated: Array<{ id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, longerThanUsualAfterSeconds: number | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean, atRiskAfterSeconds: number } | null, job: { id: string, name: string | null } | null }>, ended: Array<{ id: string, jobId: string, runName: string | null, lastLifeCycleState: string | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null }> } | null };
 
 export type LiveRunQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type LiveRunQuery = { liveRun: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null, runPageUrl: string | null } | null };
+export type LiveRunQuery = { liveRun: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null };
 
 export type LiveRunStateSubscriptionVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type LiveRunStateSubscription = { run: { id: string, active: boolean, polledAt: string, run: { id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null } | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null } | null };
+export type LiveRunStateSubscription = { run: { id: string, active: boolean, polledAt: string, run: { id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, longerThanUsualAfterSeconds: number | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean, atRiskAfterSeconds: number } | null, job: { id: string, name: string | null } | null } | null, live: { lifeCycleState: string | null, resultState: string | null, stateMessage: string | null, terminationCode: string | null } | null } | null };
 
 export type RunQueryVariables = Exact<{
   id: string | number;
@@ -414,6 +407,11 @@ export type RunsJobsQueryVariables = Exact<{
 
 export type RunsJobsQuery = { jobs: { totalCount: number, nodes: Array<{ id: string, name: string | null }> } | null };
 
+export type ServerClockQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ServerClockQuery = { activeRuns: { checkedAt: string } | null };
+
 export type SpendSummaryQueryVariables = Exact<{
   window: TimeWindowInput;
   workspaceId?: string | null | undefined;
@@ -432,7 +430,7 @@ export type WorkspacesQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type WorkspacesQuery = { workspaces: Array<{ id: string, name: string | null }> | null };
 
-export type ActiveRunFieldsFragment = { id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean } | null, job: { id: string, name: string | null } | null };
+export type ActiveRunFieldsFragment = { id: string, runId: string, runName: string | null, jobId: string, startTime: string | null, lifeCycleState: string | null, stateMessage: string | null, runPageUrl: string | null, elapsedSeconds: number | null, usualP50Seconds: number | null, usualP95Seconds: number | null, longerThanUsual: boolean | null, longerThanUsualAfterSeconds: number | null, sla: { targetMinutes: number, shareOfTarget: number, atRisk: boolean, atRiskAfterSeconds: number } | null, job: { id: string, name: string | null } | null };
 
 type Change_AccountSpendChange_Fragment = { changeRatio: number | null, current: { amount: string, currency: string }, previous: { amount: string }, change: { amount: string } };
 
@@ -511,10 +509,12 @@ export const ActiveRunFieldsFragmentDoc = /*#__PURE__*/ new TypedDocumentString(
   usualP50Seconds
   usualP95Seconds
   longerThanUsual
+  longerThanUsualAfterSeconds
   sla {
     targetMinutes
     shareOfTarget
     atRisk
+    atRiskAfterSeconds
   }
   job {
     ...JobRef
@@ -708,48 +708,6 @@ export const TrendPointFragmentDoc = /*#__PURE__*/ new TypedDocumentString(`
   inProgress
 }
     `, {"fragmentName":"TrendPoint"}) as unknown as TypedDocumentString<TrendPointFragment, unknown>;
-export const ActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
-    query ActiveRuns($after: String) {
-  activeRuns(first: 25, after: $after) {
-    checkedAt
-    nodes {
-      ...ActiveRunFields
-    }
-    pageInfo {
-      ...NextPage
-    }
-  }
-}
-    fragment ActiveRunFields on ActiveRun {
-  id
-  runId
-  runName
-  jobId
-  startTime
-  lifeCycleState
-  stateMessage
-  runPageUrl
-  elapsedSeconds
-  usualP50Seconds
-  usualP95Seconds
-  longerThanUsual
-  sla {
-    targetMinutes
-    shareOfTarget
-    atRisk
-  }
-  job {
-    ...JobRef
-  }
-}
-fragment JobRef on Job {
-  id
-  name
-}
-fragment NextPage on PageInfo {
-  hasNextPage
-  endCursor
-}`) as unknown as TypedDocumentString<ActiveRunsQuery, ActiveRunsQueryVariables>;
 export const ActiveRunsPollDocument = /*#__PURE__*/ new TypedDocumentString(`
     query ActiveRunsPoll($after: String) {
   activeRuns(first: 25, after: $after) {
@@ -774,10 +732,12 @@ export const ActiveRunsPollDocument = /*#__PURE__*/ new TypedDocumentString(`
   usualP50Seconds
   usualP95Seconds
   longerThanUsual
+  longerThanUsualAfterSeconds
   sla {
     targetMinutes
     shareOfTarget
     atRisk
+    atRiskAfterSeconds
   }
   job {
     ...JobRef
@@ -1652,10 +1612,12 @@ export const LiveActiveRunsDocument = /*#__PURE__*/ new TypedDocumentString(`
   usualP50Seconds
   usualP95Seconds
   longerThanUsual
+  longerThanUsualAfterSeconds
   sla {
     targetMinutes
     shareOfTarget
     atRisk
+    atRiskAfterSeconds
   }
   job {
     ...JobRef
@@ -1672,7 +1634,6 @@ export const LiveRunDocument = /*#__PURE__*/ new TypedDocumentString(`
     resultState
     stateMessage
     terminationCode
-    runPageUrl
   }
 }
     `) as unknown as TypedDocumentString<LiveRunQuery, LiveRunQueryVariables>;
@@ -1706,10 +1667,12 @@ export const LiveRunStateDocument = /*#__PURE__*/ new TypedDocumentString(`
   usualP50Seconds
   usualP95Seconds
   longerThanUsual
+  longerThanUsualAfterSeconds
   sla {
     targetMinutes
     shareOfTarget
     atRisk
+    atRiskAfterSeconds
   }
   job {
     ...JobRef
@@ -1922,6 +1885,13 @@ export const RunsJobsDocument = /*#__PURE__*/ new TypedDocumentString(`
   id
   name
 }`) as unknown as TypedDocumentString<RunsJobsQuery, RunsJobsQueryVariables>;
+export const ServerClockDocument = /*#__PURE__*/ new TypedDocumentString(`
+    query ServerClock {
+  activeRuns(first: 1) {
+    checkedAt
+  }
+}
+    `) as unknown as TypedDocumentString<ServerClockQuery, ServerClockQueryVariables>;
 export const SpendSummaryDocument = /*#__PURE__*/ new TypedDocumentString(`
     query SpendSummary($window: TimeWindowInput!, $workspaceId: String) {
   costs(window: $window, groupBy: JOB, filter: {workspaceId: $workspaceId}) {
