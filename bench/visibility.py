@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from attention import timed  # noqa: E402  (this directory is on the path when a script here runs)
 from conftest import NOW, RunningMonitor, monitor_settings  # noqa: E402
 
 from gql_monitor.local_workspace.server import LocalWorkspace  # noqa: E402
@@ -30,14 +31,6 @@ from gql_monitor.local_workspace.server import LocalWorkspace  # noqa: E402
 PAGE = """{ viewer { jobVisibility { visibleJobCount } }
   jobs(first: 25) { totalCount nodes { id name runStats { totalRuns successRate } cost { listCost { amount } }
   lastRun { id resultState } } } }"""
-
-
-def timed(client) -> tuple[float, dict]:
-    started = time.perf_counter()
-    body = client.post("/api/graphql", json={"query": PAGE}).json()
-    elapsed = (time.perf_counter() - started) * 1000
-    assert not body.get("errors"), body["errors"]
-    return elapsed, body
 
 
 def main() -> None:
@@ -62,13 +55,13 @@ def main() -> None:
 
         for _ in range(args.repeat):
             with RunningMonitor(monitor_settings(ws)) as mon, mon.client("local-admin") as client:
-                note("all, admin, cold", *timed(client))
+                note("all, admin, cold", *timed(client, PAGE, {}))
             permissions = monitor_settings(ws, job_visibility="permissions", data_access="service-principal",
                                            permissions_concurrency=args.concurrency)
             with RunningMonitor(permissions) as mon, mon.client("local-admin") as client:
-                note("permissions, admin, cold (start-up read running)", *timed(client))
+                note("permissions, admin, cold (start-up read running)", *timed(client, PAGE, {}))
             with RunningMonitor(permissions) as mon, mon.client("local-team") as client:
-                note("permissions, team member, cold, during the start-up read", *timed(client))
+                note("permissions, team member, cold, during the start-up read", *timed(client, PAGE, {}))
             with RunningMonitor(permissions) as mon:
                 lists = mon.services.visibility.permissions
                 started = time.perf_counter()
@@ -78,11 +71,11 @@ def main() -> None:
                     (time.perf_counter() - started) * 1000)
                 facts["start-up read of every permission list"] = "(measured from the monitor's first health answer)"
                 with mon.client("local-team") as client:
-                    note("permissions, team member, cold, after the start-up read", *timed(client))
-                    note("permissions, team member, warm", *timed(client))
+                    note("permissions, team member, cold, after the start-up read", *timed(client, PAGE, {}))
+                    note("permissions, team member, warm", *timed(client, PAGE, {}))
                 reads = lists.counts.permission_reads
                 with mon.client("local-owner") as client:
-                    note("permissions, second caller, lists reused", *timed(client))
+                    note("permissions, second caller, lists reused", *timed(client, PAGE, {}))
                 facts["permission reads per refresh"] = f"{reads} for {home_jobs} jobs in the home workspace"
         print(f"scale={args.db or args.scale} home jobs={home_jobs} concurrency={args.concurrency}")
         for name, times in rows.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Literal, Mapping
 
 import httpx
@@ -81,7 +81,6 @@ class ReadCounts:
 
     permission_reads: int = 0
     refreshes: int = 0
-    waits: list[float] = field(default_factory=list)
 
 
 def grants_of(body: Mapping[str, Any]) -> tuple[Grant, ...]:
@@ -236,7 +235,6 @@ class JobPermissions:
                 return None
             if response.status_code == 429 and budget.take():
                 wait = min(_retry_after(response), self._settings.permissions_retry_wait_ms / 1000)
-                self.counts.waits.append(wait)
                 await self._sleep(wait)
                 continue
             return _error_code(response)

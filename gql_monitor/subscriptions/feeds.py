@@ -11,6 +11,7 @@ code) once, not at every interval; the next successful read is sent as changes a
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, AsyncIterator, Callable, Mapping
@@ -54,21 +55,31 @@ class LiveFeeds:
         self._principal = principal
         self._renew = renew
 
+    async def _reads(self, poller) -> AsyncIterator[MonitorError | tuple[ActiveRunsState, bool]]:
+        """Each newer read of the poller: a failure once per error code (operation renewed), else the state and
+        whether it is the first success after a failure (which is sent even if nothing changed)."""
+        seen = 0
+        failing: MonitorError | None = None
+        while True:
+            state = await poller.newer_than(seen)
+            seen = state.version
+            if state.error is not None:
+                if failing is None or failing.code != state.error.code:
+                    failing = state.error
+                    self._renew()
+                    yield state.error
+                continue
+            recovered, failing = failing is not None, None
+            yield state, recovered
+
     async def active_runs(self) -> AsyncIterator[ActiveRunsEvent | MonitorError]:
-        async with self._hub.follow(self._principal) as poller:
-            seen = 0
+        async with self._hub.follow(self._principal) as poller, aclosing(self._reads(poller)) as reads:
             delivered: ActiveRunsState | None = None
-            failing: MonitorError | None = None
-            while True:
-                state = await poller.newer_than(seen)
-                seen = state.version
-                if state.error is not None:
-                    if failing is None or failing.code != state.error.code:
-                        failing = state.error
-                        self._renew()
-                        yield state.error
+            async for read in reads:
+                if isinstance(read, MonitorError):
+                    yield read
                     continue
-                recovered, failing = failing is not None, None
+                state, recovered = read
                 if delivered is None:
                     event = ActiveRunsEvent(True, tuple(state.runs.values()), (), (), state.workspace_id,
                                             state.polled_at, state.complete)
@@ -91,20 +102,13 @@ class LiveFeeds:
     async def run(self, workspace_id: str, run_id: int) -> AsyncIterator[RunEvent | MonitorError]:
         """The run's state now, then each change while it is active; the stream ends with the message saying it no
         longer is. A run of another workspace, of a job the caller may not see, or unknown is simply not active."""
-        async with self._hub.follow(self._principal) as poller:
-            seen = 0
+        async with self._hub.follow(self._principal) as poller, aclosing(self._reads(poller)) as reads:
             sent: tuple | None = None
-            failing: MonitorError | None = None
-            while True:
-                state = await poller.newer_than(seen)
-                seen = state.version
-                if state.error is not None:
-                    if failing is None or failing.code != state.error.code:
-                        failing = state.error
-                        self._renew()
-                        yield state.error
+            async for read in reads:
+                if isinstance(read, MonitorError):
+                    yield read
                     continue
-                recovered, failing = failing is not None, None
+                state, recovered = read
                 run = state.runs.get(run_id) if workspace_id == state.workspace_id else None
                 now = ("active", signature(run)) if run is not None else ("gone",)
                 if now != sent or recovered:

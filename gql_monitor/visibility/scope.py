@@ -2,7 +2,7 @@
 
 The system tables ignore job permissions, so the scope is applied where the data is read: every statement that reads
 job data filters on the two parameters `params()` gives (`:all_jobs`, `:visible_jobs`; see the `_scope` comments in
-gql_monitor/questions/), and live answers from the Jobs API are dropped unless `allows` their job. Equal scopes make
+gql_monitor/questions/), and live answers from the Jobs API are dropped unless `allows_job` says their job may be seen. Equal scopes make
 equal statements, so callers who may see the same jobs share cached answers, and callers who may see less never get
 an answer computed for more.
 """
@@ -27,9 +27,6 @@ class JobScope:
     # Why they were unreadable: the Permissions API's error codes, or JOB_LIST_UNAVAILABLE when not even the list of
     # jobs could be read (then no job is visible and `unreadable` is 0: there is nothing to count).
     reasons: tuple[str, ...] = field(default=(), compare=False)
-
-    def allows(self, job_key: str) -> bool:
-        return self.full or job_key in self.job_keys
 
     def allows_job(self, workspace_id: Any, job_id: Any) -> bool:
         return self.full or (job_id is not None and f"{workspace_id}:{job_id}" in self.job_keys)

@@ -22,7 +22,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from api.helpers import truth
-from api.test_visibility import SteppedClock, home_workspace, visible_truth
+from api.test_visibility import home_workspace, visible_truth
+from gql_monitor.clock import FixedClock
 from conftest import NOW, RunningMonitor, monitor_settings
 from gql_monitor.local_workspace.identities import STATIC_TOKENS
 from gql_monitor.local_workspace.server import LocalWorkspace
@@ -358,7 +359,7 @@ def test_a_caller_who_loses_a_job_is_disconnected_and_reconnects_without_it(priv
     granted = {job for (job,) in truth(ws, "SELECT job_id FROM workspace_state.job_grants WHERE principal_kind = "
                                            "'group' AND list_contains(?, principal_name)", [list(team.groups)])}
     run_id, job = next((run, job) for run, job in sorted(active.items()) if job in granted)
-    clock = SteppedClock(ws.now)
+    clock = FixedClock(ws.now)  # moved by the test, through its `at`
     settings = monitor_settings(ws, subscription_poll_seconds=POLL, job_visibility="permissions", clock=clock,
                                 data_access="service-principal", permissions_retry_wait_ms=10,
                                 subscription_recheck_seconds=1)

@@ -7,12 +7,13 @@ everything. Every caller is checked in both data-access modes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from api.helpers import amount, cents, priced_usage_rows, truth
 from conftest import RunningMonitor, gql, monitor_settings
+from gql_monitor.clock import FixedClock
 from gql_monitor.local_workspace.identities import STATIC_TOKENS
 
 RESTRICTED = ["local-team", "local-owner", "local-nobody", "local-analyst"]
@@ -334,16 +335,6 @@ def test_an_app_that_may_view_jobs_but_not_read_their_permissions_hides_them(pri
         in caplog.text
 
 
-class SteppedClock:
-    """The monitor's clock, moved by the test."""
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 def test_a_stale_read_is_served_while_the_next_runs_and_an_old_one_is_not(private_workspace):
     """A permission change shows after the next read: while the lists are stale (past their lifetime, within one
     more) callers are answered from them and a read runs in the background; past that, callers wait for a read."""
@@ -351,7 +342,7 @@ def test_a_stale_read_is_served_while_the_next_runs_and_an_old_one_is_not(privat
 
     ws = private_workspace
     db = ws.state.db.cursor()
-    clock = SteppedClock(ws.now)
+    clock = FixedClock(ws.now)  # moved by the test, through its `at`
     lifetime = 300
     settings = monitor_settings(ws, job_visibility="permissions", data_access="service-principal", clock=clock,
                                 permissions_cache_seconds=lifetime)

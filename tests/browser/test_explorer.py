@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from browser_support import api, money, screenshot, ui_window_end, window
-from test_ui import FRESHNESS, Tab, assert_accessible_markup
+# The page and API fixtures are test_ui's own.
+from test_ui import FRESHNESS, Tab, admin, assert_accessible_markup, tab  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -28,21 +29,6 @@ JOBS = """query($first: Int!, $after: String, $w: TimeWindowInput!, $f: JobFilte
     totalCount pageInfo { hasNextPage endCursor }
     nodes { id name creator runAs tags { key value } workspace { id } runStats(window: $w) { duration { p95 } }
             cost(window: $w) { listCost { amount } } } } }"""
-
-
-@pytest.fixture
-def tab(chromium, demo):
-    t = Tab(chromium, demo.base_url)
-    yield t
-    t.close()
-    assert not t.page_errors, t.page_errors
-    assert not t.console_errors, t.console_errors
-
-
-@pytest.fixture(scope="module")
-def admin(demo):
-    with demo.client() as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

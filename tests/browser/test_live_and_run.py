@@ -13,7 +13,8 @@ import pytest
 
 from browser_support import api, screenshot
 from api.helpers import truth
-from browser.test_ui import Tab, assert_accessible_markup
+# The page and API fixtures are test_ui's own.
+from browser.test_ui import Tab, admin, assert_accessible_markup, tab  # noqa: F401
 from conftest import RunningMonitor, monitor_settings
 from gql_monitor import __version__
 
@@ -36,21 +37,6 @@ def duration(seconds: float | None) -> str:
     if hours:
         return f"{hours} h {minutes:02d} m"
     return f"{minutes} m {secs:02d} s"
-
-
-@pytest.fixture
-def tab(chromium, demo):
-    t = Tab(chromium, demo.base_url)
-    yield t
-    t.close()
-    assert not t.page_errors, t.page_errors
-    assert not t.console_errors, t.console_errors
-
-
-@pytest.fixture(scope="module")
-def admin(demo):
-    with demo.client() as client:
-        yield client
 
 
 # -- the stand-in's Jobs API state, changed as a workspace would change it ----------------------------------------
