@@ -6,9 +6,8 @@ questions (`JobsQuery`, `RunsQuery`, ...), built from GraphQL arguments in graph
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 
 from gql_monitor.costing import CostSummary, SubjectCosts
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, QuestionLoader, SegmentedLoader, SharedLoader
@@ -65,81 +64,154 @@ from gql_monitor.questions.keys import JobKey, RunKey, RunRef
 from gql_monitor.questions.runs import RunsQuery
 
 
-@dataclass
 class Loaders:
-    jobs_page: QuestionLoader[JobsQuery]
-    job: KeyedLoader[JobKey, Row | None]
-    runs_page: QuestionLoader[RunsQuery]
-    runs_by_job: SegmentedLoader[JobRunsKey, list[Row]]
-    # Look-ahead companions of runs_by_job: asked in the same round trip when the runs' cost or tasks are selected.
-    run_page_costs: SegmentedLoader[JobRunsKey, SubjectCosts]
-    run_page_tasks: SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]
-    run: KeyedLoader[RunKey, Row | None]
-    run_stats: SegmentedLoader[JobWindowKey, list[Row]]
-    tasks_by_job: KeyedLoader[JobKey, list[Row]]
-    task_runs_by_run: KeyedLoader[RunRef, list[Row]]
-    cost_by_job: SegmentedLoader[JobWindowKey, CostSummary]
-    cost_by_run: KeyedLoader[RunRef, CostSummary]
-    cost_by_run_attempt: KeyedLoader[RunRef, AttemptCosts]
-    cost_by_task_run: KeyedLoader[RunRef, SubjectCosts]
-    cost_breakdown: QuestionLoader[CostBreakdownQuery]
-    job_health: KeyedLoader[JobKey, Row | None]
-    health_of_all_jobs: QuestionLoader[JobHealthQuery]
-    failures: QuestionLoader[FailuresQuery]
-    data_quality: QuestionLoader[DataQualityQuery]
-    job_cost_anomalies: SegmentedLoader[JobAnomaliesKey, list[Row]]
-    workspace: SharedLoader[str, Row | None]
-    workspace_list: QuestionLoader[WorkspacesQuery]
-    freshness: QuestionLoader[FreshnessQuery]
-    data_start: QuestionLoader[DataStartQuery]
-    run_details: SharedLoader[int, JsonObject | None]
-    run_output: SharedLoader[int, JsonObject | None]
-    active_runs_page: SharedLoader[ActiveRunsPage, JsonObject]
-    home_workspace: SharedLoader[str, str | None]
-    # Durations, SLAs and schedules of a page of jobs (gql_monitor/insights/).
-    job_durations: SegmentedLoader[JobDurationsKey, JobDurations]
-    job_sla_runs: SegmentedLoader[JobSlaKey, JobSlaRuns]
-    job_schedule_runs: SegmentedLoader[JobWindowKey, list[Row]]
-    # Account-wide questions of the insight rules and cost insights (the alerts' durations, SLAs and schedules;
-    # anomalies, failure spend, spikes, forecast, movers, ...): one statement per distinct question.
-    insight_questions: QuestionLoader[Question]
+    """The operation's loaders, each built on first use: an operation uses a few of them, and building all
+    thirty-odd DataLoaders for every request was most of a cached request's own time."""
+
+    def __init__(self, fetch: Fetch, jobs_api, principal, stats, now: datetime) -> None:
+        self._fetch = fetch
+        self._jobs_api = jobs_api
+        self._principal = principal
+        self._stats = stats
+        self._now = now
+
+    @cached_property
+    def jobs_page(self) -> QuestionLoader[JobsQuery]:
+        return jobs_page_loader(self._fetch)
+
+    @cached_property
+    def job(self) -> KeyedLoader[JobKey, Row | None]:
+        return jobs_by_key_loader(self._fetch, self._now)
+
+    @cached_property
+    def runs_page(self) -> QuestionLoader[RunsQuery]:
+        return runs_page_loader(self._fetch)
+
+    @cached_property
+    def runs_by_job(self) -> SegmentedLoader[JobRunsKey, list[Row]]:
+        return runs_by_job_loader(self._fetch)
+
+    @cached_property
+    def run_page_costs(self) -> SegmentedLoader[JobRunsKey, SubjectCosts]:
+        # Look-ahead companions of runs_by_job: asked in the same round trip when the runs' cost or tasks are selected.
+        return run_page_costs_loader(self._fetch, self._now)
+
+    @cached_property
+    def run_page_tasks(self) -> SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]:
+        return run_page_tasks_loader(self._fetch)
+
+    @cached_property
+    def run(self) -> KeyedLoader[RunKey, Row | None]:
+        return runs_by_key_loader(self._fetch, self._now)
+
+    @cached_property
+    def run_stats(self) -> SegmentedLoader[JobWindowKey, list[Row]]:
+        return run_stats_loader(self._fetch)
+
+    @cached_property
+    def tasks_by_job(self) -> KeyedLoader[JobKey, list[Row]]:
+        return tasks_by_job_loader(self._fetch)
+
+    @cached_property
+    def task_runs_by_run(self) -> KeyedLoader[RunRef, list[Row]]:
+        return task_runs_by_run_loader(self._fetch)
+
+    @cached_property
+    def cost_by_job(self) -> SegmentedLoader[JobWindowKey, CostSummary]:
+        return cost_by_job_loader(self._fetch)
+
+    @cached_property
+    def cost_by_run(self) -> KeyedLoader[RunRef, CostSummary]:
+        return cost_by_run_loader(self._fetch, self._now)
+
+    @cached_property
+    def cost_by_run_attempt(self) -> KeyedLoader[RunRef, AttemptCosts]:
+        return cost_by_run_attempt_loader(self._fetch, self._now)
+
+    @cached_property
+    def cost_by_task_run(self) -> KeyedLoader[RunRef, SubjectCosts]:
+        return cost_by_task_run_loader(self._fetch, self._now)
+
+    @cached_property
+    def cost_breakdown(self) -> QuestionLoader[CostBreakdownQuery]:
+        return cost_breakdown_loader(self._fetch)
+
+    @cached_property
+    def job_health(self) -> KeyedLoader[JobKey, Row | None]:
+        return job_health_loader(self._fetch, self._now)
+
+    @cached_property
+    def health_of_all_jobs(self) -> QuestionLoader[JobHealthQuery]:
+        return health_of_all_jobs_loader(self._fetch)
+
+    @cached_property
+    def failures(self) -> QuestionLoader[FailuresQuery]:
+        return failures_loader(self._fetch)
+
+    @cached_property
+    def data_quality(self) -> QuestionLoader[DataQualityQuery]:
+        return data_quality_loader(self._fetch)
+
+    @cached_property
+    def job_cost_anomalies(self) -> SegmentedLoader[JobAnomaliesKey, list[Row]]:
+        return job_cost_anomalies_loader(self._fetch)
+
+    @cached_property
+    def workspace(self) -> SharedLoader[str, Row | None]:
+        return workspaces_loader(self._fetch)
+
+    @cached_property
+    def workspace_list(self) -> QuestionLoader[WorkspacesQuery]:
+        return workspace_list_loader(self._fetch)
+
+    @cached_property
+    def freshness(self) -> QuestionLoader[FreshnessQuery]:
+        return freshness_loader(self._fetch)
+
+    @cached_property
+    def data_start(self) -> QuestionLoader[DataStartQuery]:
+        return data_start_loader(self._fetch)
+
+    @cached_property
+    def run_details(self) -> SharedLoader[int, JsonObject | None]:
+        api = self._jobs_api
+        return run_details_loader(partial(_live, api, api.get_run, self._principal, self._stats))
+
+    @cached_property
+    def run_output(self) -> SharedLoader[int, JsonObject | None]:
+        api = self._jobs_api
+        return run_output_loader(partial(_live, api, api.get_run_output, self._principal, self._stats))
+
+    @cached_property
+    def active_runs_page(self) -> SharedLoader[ActiveRunsPage, JsonObject]:
+        return active_runs_page_loader(partial(_active_runs, self._jobs_api, self._principal, self._stats))
+
+    @cached_property
+    def home_workspace(self) -> SharedLoader[str, str | None]:
+        return home_workspace_loader(self._jobs_api.home_workspace_id)
+
+    @cached_property
+    def job_durations(self) -> SegmentedLoader[JobDurationsKey, JobDurations]:
+        # Durations, SLAs and schedules of a page of jobs (gql_monitor/insights/).
+        return job_durations_loader(self._fetch)
+
+    @cached_property
+    def job_sla_runs(self) -> SegmentedLoader[JobSlaKey, JobSlaRuns]:
+        return job_sla_runs_loader(self._fetch)
+
+    @cached_property
+    def job_schedule_runs(self) -> SegmentedLoader[JobWindowKey, list[Row]]:
+        return job_schedule_runs_loader(self._fetch)
+
+    @cached_property
+    def insight_questions(self) -> QuestionLoader[Question]:
+        # Account-wide questions of the insight rules and cost insights (the alerts' durations, SLAs and schedules;
+        # anomalies, failure spend, spikes, forecast, movers, ...): one statement per distinct question.
+        return insight_question_loader(self._fetch)
 
 
 def build_loaders(fetch: Fetch, jobs_api, principal, stats, now: datetime) -> Loaders:
-    return Loaders(
-        jobs_page=jobs_page_loader(fetch),
-        job=jobs_by_key_loader(fetch, now),
-        runs_page=runs_page_loader(fetch),
-        runs_by_job=runs_by_job_loader(fetch),
-        run_page_costs=run_page_costs_loader(fetch, now),
-        run_page_tasks=run_page_tasks_loader(fetch),
-        run=runs_by_key_loader(fetch, now),
-        run_stats=run_stats_loader(fetch),
-        tasks_by_job=tasks_by_job_loader(fetch),
-        task_runs_by_run=task_runs_by_run_loader(fetch),
-        cost_by_job=cost_by_job_loader(fetch),
-        cost_by_run=cost_by_run_loader(fetch, now),
-        cost_by_run_attempt=cost_by_run_attempt_loader(fetch, now),
-        cost_by_task_run=cost_by_task_run_loader(fetch, now),
-        cost_breakdown=cost_breakdown_loader(fetch),
-        job_health=job_health_loader(fetch, now),
-        health_of_all_jobs=health_of_all_jobs_loader(fetch),
-        failures=failures_loader(fetch),
-        data_quality=data_quality_loader(fetch),
-        job_cost_anomalies=job_cost_anomalies_loader(fetch),
-        workspace=workspaces_loader(fetch),
-        workspace_list=workspace_list_loader(fetch),
-        freshness=freshness_loader(fetch),
-        data_start=data_start_loader(fetch),
-        run_details=run_details_loader(partial(_live, jobs_api, jobs_api.get_run, principal, stats)),
-        run_output=run_output_loader(partial(_live, jobs_api, jobs_api.get_run_output, principal, stats)),
-        active_runs_page=active_runs_page_loader(partial(_active_runs, jobs_api, principal, stats)),
-        home_workspace=home_workspace_loader(jobs_api.home_workspace_id),
-        job_durations=job_durations_loader(fetch),
-        job_sla_runs=job_sla_runs_loader(fetch),
-        job_schedule_runs=job_schedule_runs_loader(fetch),
-        insight_questions=insight_question_loader(fetch),
-    )
+    return Loaders(fetch, jobs_api, principal, stats, now)
 
 
 # Live answers are cut to the caller's job scope here, where they arrive: with `permissions` visibility they are the
