@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from gql_monitor import demo
-from gql_monitor.cli_common import fail, port_number, run_uvicorn
+from gql_monitor.cli_common import fail, port_number, run_uvicorn, run_uvicorn_workers
 from gql_monitor.sources.error_text import without_sdk_config
 
 
@@ -64,6 +64,8 @@ def cmd_serve(args) -> int:
     from gql_monitor.http.app import create_app
 
     try:
+        # Built here even when workers build their own: a workspace the credentials cannot be set up for fails once,
+        # in one line, before any worker starts.
         app = create_app(settings)
     except (ValueError, ImportError) as exc:
         # The SDK raises ValueError when it cannot set up the app's credentials (e.g. OAuth metadata unreachable);
@@ -75,7 +77,12 @@ def cmd_serve(args) -> int:
 
     configure(settings.log_format)
     bound_host, bound_port = sock.getsockname()[:2]
-    print(f"gql-monitor: serving on http://{bound_host}:{bound_port} ({settings.data_access} data access)", flush=True)
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    print(f"gql-monitor: serving on http://{bound_host}:{bound_port} ({settings.data_access} data access{workers})",
+          flush=True)
+    if settings.workers > 1:
+        app.state.services.close()
+        return run_uvicorn_workers(sock, settings.workers)
     return run_uvicorn(app, sock, logs_configured=True)
 
 

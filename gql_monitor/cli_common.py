@@ -92,3 +92,18 @@ def run_uvicorn(app, sock, *, quiet_other_threads: bool = False, logs_configured
             logging.getLogger(name).addFilter(only_here)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def run_uvicorn_workers(sock, workers: int) -> int:
+    """`serve` with GQL_MONITOR_WORKERS > 1: uvicorn's supervisor starts that many processes on the bound socket,
+    each building the app from the environment (gql_monitor.http.app:app_from_environment), and restarts one that
+    dies. SIGTERM or Ctrl-C stops them all, each finishing its requests within the graceful shutdown."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "gql_monitor.http.app:app_from_environment", factory=True, workers=workers, log_level="info",
+        proxy_headers=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, log_config=None, access_log=False,
+    )
+    Multiprocess(config, sockets=[sock]).run()
+    return 0

@@ -18,6 +18,10 @@ class RequestStats:
     oldest_answer_fetched_at: float | None = None
     # The operation's name as the request gave it (None for an anonymous operation), for the request's log line.
     operation_name: str | None = None
+    # The document's computed cost (graphql/query_cost.py), kept with a cached response for its `extensions`.
+    query_cost: int = 0
+    # Answered whole from the response cache (http/cached_responses.py), without executing.
+    response_cached: bool = False
 
     def note_cache_hit(self, fetched_at: float) -> None:
         self.cache_hits += 1

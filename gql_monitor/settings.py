@@ -116,6 +116,9 @@ class Settings(BaseModel):
     log_format: Literal["json", "text"] = _env("LOG_FORMAT", "json", "`serve`'s log lines: `json`, one object per "
                                                 "line with the request id, a hash of the caller, the operation and "
                                                 "what it cost (never a token); or `text`")
+    workers: int = _env("WORKERS", 1, "`serve`'s worker processes, each with its own caches, warehouse sessions "
+                        "and background reads; one per vCPU at most (docs/deployment.md \"Sizing\"), with "
+                        "`GQL_MONITOR_REDIS_URL` so they share answers", ge=1, le=32)
     cors_origins: tuple[str, ...] = _env("CORS_ORIGINS", (), "comma-separated browser origins allowed to call the "
                                          "API cross-origin; not set: none")
     # -- Subscriptions over websockets (gql_monitor/subscriptions/; docs/api.md "Subscriptions") -------------------

@@ -217,6 +217,50 @@ def test_serve_inside_an_app_listens_on_all_interfaces_and_stops_on_sigterm(work
     assert not any("Traceback" in line for line in serve.stderr)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended while the list was read
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def test_serve_with_workers_runs_that_many_processes_that_all_answer_and_stop_together(workspace):
+    port = _free_port()
+    env = _clean_env(
+        DATABRICKS_APP_PORT=str(port), DATABRICKS_HOST=workspace.base_url, DATABRICKS_WAREHOUSE_ID="local",
+        DATABRICKS_CLIENT_ID="local-sp", DATABRICKS_CLIENT_SECRET="local-sp-secret", GQL_MONITOR_WORKERS="2",
+    )
+    with Started("serve", env=env) as serve:
+        serve.wait_for_line(r"serving on http://127\.0\.0\.1:\d+ \(service-principal data access, 2 workers\)")
+        _wait_healthy(f"http://127.0.0.1:{port}/api/health", serve, COMMAND_TIMEOUT)
+        workers = [pid for pid in _children(serve.proc.pid) if _is_worker(pid)]
+        # Each worker answers, with its own caches: as many requests as it takes for both to have served one.
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer local-admin"},
+                          timeout=60) as client:
+            names = {client.post("/api/graphql", json={"query": "{ viewer { userName } }"}).json()["data"]["viewer"]
+                     ["userName"] for _ in range(8)}
+        code, took = serve.stop(signal.SIGTERM)
+    assert len(workers) == 2, (workers, serve.stderr[-20:])
+    assert names == {"admin@example.com"}
+    started = {line for line in serve.stderr if "Started server process" in line}
+    assert len(started) == 2, serve.stderr[-20:]
+    assert code in (0, -signal.SIGTERM) and took < STOPS_WITHIN, (code, took)
+    assert not any(_is_worker(pid) for pid in workers), "a worker outlived serve"
+    assert not any("Traceback" in line for line in serve.stderr), serve.stderr[-30:]
+
+
 def test_serve_never_lets_a_tokenless_loopback_caller_in(workspace):
     """Only `demo` treats a browser on loopback as the stand-in admin; `serve` wants a token from everyone."""
     port = _free_port()

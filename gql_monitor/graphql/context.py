@@ -13,7 +13,7 @@ import strawberry
 from strawberry.fastapi import BaseContext
 
 from gql_monitor.clock import Clock
-from gql_monitor.graphql.response_cache import ResponseStore
+from gql_monitor.graphql.response_cache import ResponseSlot, ResponseStore
 from gql_monitor.insights.thresholds import Thresholds
 from gql_monitor.loaders import Loaders, build_loaders
 from gql_monitor.principal import Principal
@@ -58,7 +58,7 @@ def window_clock(at: datetime) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % WINDOW_GRANULARITY_SECONDS, tz=timezone.utc)
 
 
-def build_context(services: Services, principal: Principal) -> Context:
+def build_context(services: Services, principal: Principal, response_slot: ResponseSlot | None = None) -> Context:
     stats = RequestStats()
     now = window_clock(services.clock())
 
@@ -76,7 +76,8 @@ def build_context(services: Services, principal: Principal) -> Context:
     live = replace(principal, token=None) if services.visibility.by_permissions else principal
     loaders = build_loaders(fetch, services.jobs_api, live, stats, now)
     settings = services.settings
-    responses = ResponseStore(services.responses, settings.live_cache_seconds, settings.table_cache_seconds)
+    responses = ResponseStore(services.responses, settings.live_cache_seconds, settings.table_cache_seconds,
+                              response_slot)
     return Context(principal=principal, stats=stats, loaders=loaders, now=now, clock=services.clock,
                    responses=responses, thresholds=Thresholds.from_settings(settings),
                    job_visibility=settings.job_visibility)

@@ -124,6 +124,8 @@ def cost_limit(max_cost: int):
                 cost = query_cost(ctx.graphql_document, ctx.operation_name, ctx.variables, ctx.context.now,
                                   ctx.schema._schema)
             self.cost = cost
+            if (stats := getattr(ctx.context, "stats", None)) is not None:
+                stats.query_cost = cost
             if cost > max_cost:
                 message = f"The query's cost {cost} exceeds the maximum of {max_cost}; ask for smaller pages."
                 if ctx.operation_type == OperationType.SUBSCRIPTION:
@@ -141,29 +143,31 @@ def cost_limit(max_cost: int):
             yield
 
         def get_results(self) -> dict:
-            stats = getattr(self.execution_context.context, "stats", None)
-            oldest = stats.oldest_answer_fetched_at if stats else None
-            return {
-                "cost": {
-                    "warehouseStatements": stats.warehouse_statements if stats else 0,
-                    "jobsApiCalls": stats.jobs_api_calls if stats else 0,
-                    "cacheHits": stats.cache_hits if stats else 0,
-                    "queryCost": getattr(self, "cost", 0),
-                    "maxQueryCost": max_cost,
-                    # When the oldest cached answer used here was fetched from its source; null: all fetched now.
-                    "oldestAnswerFetchedAt": datetime.fromtimestamp(oldest, tz=timezone.utc).isoformat()
-                    if oldest is not None else None,
-                },
-                **visibility_report(self.execution_context.context),
-            }
+            context = self.execution_context.context
+            return {"cost": cost_report(getattr(context, "stats", None), getattr(self, "cost", 0), max_cost),
+                    **visibility_report(getattr(context, "principal", None))}
 
     return CostReport
 
 
-def visibility_report(context) -> dict:
+def cost_report(stats, query_cost: int, max_cost: int) -> dict:
+    """`extensions.cost`: what the operation used (`stats`, a RequestStats) and its computed cost."""
+    oldest = stats.oldest_answer_fetched_at if stats else None
+    return {
+        "warehouseStatements": stats.warehouse_statements if stats else 0,
+        "jobsApiCalls": stats.jobs_api_calls if stats else 0,
+        "cacheHits": stats.cache_hits if stats else 0,
+        "queryCost": query_cost,
+        "maxQueryCost": max_cost,
+        # When the oldest cached answer used here was fetched from its source; null: all fetched now.
+        "oldestAnswerFetchedAt": datetime.fromtimestamp(oldest, tz=timezone.utc).isoformat()
+        if oldest is not None else None,
+    }
+
+
+def visibility_report(principal) -> dict:
     """`extensions.visibility` for a caller who sees part of the account: how many jobs, and how many were hidden
     because their permission lists could not be read (with PERMISSIONS_UNREADABLE, so clients need not parse)."""
-    principal = getattr(context, "principal", None)
     if principal is None or principal.scope.full:
         return {}
     scope = principal.scope

@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from gql_monitor import __version__
 from gql_monitor.graphql.schema import build_schema
 from gql_monitor.http import compression, demo_sign_in, health, security, spa
+from gql_monitor.http.cached_responses import CachedResponses
 from gql_monitor.http.graphql_route import mount_graphql
+from gql_monitor.http.identity import token_memory
 from gql_monitor.http.request_hygiene import RequestLimits
 from gql_monitor.http.request_log import RequestLog
 from gql_monitor.http.readiness import Readiness
@@ -58,7 +60,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     readiness = app.state.readiness = Readiness()
     app.include_router(health.router)
     app.include_router(ready_router)
-    # Added first, so inside the security headers' middleware: that one re-streams bodies in chunks, while here a
+    memory = token_memory()
+    # Innermost: a cached response leaves through compression, the security headers and the request log like any
+    # other, and a request it does not answer reaches the GraphQL route unchanged.
+    app.add_middleware(CachedResponses, services=services, memory=memory)
+    # Next, so inside the security headers' middleware: that one re-streams bodies in chunks, while here a
     # response is still whole, so a small one can be told apart and left uncompressed.
     app.add_middleware(compression.Compression)
     # Inside the security headers, so a 413 or 405 carries them too.
@@ -69,8 +75,18 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     demo_sign_in.install(app, settings.demo_default_token)
     schema = build_schema(max_query_cost=settings.max_query_cost, introspection=settings.introspection,
                           max_response_values=settings.max_response_values)
-    subscriptions = mount_graphql(app, services, schema)
+    subscriptions = mount_graphql(app, services, schema, memory)
     app.state.subscriptions = subscriptions
     # Last: the UI's client routes match any path outside /api/.
     spa.mount(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `serve` worker process (GQL_MONITOR_WORKERS > 1): its settings and logging from the environment,
+    which `serve` checked before starting the workers."""
+    from gql_monitor.logs import configure
+
+    settings = Settings.from_env()
+    configure(settings.log_format)
+    return create_app(settings)

@@ -25,7 +25,7 @@ from gql_monitor.graphql.context import Context, build_context
 from gql_monitor.graphql.schema import schema as default_schema
 from gql_monitor.http import request_hygiene
 from gql_monitor.http.graphiql import graphiql_page
-from gql_monitor.http.identity import identify, principal_for, token_memory
+from gql_monitor.http.identity import TokenMemory, request_principal, token_memory
 from gql_monitor.http.request_hygiene import RequestRefused
 from gql_monitor.http.websocket_origin import allowed_origins, origin_allowed
 from gql_monitor.services import Services
@@ -109,8 +109,9 @@ class _Router(GraphQLRouter):
             raise RequestRefused(BadUserInput(str(exc.reason)[:300]), status=exc.status_code) from None
 
 
-def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> Subscriptions:
-    memory = token_memory()
+def mount_graphql(app: FastAPI, services: Services, schema=default_schema,
+                  memory: TokenMemory | None = None) -> Subscriptions:
+    memory = token_memory() if memory is None else memory
     subscriptions = Subscriptions.build(services, memory)
 
     async def get_context(request: HTTPConnection) -> Context | Connection:
@@ -118,13 +119,12 @@ def mount_graphql(app: FastAPI, services: Services, schema=default_schema) -> Su
             # Identified at `connection_init` (subscriptions/transport.py), where the payload may carry the token.
             return Connection(subscriptions, request)
         try:
-            caller = await identify(request, services, memory)
-            principal = await principal_for(caller, services)
+            principal = await request_principal(request, services, memory)
         except MonitorError as exc:
             if exc.code == "UNAUTHENTICATED":
                 raise RequestRefused(exc, status=401, headers={"WWW-Authenticate": "Bearer"}) from exc
             raise RequestRefused(exc, status=403) from exc
-        context = build_context(services, principal)
+        context = build_context(services, principal, request.scope.get("state", {}).get("response_slot"))
         # The request's log line (http/request_log.py) reports who asked and what the operation cost.
         request.scope.setdefault("state", {})["graphql_context"] = context
         return context

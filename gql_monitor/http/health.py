@@ -52,14 +52,17 @@ class HealthCheck:
         self._interval = interval_seconds
         self._clock = clock
         self._latest: Snapshot | None = None
+        self._taken_at = 0.0
         self._started_at: float | None = None
         self._running: asyncio.Task | None = None
 
     async def current(self) -> Snapshot:
+        """The last state, with `ageSeconds`: how long ago its check finished (a refresh may be running)."""
         self._refresh_if_due(self._due_after())
         if self._latest is None:
             await asyncio.shield(self._running)
-        return self._latest
+        body, status = self._latest
+        return {**body, "ageSeconds": round(max(0.0, self._clock() - self._taken_at), 1)}, status
 
     async def settled(self) -> None:
         """Wait for a refresh in progress, if any."""
@@ -89,10 +92,11 @@ class HealthCheck:
 
     async def _refresh(self) -> None:
         try:
-            self._latest = await self._probe()
+            latest = await self._probe()
         except Exception:  # the probe reports source failures itself; this is a bug, and must not stop the loop
             log.exception("the health check failed")
-            self._latest = ({"status": "degraded", "version": __version__, "sources": {}, "freshness": {}}, 503)
+            latest = ({"status": "degraded", "version": __version__, "sources": {}, "freshness": {}}, 503)
+        self._latest, self._taken_at = latest, self._clock()
 
 
 def for_services(services: Services) -> HealthCheck:

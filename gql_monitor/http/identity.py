@@ -151,3 +151,18 @@ async def principal_for(caller: Caller, services: Services) -> Principal:
     scope = await services.visibility.scope_for(caller.user_name, caller.groups or frozenset())
     token = caller.token if settings.data_access == "obo" else None
     return Principal(user_name=caller.user_name, token=token, scope=scope)
+
+
+async def request_principal(request: HTTPConnection, services: Services, memory: TokenMemory) -> Principal:
+    """The principal of an HTTP request, decided once per request: the warm path (http/cached_responses.py) and
+    the GraphQL context both ask, and a refused token must cost the workspace one check, not two."""
+    state = request.scope.setdefault("state", {})
+    if "principal" not in state:
+        try:
+            state["principal"] = await principal_for(await identify(request, services, memory), services)
+        except MonitorError as exc:
+            state["principal"] = exc
+    found = state["principal"]
+    if isinstance(found, MonitorError):
+        raise found
+    return found

@@ -67,7 +67,7 @@ class RequestLog:
             stats = context.stats
             event |= {"caller": caller_hash(context.principal.user_name), "operation": stats.operation_name,
                       "statements": stats.warehouse_statements, "jobs_api_calls": stats.jobs_api_calls,
-                      "cache_hits": stats.cache_hits}
+                      "cache_hits": stats.cache_hits, "response_cached": stats.response_cached}
         level = logging.WARNING if status >= 500 else logging.INFO
         log.log(level, "%s %s %s %.0f ms", event["method"], event["path"], status, event["duration_ms"],
                 extra={"event": event})

@@ -69,12 +69,14 @@ def test_on_demand_refreshes_happen_at_most_once_per_interval():
         answers = await asyncio.gather(*(check.current() for _ in range(50)))  # cold: one probe for all
         assert len(probes) == 1 and {a[0]["n"] for a in answers} == {1}
         clock.now += 29
-        await asyncio.gather(*(check.current() for _ in range(50)))
-        assert len(probes) == 1
+        answers = await asyncio.gather(*(check.current() for _ in range(50)))
+        assert len(probes) == 1 and {a[0]["ageSeconds"] for a in answers} == {29.0}
         clock.now += 2  # stale: the first caller starts one refresh; everyone is answered at once, from the last state
         answers = await asyncio.gather(*(check.current() for _ in range(50)))
         await check.settled()
         assert len(probes) == 2 and {a[1] for a in answers} == {200}
+        # Answered from the last state while the refresh ran; the refreshed state is new.
+        assert {a[0]["ageSeconds"] for a in answers} == {31.0} and (await check.current())[0]["ageSeconds"] == 0
         clock.now += 10
         await asyncio.gather(*(check.current() for _ in range(50)))
         await check.settled()
