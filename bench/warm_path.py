@@ -69,7 +69,7 @@ def lua_for(document: str | None, variables: dict | None, rename: bool) -> str:
 
 
 def run_wrk(url: str, script: str, connections: int, seconds: int, workdir: Path) -> dict:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency", url]
     if script:
         path = workdir / f"script-{abs(hash(script))}.lua"
         path.write_text(script)
