@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from gql_monitor.questions.duration_stats import DurationSpans
 from gql_monitor.questions.keys import JobKey
+from gql_monitor.questions.run_page_details import PageLookAhead
 from gql_monitor.questions.runs import RunsQuery
 from gql_monitor.questions.sla_runs import JobTarget
 from gql_monitor.questions.windows import Window
@@ -14,10 +15,12 @@ from gql_monitor.questions.windows import Window
 
 @dataclass(frozen=True)
 class JobRunsKey:
-    """A job's page of runs: `page` is the page every sibling job asks for (window, filters, cursor, size)."""
+    """A job's page of runs: `page` is the page every sibling job asks for (window, filters, cursor, size), and
+    `look_ahead` what they also ask about its runs, in the same statement (None: nothing)."""
 
     job: JobKey
     page: RunsQuery
+    look_ahead: PageLookAhead | None = None
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,12 @@ class JobWindowKey:
 
 
 # (segment, item) of each key, for SegmentedLoader.
-split_job_runs = attrgetter("page", "job")
 split_job_window = attrgetter("window", "job")
+
+
+def split_job_runs(key: JobRunsKey) -> tuple[tuple[RunsQuery, PageLookAhead | None], JobKey]:
+    """Sibling pages with different look-aheads are different statements."""
+    return (key.page, key.look_ahead), key.job
 
 
 @dataclass(frozen=True)

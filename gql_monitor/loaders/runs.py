@@ -1,5 +1,5 @@
 """Job runs from the run timeline: a page across jobs, each job's first N runs (with their costs and task runs when
-selected), and runs by key."""
+selected, in the same statement), and runs by key."""
 
 from __future__ import annotations
 
@@ -9,44 +9,84 @@ from gql_monitor.costing import SubjectCosts
 from gql_monitor.loaders.batching import Fetch, KeyedLoader, QuestionLoader, SegmentedLoader, group_rows
 from gql_monitor.loaders.keys import JobRunsKey, split_job_runs
 from gql_monitor.questions import Row
-from gql_monitor.questions.keys import JobKey, RunKey, job_key, job_run_key, run_key
-from gql_monitor.questions.run_page_costs import RunPageCostsQuery
-from gql_monitor.questions.run_page_task_runs import RunPageTaskRunsQuery
+from gql_monitor.questions.keys import JobKey, RunKey, job_key, run_key
+from gql_monitor.questions.run_page_details import PageLookAhead, RunPageDetailsQuery
 from gql_monitor.questions.runs import RunsQuery
+
+# The columns run_page_details.sql adds to each run of the page; the rest of a row is the row runs.sql returns.
+_LOOK_AHEAD_COLUMNS = ("page_usage", "page_activity", "page_task_runs", "page_billed_through")
+
+
+class RunPage(list):
+    """One job's runs (rows as runs.sql returns them), and what the page's look-ahead answered about them: `costs`
+    (every run's spend, by run key) and `tasks` (task runs by run key, in start order); None when not asked."""
+
+    def __init__(self, rows: list[Row], costs: SubjectCosts | None = None,
+                 tasks: dict[RunKey, list[Row]] | None = None) -> None:
+        super().__init__(rows)
+        self.costs = costs
+        self.tasks = tasks
 
 
 def runs_page_loader(fetch: Fetch) -> QuestionLoader[RunsQuery]:
     return QuestionLoader(fetch)
 
 
-def runs_by_job_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, list[Row]]:
-    """One statement per distinct page for all the jobs asking for it."""
+def runs_by_job_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, RunPage]:
+    """One statement per distinct page (and look-ahead) for all the jobs asking for it."""
 
-    async def load(page: RunsQuery, job_keys: list[JobKey]) -> dict[JobKey, list[Row]]:
-        return group_rows(await fetch(page.of_jobs(job_keys)), job_key)
-
-    return SegmentedLoader(split_job_runs, load, missing=[])
-
-
-def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader[JobRunsKey, SubjectCosts]:
-    """Costs of the runs each job's runs page holds: same keys as runs_by_job, so both go out together."""
-
-    async def load(page: RunsQuery, job_keys: list[JobKey]) -> dict[JobKey, SubjectCosts]:
-        rows = await fetch(RunPageCostsQuery(page.of_jobs(job_keys), now))
-        costs = SubjectCosts(rows, lambda row: row["run_key"])
-        return {job: costs for job in job_keys}
+    async def load(segment: tuple[RunsQuery, PageLookAhead | None], job_keys: list[JobKey]) -> dict[JobKey, RunPage]:
+        page, look_ahead = segment
+        if look_ahead is None:
+            by_job = group_rows(await fetch(page.of_jobs(job_keys)), job_key)
+            return {job: RunPage(by_job.get(job, [])) for job in job_keys}
+        rows, costs, tasks = split_look_ahead(await fetch(RunPageDetailsQuery(page.of_jobs(job_keys), look_ahead)),
+                                              look_ahead)
+        by_job = group_rows(rows, job_key)
+        return {job: RunPage(by_job.get(job, []), costs, tasks) for job in job_keys}
 
     return SegmentedLoader(split_job_runs, load)
 
 
+def split_look_ahead(rows: list[Row], look_ahead: PageLookAhead) \
+        -> tuple[list[Row], SubjectCosts | None, dict[RunKey, list[Row]] | None]:
+    """run_page_details.sql's rows taken apart: the page's rows as runs.sql has them, the runs' costs in the rows of
+    the cost statements (SubjectCosts), and their task runs in the rows of task_runs.sql, in its order."""
+    page, cost_rows, tasks = [], [], {}
+    for row in rows:
+        key = run_key(row)
+        usage, activity, task_runs, billed_through = (row.pop(column) for column in _LOOK_AHEAD_COLUMNS)
+        page.append(row)
+        cost_rows += [{"row_kind": "usage", "run_key": key, **usage_row} for usage_row in usage or ()]
+        if activity is not None:
+            cost_rows.append({"row_kind": "activity", "run_key": key, **activity})
+        if billed_through is not None:
+            cost_rows.append({"row_kind": "billing", "billed_through": billed_through})
+        tasks[key] = sorted(task_runs or (), key=lambda r: (r["start_time"], r["task_key"] or "", r["run_id"]))
+    costs = SubjectCosts(cost_rows, lambda row: row["run_key"]) if look_ahead.costs else None
+    return page, costs, tasks if look_ahead.tasks else None
+
+
+# Superseded by runs_by_job's look-ahead, which answers a page, its costs and its task runs in one statement; nothing
+# loads these any more. Kept, answering from that statement, only while loaders/__init__.py still builds them.
+def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader[JobRunsKey, SubjectCosts]:
+    return _look_ahead_part(fetch, lambda page: PageLookAhead(costs=True, tasks=False, now=now), lambda c, t: c)
+
+
 def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]:
-    """Task runs of the runs each job's runs page holds, by run: same keys as runs_by_job."""
+    # No usage is read without costs: any instant will do for the usage span's end.
+    return _look_ahead_part(fetch, lambda page: PageLookAhead(costs=False, tasks=True, now=page.window.end),
+                            lambda c, t: t)
 
-    async def load(page: RunsQuery, job_keys: list[JobKey]) -> dict[JobKey, dict[RunKey, list[Row]]]:
-        rows = await fetch(RunPageTaskRunsQuery(page.of_jobs(job_keys)))
-        return {job: group_rows(job_rows, job_run_key) for job, job_rows in group_rows(rows, job_key).items()}
 
-    return SegmentedLoader(split_job_runs, load, missing={})
+def _look_ahead_part(fetch: Fetch, look_ahead_of, part) -> SegmentedLoader:
+    async def load(segment: tuple[RunsQuery, PageLookAhead | None], job_keys: list[JobKey]) -> dict:
+        look_ahead = look_ahead_of(segment[0])
+        rows = await fetch(RunPageDetailsQuery(segment[0].of_jobs(job_keys), look_ahead))
+        answer = part(*split_look_ahead(rows, look_ahead)[1:])
+        return {job: answer for job in job_keys}
+
+    return SegmentedLoader(split_job_runs, load)
 
 
 def runs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader[RunKey, Row | None]:

@@ -1,5 +1,5 @@
 """runs.sql: a page of runs, newest first: across jobs, the first N of each of several jobs, or runs by key.
-The run page's look-ahead companions (run_page_costs, run_page_task_runs) ask about the same page."""
+run_page_details.sql answers the same page together with what its look-ahead asks about its runs."""
 
 from __future__ import annotations
 

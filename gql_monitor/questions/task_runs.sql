@@ -1,6 +1,6 @@
 -- Task runs of given job runs (by id).
 WITH
-task_slices AS (
+task_run_slices AS (
   SELECT *
   FROM system.lakeflow.job_task_run_timeline
   WHERE period_start_time >= :window_start
@@ -9,3 +9,6 @@ task_slices AS (
 )
 ,
 -- @include _task_rollup
+SELECT *
+FROM task_run_rows
+ORDER BY workspace_id, job_run_id, start_time, task_key, run_id

@@ -117,6 +117,6 @@ def test_the_dashboard_costs_the_same_statements_in_every_order(uncached_monitor
     with uncached_monitor.client() as client:
         body = gql(client, DASHBOARD.replace("jobs(first: 50)", f"jobs(first: 50, orderBy: {order})"),
                    {"w": {"lastDays": 60}})
-        assert body["extensions"]["cost"]["warehouseStatements"] == 7
+        assert body["extensions"]["cost"]["warehouseStatements"] == 5
         filtered = gql(client, "{ jobs(first: 50, filter: {priorities: [P1, P2]}) { nodes { id health { priority } } } }")
         assert filtered["extensions"]["cost"]["warehouseStatements"] == 2  # the ranked page, the page's health

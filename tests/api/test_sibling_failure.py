@@ -66,7 +66,7 @@ FAILING = "runs(first: 0) { totalCount }"
     # Shared per-run loads: task runs and run cost.
     ("lastRun { tasks { resultState } }", "lastRun { tasks { resultState } }"),
     ("lastRun { cost { listCost { amount } } }", "lastRun { cost { listCost { amount } } }"),
-    # A shared look-ahead of a page (run_page_tasks, run_page_costs), awaited by every run of the page.
+    # A page's look-ahead (run_page_details: the runs' tasks and costs), shared by every run of the page.
     ("runs(first: 5) { nodes { tasks { resultState } cost { dbus } } }",
      "runs(first: 5) { nodes { tasks { resultState } cost { dbus } } }"),
     # Shared job-level loads: definitions and workspace.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -15,14 +16,13 @@ from gql_monitor.loaders.costs import cost_by_run_loader
 from gql_monitor.loaders.jobs import jobs_by_key_loader
 from gql_monitor.loaders.reference import workspaces_loader
 from gql_monitor.loaders.run_stats import run_stats_loader
-from gql_monitor.loaders.runs import run_page_costs_loader, run_page_tasks_loader, runs_by_job_loader, runs_page_loader
+from gql_monitor.loaders.runs import runs_by_job_loader, runs_page_loader
 from gql_monitor.loaders.tasks import task_runs_by_run_loader
 from gql_monitor.loaders.keys import JobRunsKey, JobWindowKey
 from gql_monitor.questions.cost_by_run import RunCostQuery
 from gql_monitor.questions.jobs import JobsQuery
 from gql_monitor.questions.keys import JobKey, RunKey, RunRef
-from gql_monitor.questions.run_page_costs import RunPageCostsQuery
-from gql_monitor.questions.run_page_task_runs import RunPageTaskRunsQuery
+from gql_monitor.questions.run_page_details import PageLookAhead, RunPageDetailsQuery
 from gql_monitor.questions.run_stats import RunStatsQuery
 from gql_monitor.questions.runs import RunFilterTerms, RunsQuery
 from gql_monitor.questions.task_runs import TaskRunsQuery
@@ -50,8 +50,7 @@ class FakeFetch:
 
 def loaders(fetch: FakeFetch) -> SimpleNamespace:
     return SimpleNamespace(
-        runs_by_job=runs_by_job_loader(fetch), run_page_tasks=run_page_tasks_loader(fetch),
-        run_page_costs=run_page_costs_loader(fetch, NOW), job=jobs_by_key_loader(fetch, NOW),
+        runs_by_job=runs_by_job_loader(fetch), job=jobs_by_key_loader(fetch, NOW),
         task_runs_by_run=task_runs_by_run_loader(fetch), cost_by_run=cost_by_run_loader(fetch, NOW),
         run_stats=run_stats_loader(fetch), runs_page=runs_page_loader(fetch), workspace=workspaces_loader(fetch),
     )
@@ -76,16 +75,46 @@ async def test_sibling_jobs_asking_for_the_same_page_are_one_question_and_get_th
     assert fetch.asked[0].params()["job_keys"] in (["1:10", "1:20", "2:10"], ["1:10"])
 
 
-async def test_a_pages_look_ahead_asks_about_the_same_page_with_the_pages_usage_window():
-    fetch = FakeFetch(run_page_task_runs=[{**run_row("1", "10", "7"), "job_run_id": "100", "task_key": "t"}])
+def page_row(workspace: str, job: str, run: str, **look_ahead) -> dict:
+    """A row of run_page_details.sql: the run's row as runs.sql has it, plus the look-ahead's columns."""
+    return {**run_row(workspace, job, run), "page_usage": None, "page_activity": None, "page_task_runs": None,
+            "page_billed_through": None, **look_ahead}
+
+
+async def test_a_pages_look_ahead_is_the_same_statement_as_the_page_and_each_run_gets_its_own_part():
+    billed = NOW - timedelta(hours=2)
+    usage = {"usage_date": NOW.date(), "sku_name": "JOBS", "usage_unit": "DBU", "currency_code": "USD",
+             "unit_price": Decimal("0.15"), "quantity": Decimal("10")}
+    late, early = ({"run_id": n, "task_key": "t", "start_time": NOW - timedelta(minutes=m)} for n, m in ((8, 5), (9, 50)))
+    fetch = FakeFetch(run_page_details=[
+        page_row("1", "10", "100", page_usage=[usage], page_billed_through=billed, page_task_runs=[late, early],
+                 page_activity={"task_runs": 2, "all_purpose_task_runs": 0, "open_task_runs": 0, "last_end": billed}),
+        page_row("1", "20", "200", page_billed_through=billed, page_task_runs=[]),
+    ])
     page = RunsQuery(window=WEEK, limit=3, per_job=True)
-    built = loaders(fetch)
-    tasks, _ = await asyncio.gather(built.run_page_tasks.load(JobRunsKey(A, page)),
-                                    built.run_page_costs.load(JobRunsKey(A, page)))
-    assert tasks == {"1:100": [{**run_row("1", "10", "7"), "job_run_id": "100", "task_key": "t"}]}
-    assert set(fetch.asked) == {RunPageTaskRunsQuery(page.of_jobs([A])), RunPageCostsQuery(page.of_jobs([A]), NOW)}
-    costs = next(q for q in fetch.asked if isinstance(q, RunPageCostsQuery)).params()
-    assert costs["usage_start"] == WEEK.start.replace(minute=0) and costs["usage_end"] == NOW + timedelta(hours=1)
+    look_ahead = PageLookAhead(costs=True, tasks=True, now=NOW)
+    runs = loaders(fetch).runs_by_job
+    a, b, c = await asyncio.gather(*(runs.load(JobRunsKey(job, page, look_ahead)) for job in (A, B, C)))
+    assert fetch.asked == [RunPageDetailsQuery(page.of_jobs([A, B, C]), look_ahead)]
+    params = fetch.asked[0].params()
+    assert params["usage_start"] == WEEK.start.replace(minute=0) and params["usage_end"] == NOW + timedelta(hours=1)
+    assert params["with_costs"] is True and params["with_tasks"] is True
+    # The page's rows are runs.sql's rows: the look-ahead's columns are taken off.
+    assert list(a) == [run_row("1", "10", "100")] and list(b) == [run_row("1", "20", "200")] and list(c) == []
+    assert a.tasks["1:100"] == [early, late] and a.tasks["1:200"] == []
+    assert a.costs.of("1:100").dbus == Decimal("10") and a.costs.of("1:100").billed_through == billed
+    assert a.costs.of("1:200").dbus == 0 and a.costs.of("1:200").billed_through == billed
+
+
+async def test_a_page_without_look_ahead_is_runs_sql_and_a_look_ahead_not_asked_for_is_none():
+    fetch = FakeFetch(runs=[run_row("1", "10", "100")], run_page_details=[page_row("1", "10", "100")])
+    page = RunsQuery(window=WEEK, limit=3, per_job=True)
+    runs = loaders(fetch).runs_by_job
+    plain, costs_only = await asyncio.gather(
+        runs.load(JobRunsKey(A, page)), runs.load(JobRunsKey(A, page, PageLookAhead(True, False, NOW))))
+    assert plain.costs is None and plain.tasks is None
+    assert costs_only.costs is not None and costs_only.tasks is None
+    assert [q.statement for q in fetch.asked] == ["runs", "run_page_details"]
 
 
 async def test_jobs_by_key_are_one_question_and_an_unknown_key_is_none():

@@ -154,7 +154,8 @@ class Run:
     )
     attempt_rows: strawberry.Private[list]
     cursor: strawberry.Private[str]
-    # Futures of {run id: ...} for this run's page, started by Job.runs when cost or tasks are selected.
+    # What Job.runs's page answered about all its runs when cost or tasks were selected (loaders/runs.py, RunPage):
+    # SubjectCosts by run id, {run id: task run rows}.
     prefetched_cost: strawberry.Private[object] = None
     prefetched_tasks: strawberry.Private[object] = None
 
@@ -218,7 +219,7 @@ class Run:
         from gql_monitor.graphql.types.task_run import TaskRun
 
         if self.prefetched_tasks is not None:
-            rows = (await self.prefetched_tasks).get(str(self.id), [])
+            rows = self.prefetched_tasks.get(str(self.id), [])
         else:
             rows = await info.context.loaders.task_runs_by_run.load(self.ref)
         return [TaskRun.from_row(row, self) for row in rows]
@@ -226,7 +227,7 @@ class Run:
     @strawberry.field(description="What this run cost (usage records carrying its job_run_id).")
     async def cost(self, info: Info) -> Cost:
         if self.prefetched_cost is not None:
-            summary = (await self.prefetched_cost).of(str(self.id))
+            summary = self.prefetched_cost.of(str(self.id))
         else:
             summary = await info.context.loaders.cost_by_run.load(self.ref)
         return run_cost(summary, CostAttribution.JOB_RUN_USAGE, self.start_time, self.end_time, info.context.now)

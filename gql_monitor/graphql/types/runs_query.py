@@ -11,6 +11,7 @@ from gql_monitor.graphql.types.run import Run, RunLive
 from gql_monitor.loaders.live import HOME_WORKSPACE
 from gql_monitor.loaders.keys import JobRunsKey
 from gql_monitor.questions.keys import JobKey
+from gql_monitor.questions.run_page_details import PageLookAhead
 from gql_monitor.questions.runs_ranked import RankedRunsQuery
 
 
@@ -53,11 +54,11 @@ async def resolve_job_runs(
     window: TimeWindowInput | None,
 ) -> Connection[Run]:
     """One job's runs page; batched with its sibling jobs' pages into one statement by runs_by_job."""
-    key = JobRunsKey(job, questions.job_runs_page(info.context.now, first, after, filter, window))
-    loaders = info.context.loaders
-    # Look-ahead: when the runs' cost or tasks are selected, ask for them now, in the same round trip as the page,
+    page = questions.job_runs_page(info.context.now, first, after, filter, window)
+    # Look-ahead: when the runs' cost or tasks are selected, ask for them with the page, in the same statement,
     # instead of one level later.
     wanted = connection_node_fields(info)
-    costs = loaders.run_page_costs.load(key) if "cost" in wanted else None
-    tasks = loaders.run_page_tasks.load(key) if "tasks" in wanted else None
-    return _page(await loaders.runs_by_job.load(key), first, prefetched_cost=costs, prefetched_tasks=tasks)
+    costs, tasks = "cost" in wanted, "tasks" in wanted
+    look_ahead = PageLookAhead(costs, tasks, info.context.now) if costs or tasks else None
+    runs = await info.context.loaders.runs_by_job.load(JobRunsKey(job, page, look_ahead))
+    return _page(runs, first, prefetched_cost=runs.costs, prefetched_tasks=runs.tasks)
