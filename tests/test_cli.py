@@ -589,6 +589,8 @@ def test_serve_logs_one_json_line_per_request_with_its_id_and_never_a_token(work
     assert (first["statements"], first["cache_hits"]) == (cost["warehouseStatements"], cost["cacheHits"])
     assert first["caller"] == hashlib.sha256(b"analyst@example.com").hexdigest()[:12]
     assert isinstance(first["duration_ms"], float)
+    assert 0 < first["source_ms"] <= first["duration_ms"]
+    assert first["app_ms"] == round(first["duration_ms"] - first["source_ms"], 1)
     assert by_id[generated]["status"] == 200
     assert by_id[refused.headers["x-request-id"]]["status"] == 401
     everything = "\n".join(serve.stderr + serve.stdout)

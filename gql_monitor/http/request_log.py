@@ -65,9 +65,13 @@ class RequestLog:
         context = scope.get("state", {}).get("graphql_context")
         if context is not None:
             stats = context.stats
+            # source_ms: the critical path through the warehouse and the Jobs API (time during which at least one
+            # statement or call was in flight); app_ms: the rest of the request's duration, the time the app added.
+            source_ms = round(stats.source_seconds() * 1000, 1)
             event |= {"caller": caller_hash(context.principal.user_name), "operation": stats.operation_name,
                       "statements": stats.warehouse_statements, "jobs_api_calls": stats.jobs_api_calls,
-                      "cache_hits": stats.cache_hits, "response_cached": stats.response_cached}
+                      "cache_hits": stats.cache_hits, "response_cached": stats.response_cached,
+                      "source_ms": source_ms, "app_ms": round(event["duration_ms"] - source_ms, 1)}
         level = logging.WARNING if status >= 500 else logging.INFO
         log.log(level, "%s %s %s %.0f ms", event["method"], event["path"], status, event["duration_ms"],
                 extra={"event": event})

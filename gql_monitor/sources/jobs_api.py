@@ -11,6 +11,7 @@ import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 from databricks.sdk import WorkspaceClient
@@ -179,7 +180,7 @@ class JobsApi:
             async with self._semaphore:
                 loop = asyncio.get_running_loop()
                 try:
-                    return await loop.run_in_executor(self._executor, self._do, path, query, principal)
+                    return await loop.run_in_executor(self._executor, self._timed_do, path, query, principal, stats)
                 except _NotFound:
                     return _NOT_FOUND
 
@@ -200,6 +201,10 @@ class JobsApi:
         if result is _NOT_FOUND or result == _NOT_FOUND:
             raise _NotFound()
         return result
+
+    def _timed_do(self, path: str, query: dict, principal: Principal, stats: RequestStats | None) -> JsonObject:
+        with stats.source_call() if stats is not None else nullcontext():
+            return self._do(path, query, principal)
 
     def _do(self, path: str, query: dict, principal: Principal) -> JsonObject:
         client = self._client(principal)

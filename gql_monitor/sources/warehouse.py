@@ -12,6 +12,7 @@ import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any, Callable, Mapping
 
 from databricks import sql as dbsql
@@ -88,7 +89,13 @@ class Warehouse:
         if stats is not None:
             stats.warehouse_statements += 1
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._run, name, statement, dict(params), principal)
+        return await loop.run_in_executor(self._executor, self._timed_run, name, statement, dict(params), principal,
+                                          stats)
+
+    def _timed_run(self, name: str, statement: str, params: dict, principal: Principal,
+                   stats: RequestStats | None) -> list[Row]:
+        with stats.source_call() if stats is not None else nullcontext():
+            return self._run(name, statement, params, principal)
 
     async def open_sessions(self, principal: Principal) -> int:
         """Opens `principal`'s session on every worker thread ahead of the first statement; how many opened. A

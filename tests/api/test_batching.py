@@ -5,6 +5,9 @@ Counted on `uncached_monitor`: on a monitor with warm caches a count would depen
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pytest
 
 from conftest import gql
@@ -74,3 +77,35 @@ def test_query_cost_is_reported_before_execution(client):
     small = cost_of(client, "{ jobs(first: 2) { nodes { name } } }")
     large = cost_of(client, "{ jobs(first: 40) { nodes { name } } }")
     assert 0 < small["queryCost"] < large["queryCost"]
+
+
+def logged(caplog, request_id: str) -> dict:
+    """The request's log line (http/request_log.py), written once the response has gone out."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for record in list(caplog.records):
+            event = getattr(record, "event", None)
+            if record.name == "gql_monitor.request" and event and event["request_id"] == request_id:
+                return event
+        time.sleep(0.02)
+    raise AssertionError(f"no log line for {request_id}")
+
+
+@pytest.mark.parametrize("query, variables", [
+    (DASHBOARD, {"w": {"lastDays": 59}}),
+    # Statements and then Jobs API calls (one per distinct run).
+    ("{ jobs(first: 5) { nodes { lastRun { live { lifeCycleState } } } } }", None),
+])
+def test_the_log_line_splits_the_duration_into_source_time_and_what_the_app_added(client, caplog, query, variables):
+    request_id = f"critical-path-{len(query)}"
+    with caplog.at_level(logging.INFO, logger="gql_monitor.request"):
+        response = client.post("/api/graphql", json={"query": query, "variables": variables or {}},
+                               headers={"X-Request-Id": request_id})
+        event = logged(caplog, request_id)
+    cost = response.json()["extensions"]["cost"]
+    assert (event["statements"], event["jobs_api_calls"]) == (cost["warehouseStatements"], cost["jobsApiCalls"])
+    assert event["statements"] == (5 if query == DASHBOARD else 2)
+    assert (event["jobs_api_calls"] > 0) == (query != DASHBOARD)
+    # The critical path through the sources lies within the request; the rest is the app's.
+    assert 0 < event["source_ms"] <= event["duration_ms"]
+    assert event["app_ms"] == round(event["duration_ms"] - event["source_ms"], 1)
