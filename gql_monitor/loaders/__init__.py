@@ -44,8 +44,7 @@ from gql_monitor.loaders.reference import data_start_loader, freshness_loader, w
     workspaces_loader
 from gql_monitor.loaders.run_stats import run_stats_loader
 from gql_monitor.loaders.runs import (
-    run_page_costs_loader,
-    run_page_tasks_loader,
+    RunPage,
     runs_by_job_loader,
     runs_by_key_loader,
     runs_page_loader,
@@ -88,17 +87,8 @@ class Loaders:
         return runs_page_loader(self._fetch)
 
     @cached_property
-    def runs_by_job(self) -> SegmentedLoader[JobRunsKey, list[Row]]:
+    def runs_by_job(self) -> SegmentedLoader[JobRunsKey, RunPage]:
         return runs_by_job_loader(self._fetch)
-
-    @cached_property
-    def run_page_costs(self) -> SegmentedLoader[JobRunsKey, SubjectCosts]:
-        # Look-ahead companions of runs_by_job: asked in the same round trip when the runs' cost or tasks are selected.
-        return run_page_costs_loader(self._fetch, self._now)
-
-    @cached_property
-    def run_page_tasks(self) -> SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]:
-        return run_page_tasks_loader(self._fetch)
 
     @cached_property
     def run(self) -> KeyedLoader[RunKey, Row | None]:

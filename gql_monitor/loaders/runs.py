@@ -67,28 +67,6 @@ def split_look_ahead(rows: list[Row], look_ahead: PageLookAhead) \
     return page, costs, tasks if look_ahead.tasks else None
 
 
-# Superseded by runs_by_job's look-ahead, which answers a page, its costs and its task runs in one statement; nothing
-# loads these any more. Kept, answering from that statement, only while loaders/__init__.py still builds them.
-def run_page_costs_loader(fetch: Fetch, now: datetime) -> SegmentedLoader[JobRunsKey, SubjectCosts]:
-    return _look_ahead_part(fetch, lambda page: PageLookAhead(costs=True, tasks=False, now=now), lambda c, t: c)
-
-
-def run_page_tasks_loader(fetch: Fetch) -> SegmentedLoader[JobRunsKey, dict[RunKey, list[Row]]]:
-    # No usage is read without costs: any instant will do for the usage span's end.
-    return _look_ahead_part(fetch, lambda page: PageLookAhead(costs=False, tasks=True, now=page.window.end),
-                            lambda c, t: t)
-
-
-def _look_ahead_part(fetch: Fetch, look_ahead_of, part) -> SegmentedLoader:
-    async def load(segment: tuple[RunsQuery, PageLookAhead | None], job_keys: list[JobKey]) -> dict:
-        look_ahead = look_ahead_of(segment[0])
-        rows = await fetch(RunPageDetailsQuery(segment[0].of_jobs(job_keys), look_ahead))
-        answer = part(*split_look_ahead(rows, look_ahead)[1:])
-        return {job: answer for job in job_keys}
-
-    return SegmentedLoader(split_job_runs, load)
-
-
 def runs_by_key_loader(fetch: Fetch, now: datetime) -> KeyedLoader[RunKey, Row | None]:
     async def load(keys: list[RunKey]) -> dict[RunKey, Row]:
         return {run_key(row): row for row in await fetch(RunsQuery.by_keys(keys, now))}
