@@ -30,11 +30,12 @@ class LocalWorkspace:
         host: str = "127.0.0.1",
         faults: Faults | None = None,
         now: datetime | None = None,
+        profile_statements: bool = False,
     ) -> None:
         self._sock = listening_socket(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
         con = open_database(db_path, scale=scale, seed=seed, now=now)
-        self.state = WorkspaceState(db=con, faults=faults or Faults())
+        self.state = WorkspaceState(db=con, faults=faults or Faults(), profile_statements=profile_statements)
         self.state.base_url = self.base_url
         self.app = build_app(self.state)
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, timeout_keep_alive=30)

@@ -22,10 +22,27 @@ class WorkspaceDataError(Exception):
 
 
 @dataclass(frozen=True)
+class StatementProfile:
+    """What one statement cost the stand-in's DuckDB, recorded only while `WorkspaceState.profile_statements` is on."""
+
+    # time.perf_counter() when DuckDB started on the statement, so a benchmark can lay statements that ran in
+    # parallel on one timeline and count only the time some statement was running.
+    started: float
+    # Wall time of DuckDB's execution and of handing the result over as Arrow (not the Thrift encoding after it).
+    duckdb_ms: float
+    # DuckDB's profiler's total_rows_scanned over every table scan of the statement (after the filters it pushed into
+    # the scans skipped row groups); None when DuckDB gave no profile, as for a bare count(*) it answers from its
+    # statistics without a scan.
+    rows_scanned: int | None
+
+
+@dataclass
 class LoggedStatement:
     user_name: str
     statement: str
     parameters: dict
+    # Set once the statement ran, when profiling was on; None otherwise (and for a statement that failed).
+    profile: StatementProfile | None = None
 
 
 @dataclass
@@ -38,6 +55,9 @@ class WorkspaceState:
     # What clients sent besides statements, so tests can check it reached the wire: (user name, "OpenSession" or
     # "ExecuteStatement", the session configuration or the statement's confOverlay, where query tags travel).
     client_settings: collections.deque = field(default_factory=lambda: collections.deque(maxlen=10_000))
+    # Profile each warehouse statement (StatementProfile on its LoggedStatement): off by default, since DuckDB's
+    # profiler costs time on every statement and only benchmarks read it.
+    profile_statements: bool = False
     _meta: dict[str, str] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
     _cursors: list = field(default_factory=list)
@@ -92,8 +112,10 @@ class WorkspaceState:
     def now(self) -> datetime:
         return datetime.fromtimestamp(int(self._meta["now_ms"]) / 1000, tz=timezone.utc)
 
-    def log_statement(self, user_name: str, statement: str, parameters: dict) -> None:
-        self.statements.append(LoggedStatement(user_name, statement, parameters))
+    def log_statement(self, user_name: str, statement: str, parameters: dict) -> LoggedStatement:
+        logged = LoggedStatement(user_name, statement, parameters)
+        self.statements.append(logged)
+        return logged
 
 
 def open_database(db_path: str | None, *, scale: str, seed: int, now: datetime | None = None) -> duckdb.DuckDBPyConnection:

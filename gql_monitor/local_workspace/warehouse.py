@@ -58,6 +58,7 @@ import asyncio
 import datetime as dt
 import decimal
 import fnmatch
+import json
 import logging
 import re
 import threading
@@ -91,7 +92,7 @@ from gql_monitor.local_workspace.sql_translate import (
     register_decimal_function,
     statement_preview,
 )
-from gql_monitor.local_workspace.state import WorkspaceState
+from gql_monitor.local_workspace.state import LoggedStatement, StatementProfile, WorkspaceState
 from gql_monitor.local_workspace.thrift_results import ResultSet
 
 log = logging.getLogger(__name__)
@@ -394,7 +395,7 @@ class Warehouse:
             self._state.log_statement(identity.user_name, statement, _raw_parameters(parameters))
             return self._failed(op, SqlError("INVALID_PARAMETER_VALUE", f"A parameter cannot be bound: {exc}.",
                                              "22023"), statement)
-        self._state.log_statement(identity.user_name, statement, bound.logged)
+        logged = self._state.log_statement(identity.user_name, statement, bound.logged)
         try:
             translation = self._translator.translate(statement, bound.types, catalog=session.catalog,
                                                      schema=session.schema)
@@ -405,7 +406,8 @@ class Warehouse:
                     f"'{SYSTEM_CATALOG}.{translation.schemas[0]}'.",
                     "42501",
                 )
-            op.result = self._run(translation, bound, session.time_zone or self._state.faults.session_time_zone)
+            op.result = self._run(translation, bound, session.time_zone or self._state.faults.session_time_zone,
+                                  logged)
         except SqlError as exc:
             return self._failed(op, exc, statement)
         except Exception as exc:  # noqa: BLE001 - a stand-in bug must still reach the client as a failed statement
@@ -414,7 +416,7 @@ class Warehouse:
                                 statement)
         return op
 
-    def _run(self, translation: Translation, bound: BoundParameters, zone: str) -> ResultSet:
+    def _run(self, translation: Translation, bound: BoundParameters, zone: str, logged: LoggedStatement) -> ResultSet:
         cursor = self._state.cursor("warehouse")
         # Casts of timestamps to dates, date_trunc, current_date() and timestamps written without an offset all
         # follow the session time zone, on Databricks as in DuckDB. `zone` is a name DuckDB listed (faults.time_zone).
@@ -423,12 +425,22 @@ class Warehouse:
         values = {name: bound.values[name] for name in translation.parameters if name in bound.values}
         if CLOCK_PARAMETER in translation.parameters:
             values[CLOCK_PARAMETER] = self._state.now.isoformat()
+        profiling = self._state.profile_statements
         try:
+            if profiling:
+                cursor.execute("SET enable_profiling = 'no_output'")
+            started = time.perf_counter()
             relation = cursor.sql(translation.sql, params=values or None)
             table = relation.to_arrow_table()
+            if profiling:
+                logged.profile = StatementProfile(started, (time.perf_counter() - started) * 1000,
+                                                  _rows_scanned(cursor.get_profiling_information()))
             return ResultSet.from_duckdb(relation.columns, relation.types, table, zone)
         except duckdb.Error as exc:
             raise _from_duckdb(exc) from exc
+        finally:
+            if profiling:
+                cursor.execute("PRAGMA disable_profiling")
 
     def _ensure_functions(self, cursor: duckdb.DuckDBPyConnection, functions: frozenset[DecimalFunction]) -> None:
         missing = [f for f in functions if f.name not in self._functions]
@@ -476,6 +488,11 @@ class Warehouse:
                    ("COLUMN_NAME", pa.string()), ("TYPE_NAME", pa.string()), ("ORDINAL_POSITION", pa.int32()),
                    ("IS_NULLABLE", pa.string())]
         return ResultSet.from_rows(columns, rows)
+
+
+def _rows_scanned(profile_json: str) -> int | None:
+    query = json.loads(profile_json).get("query")
+    return None if query is None else int(query["total_rows_scanned"])
 
 
 def _matches(name: str, pattern: str | None) -> bool:
