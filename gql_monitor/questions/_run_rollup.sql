@@ -19,8 +19,10 @@ run_slices AS (
   LEFT ANTI JOIN runs_begun_earlier e
     ON e.workspace_id = s.workspace_id AND e.job_id = s.job_id AND e.run_id = s.run_id
   WHERE s.period_start_time >= :window_start
-    -- Runs asked for by id (NULL: all) are narrowed here, before any window function sees the other runs.
+    -- Runs asked for by id, and runs of the jobs asked about (NULL: all), are narrowed here, before any window
+    -- function sees the other runs: a page of one job's runs sorts that job's slices, not every job's in the window.
     AND (:run_keys IS NULL OR array_contains(:run_keys, concat(s.workspace_id, ':', s.run_id)))
+    AND (:job_keys IS NULL OR array_contains(:job_keys, concat(s.workspace_id, ':', s.job_id)))
     -- The caller's job scope (visibility/scope.py).
     AND (:all_jobs OR concat(s.workspace_id, ':', s.job_id) IN (SELECT explode(:visible_jobs)))
 ),

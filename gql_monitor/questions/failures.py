@@ -22,4 +22,4 @@ class FailuresQuery(Question):
 
     def params(self) -> dict[str, Any]:
         return {"top_jobs": TOP_JOBS, "recent_runs": RECENT_RUNS, "run_keys": None,
-                **self.window.run_params()}
+                "job_keys": None, **self.window.run_params()}
