@@ -21,4 +21,4 @@ class SlaTargetsQuery(Question):
 
     def params(self) -> dict[str, Any]:
         return {"sla_tag": self.sla_tag, "with_default": self.with_default, "workspace_id": None,
-                "seen_since": self.now - RETENTION}
+                "job_keys": None, "seen_since": self.now - RETENTION}

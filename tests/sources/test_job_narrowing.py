@@ -1,6 +1,6 @@
 """Narrowing the run timeline to the jobs asked about (`_run_rollup.sql`'s :job_keys, applied before its window
-functions) changes no job's answer: each statement that reads runs of given jobs answers for a few jobs exactly what
-it answers for those jobs when asked about every job of the workspace.
+functions; `_job_catalog.sql`'s, before the catalog is assembled) changes no job's answer: each statement that reads
+runs or jobs of given jobs answers for a few jobs exactly what it answers for those jobs when asked about every job.
 
 Through the real connector against the stand-in; the jobs are chosen to include one with a repaired run and one with
 a run that started before the window and still had slices in it (the lookback), where a narrowing that dropped the
@@ -17,6 +17,7 @@ import pytest
 from gql_monitor.questions.cost_anomalies import CostAnomalyQuery, CostAnomalyRule
 from gql_monitor.questions.duration_stats import DurationSpans, DurationStatsQuery
 from gql_monitor.questions.job_health import JobHealthQuery
+from gql_monitor.questions.jobs import JobsQuery
 from gql_monitor.questions.keys import JobKey
 from gql_monitor.questions.run_stats import RunStatsQuery
 from gql_monitor.questions.runs import RunFilterTerms, RunsQuery
@@ -70,9 +71,16 @@ def _fetch(warehouse, question) -> list[dict]:
     return asyncio.run(warehouse.fetch(question.statement, params, ADMIN))
 
 
+def _normal(row: dict) -> dict:
+    # A run's attempts come in no particular order (_run_rollup.sql): readers sort them by number.
+    if row.get("attempts") is not None:
+        row = {**row, "attempts": sorted(row["attempts"], key=lambda a: a["number"])}
+    return row
+
+
 def _of(rows: list[dict], few: list[JobKey]) -> list[dict]:
     keys = set(few)
-    return sorted((r for r in rows if f"{r['workspace_id']}:{r['job_id']}" in keys), key=repr)
+    return sorted((_normal(r) for r in rows if f"{r['workspace_id']}:{r['job_id']}" in keys), key=repr)
 
 
 def _questions(job_keys: tuple[JobKey, ...]):
@@ -101,5 +109,23 @@ def test_a_page_across_jobs_counts_only_the_jobs_asked_about(warehouse, jobs):
     everything = _fetch(warehouse, RunsQuery(window=WINDOW, limit=100_000))
     expected = [r for r in everything if r["job_key"] in set(few)]
     assert rows and {r["total_count"] for r in rows} == {len(expected)}
-    strip = lambda r: {k: v for k, v in r.items() if k != "total_count"}  # noqa: E731
+    strip = lambda r: {k: v for k, v in _normal(r).items() if k != "total_count"}  # noqa: E731
     assert [strip(r) for r in rows] == [strip(r) for r in expected]
+
+
+def test_jobs_by_key_are_the_same_asked_alone_or_with_every_job(warehouse, counted_workspace, jobs):
+    few, every = jobs
+    # A job that ran but has no row in the jobs table: named from its usage or its latest run (seen_jobs).
+    unlisted = _truth(counted_workspace, """
+        SELECT DISTINCT concat(r.workspace_id, ':', r.job_id) FROM lakeflow.job_run_timeline r
+        WHERE NOT EXISTS (SELECT 1 FROM lakeflow.jobs j WHERE j.workspace_id = r.workspace_id AND j.job_id = r.job_id)
+        ORDER BY 1 LIMIT 1""", [])
+    assert unlisted, "the generated workspace should hold a job that ran but left the jobs table"
+    few = sorted({*few, JobKey(unlisted[0][0])})
+    every = sorted({*every, *few})
+    alone = _fetch(warehouse, JobsQuery.by_keys(few, NOW))
+    among_all = _of(_fetch(warehouse, JobsQuery.by_keys(every, NOW)), few)
+    strip = lambda r: {k: v for k, v in r.items() if k != "total_count"}  # noqa: E731
+    assert len(alone) == len(few) and any(not r["in_jobs_table"] for r in alone)
+    assert sorted(map(strip, alone), key=repr) == sorted(map(strip, among_all), key=repr)
+
