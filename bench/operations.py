@@ -22,10 +22,12 @@ tests' anchor), else generated in memory. The stand-in profiles every statement 
 
 Cold = the first request on a fresh monitor (empty caches; sessions and tokens set up by the request); warm = the same
 request again on that monitor. Per operation and scale it prints the statements (and Jobs API calls), the rows the
-statements scanned (DuckDB's profiler, after the filters it pushes into scans), the stand-in's DuckDB time (sum over
+statements scanned (DuckDB's profiler, after the filters it pushes into scans) and returned (what the stand-in
+encodes and the monitor decodes), the stand-in's DuckDB time (sum over
 statements, and "busy": the time at least one statement was running, which is what is on the critical path when
 statements run in parallel), the latency, and the rest (latency minus busy): the monitor's own work, the connector, the
-Thrift encoding both ways and the Jobs API. Medians over --repeat fresh monitors (--large-repeat on large).
+Thrift encoding both ways and the Jobs API. Medians over --repeat fresh monitors (--large-repeat on large). An
+operation answered with errors is printed with their codes (e.g. QUERY_TOO_COMPLEX), not dropped.
 Then, on medium, the jobs and costs pages over 7, 30 and 90 days (cold), against the rows in each window.
 """
 
@@ -130,7 +132,9 @@ class Sample:
     rows_scanned: int
     duckdb_ms: float  # sum over statements
     busy_ms: float  # union of the statements' DuckDB intervals
+    rows_returned: int
     unprofiled: int  # statements DuckDB gave no profile for (answered from statistics) or that failed
+    errors: list  # error codes of the answers (the operation is then not what the UI shows)
     logged: list  # the stand-in's LoggedStatements, for --detail
 
     @property
@@ -141,7 +145,7 @@ class Sample:
 def post(client, query: str, variables: dict) -> dict:
     response = client.post("/api/graphql", json={"query": query, "variables": variables})
     body = response.json()
-    assert response.status_code == 200 and not body.get("errors"), body.get("errors") or response.status_code
+    assert response.status_code == 200, (response.status_code, body)
     return body
 
 
@@ -170,10 +174,12 @@ def measure(ws: LocalWorkspace, client, requests: list[tuple[str, dict]]) -> Sam
         statements=statements,
         jobs_api_calls=sum(c["jobsApiCalls"] for c in costs),
         rows_scanned=sum(p.rows_scanned or 0 for p in profiles),
+        rows_returned=sum(p.rows_returned for p in profiles),
         duckdb_ms=sum(p.duckdb_ms for p in profiles),
         busy_ms=busy([(p.started, p.started + p.duckdb_ms / 1000) for p in profiles]) * 1000,
         unprofiled=sum(1 for s in logged if s.profile is None or s.profile.rows_scanned is None),
         logged=logged,
+        errors=sorted({e.get("extensions", {}).get("code", "?") for b in bodies for e in b.get("errors") or []}),
     )
 
 
@@ -192,12 +198,13 @@ def median(samples: list[Sample]) -> Sample:
 
 
 def row(scale: str, name: str, kind: str, s: Sample) -> str:
-    return (f"| {scale} | {name} | {kind} | {s.statements} | {s.jobs_api_calls} | {s.rows_scanned:,} | "
-            f"{s.duckdb_ms:,.0f} | {s.busy_ms:,.0f} | {s.latency_ms:,.0f} | {s.rest_ms:,.0f} |")
+    failed = f" ({', '.join(s.errors)})" if s.errors else ""
+    return (f"| {scale} | {name}{failed} | {kind} | {s.statements} | {s.jobs_api_calls} | {s.rows_scanned:,} | "
+            f"{s.rows_returned:,} | {s.duckdb_ms:,.0f} | {s.busy_ms:,.0f} | {s.latency_ms:,.0f} | {s.rest_ms:,.0f} |")
 
 
-HEADER = ("| scale | operation | | statements | Jobs API calls | rows scanned | DuckDB ms (sum) | DuckDB ms (busy) | "
-          "latency ms | rest ms |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|")
+HEADER = ("| scale | operation | | statements | Jobs API calls | rows scanned | rows returned | DuckDB ms (sum) | "
+          "DuckDB ms (busy) | latency ms | rest ms |\n|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 
 
 def data_sizes(ws: LocalWorkspace, end: datetime) -> dict[str, int]:
@@ -262,7 +269,8 @@ def main() -> None:
                     for s in cold.logged:
                         p = s.profile
                         text = " ".join(s.statement.split())[:150]
-                        print(f"    {p.duckdb_ms if p else 0:8.1f} ms {p.rows_scanned if p else 0:>12,} rows  {text}")
+                        print(f"    {p.duckdb_ms if p else 0:8.1f} ms {p.rows_scanned or 0 if p else 0:>12,} scanned "
+                              f"{p.rows_returned if p else 0:>8,} returned  {text}")
                 if cold.unprofiled:
                     print(f"  ({cold.unprofiled} statement(s) without a profile)", flush=True)
             if scale == "medium":
@@ -271,9 +279,10 @@ def main() -> None:
                         if name not in ("jobs", "costs-job", "costs-day") or (only and name not in only):
                             continue
                         cold, _ = cold_and_warm(ws, requests, repeat)
-                        line = (f"| {days} | {name} | {sizes.get(f'run rows {days}d', '')} | "
-                                f"{sizes.get(f'usage rows {days}d', '')} | {cold.statements} | "
-                                f"{cold.rows_scanned:,} | {cold.busy_ms:,.0f} | {cold.latency_ms:,.0f} | "
+                        failed = f" ({', '.join(cold.errors)})" if cold.errors else ""
+                        line = (f"| {days} | {name}{failed} | {sizes[f'run rows {days}d']:,} | "
+                                f"{sizes[f'usage rows {days}d']:,} | {cold.statements} | {cold.rows_scanned:,} | "
+                                f"{cold.rows_returned:,} | {cold.busy_ms:,.0f} | {cold.latency_ms:,.0f} | "
                                 f"{cold.rest_ms:,.0f} |")
                         window_rows.append(line)
                         print(line, flush=True)
@@ -283,7 +292,8 @@ def main() -> None:
     if window_rows:
         print()
         print("| days | operation (medium, cold) | run rows in window | usage rows in window | statements | "
-              "rows scanned | DuckDB ms (busy) | latency ms | rest ms |\n|--:|---|--:|--:|--:|--:|--:|--:|--:|")
+              "rows scanned | rows returned | DuckDB ms (busy) | latency ms | rest ms |\n"
+              "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
         print("\n".join(window_rows))
 
 

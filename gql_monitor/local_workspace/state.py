@@ -34,6 +34,8 @@ class StatementProfile:
     # the scans skipped row groups); None when DuckDB gave no profile, as for a bare count(*) it answers from its
     # statistics without a scan.
     rows_scanned: int | None
+    # Rows of the answer, which the stand-in encodes and the client decodes: the share of the work that is not DuckDB's.
+    rows_returned: int
 
 
 @dataclass

@@ -434,7 +434,7 @@ class Warehouse:
             table = relation.to_arrow_table()
             if profiling:
                 logged.profile = StatementProfile(started, (time.perf_counter() - started) * 1000,
-                                                  _rows_scanned(cursor.get_profiling_information()))
+                                                  _rows_scanned(cursor.get_profiling_information()), table.num_rows)
             return ResultSet.from_duckdb(relation.columns, relation.types, table, zone)
         except duckdb.Error as exc:
             raise _from_duckdb(exc) from exc

@@ -38,7 +38,7 @@ def test_a_scan_of_a_table_reports_the_tables_rows(profiling, admin):
     query(admin, "SELECT sum(usage_quantity) AS q FROM system.billing.usage")
     profile = last(profiling).profile
     assert profile.rows_scanned == usage > 1000
-    assert profile.duckdb_ms > 0
+    assert profile.duckdb_ms > 0 and profile.rows_returned == 1
 
 
 def test_rows_scanned_add_up_over_every_table_a_statement_reads(profiling, admin):
@@ -71,6 +71,7 @@ def test_profiling_changes_no_answer(workspace, admin):
     finally:
         workspace.state.profile_statements = False
     assert profiled == plain and len(plain) > 10
+    assert last(workspace).profile.rows_returned == len(plain)
 
 
 def test_a_failed_statement_and_profiling_off_record_nothing(workspace, profiling, admin):
