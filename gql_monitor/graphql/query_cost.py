@@ -26,6 +26,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Undefined,
     get_named_type,
     get_nullable_type,
     value_from_ast_untyped,
@@ -168,10 +169,12 @@ def query_cost(
         child_type = get_named_type(definition.type)
         children = walk(field.selection_set, child_type, scope) if isinstance(child_type, GraphQLObjectType) else 0
         size = 1
-        if "first" in definition.args:
+        estimated = LIST_SIZES.get((parent.name, name))
+        if "first" in definition.args and (estimated is None or _argument(field, "first", variables) is not None):
             size = _page_size(field, definition, variables)
         elif isinstance(get_nullable_type(definition.type), GraphQLList) and name not in PAGE_ITEMS:
-            size = LIST_SIZES.get((parent.name, name), lambda _: SMALL_LIST)(scope)
+            # Lists without `first`, and cost groups without it (all of them), at their estimated sizes.
+            size = (estimated or (lambda _: SMALL_LIST))(scope)
             children = max(children, 1)  # a list of scalars costs its items
         return 1 + size * children
 
@@ -181,7 +184,9 @@ def query_cost(
 def _argument(field: FieldNode, name: str, variables: dict[str, Any]) -> Any:
     for argument in field.arguments or ():
         if argument.name.value == name:
-            return value_from_ast_untyped(argument.value, variables)
+            value = value_from_ast_untyped(argument.value, variables)
+            # A variable the request leaves out is no value: the argument's default applies, as when it is absent.
+            return None if value is Undefined else value
     return None
 
 

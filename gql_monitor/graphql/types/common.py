@@ -131,10 +131,25 @@ class Cost:
         "run: their end, never while in progress; group: the window's end). A subject that ran nothing is "
         "complete. Says nothing about attribution."
     )
-    by_sku: list[SkuCost] = strawberry.field(description="Spend per SKU, most expensive first (then by name).")
-    daily: list[DailyCost] = strawberry.field(
+    # Where `bySku` and `daily` come from: built only when selected (a costs page of thousands of groups, or a
+    # dashboard's hundreds of runs, asks for neither, and building them was half of such a resolver's time).
+    summary: strawberry.Private[CostSummary]
+
+    @strawberry.field(description="Spend per SKU, most expensive first (then by name).")
+    def by_sku(self) -> list[SkuCost]:
+        currency = self.summary.currency
+        return [SkuCost(sku_name=s.sku_name, usage_unit=s.usage_unit, quantity=s.quantity,
+                        list_cost=Money(amount=quantize(s.amount), currency=currency))
+                for s in sorted(self.summary.by_sku.values(), key=lambda s: (-s.amount, s.sku_name))]
+
+    @strawberry.field(
         description="Spend per UTC usage day, oldest first; days with neither priced nor DBU usage are left out."
     )
+    def daily(self) -> list[DailyCost]:
+        summary, currency = self.summary, self.summary.currency
+        return [DailyCost(date=day, dbus=summary.daily_dbus.get(day, Decimal(0)),
+                          list_cost=Money(amount=quantize(summary.daily[day]), currency=currency))
+                for day in sorted(set(summary.daily) | set(summary.daily_dbus))]
 
 
 # The billing horizon of a subject still running: billing never covers it.
@@ -152,11 +167,6 @@ def cost_from_summary(
     summary: CostSummary, window: Window, attribution: CostAttribution, horizon: datetime | None
 ) -> Cost:
     """`horizon`: where billing must reach for the figure to be whole (None: nothing ran; OPEN: still running)."""
-    currency = summary.currency
-
-    def money(amount: Decimal) -> Money:
-        return Money(amount=quantize(amount), currency=currency)
-
     billed = summary.billed_through
     all_purpose = summary.all_purpose_task_runs > 0
     if all_purpose and summary.all_purpose_task_runs == summary.task_runs:
@@ -164,20 +174,13 @@ def cost_from_summary(
     return Cost(
         window=TimeWindow(start=window.start, end=window.end),
         dbus=summary.dbus,
-        list_cost=money(summary.amount),
+        list_cost=Money(amount=quantize(summary.amount), currency=summary.currency),
         unpriced_quantity=summary.unpriced_quantity,
         attribution=attribution,
         not_attributable_reason=CostNotAttributableReason.ALL_PURPOSE_COMPUTE if all_purpose else None,
         billed_through=billed,
         complete=horizon is None or (billed is not None and billed >= horizon),
-        by_sku=[
-            SkuCost(sku_name=s.sku_name, usage_unit=s.usage_unit, quantity=s.quantity, list_cost=money(s.amount))
-            for s in sorted(summary.by_sku.values(), key=lambda s: (-s.amount, s.sku_name))
-        ],
-        daily=[
-            DailyCost(date=day, dbus=summary.daily_dbus.get(day, Decimal(0)), list_cost=money(summary.daily[day]))
-            for day in sorted(set(summary.daily) | set(summary.daily_dbus))
-        ],
+        summary=summary,
     )
 
 

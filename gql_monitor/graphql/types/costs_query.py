@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from gql_monitor.costing import CostSummary, quantize
+from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql import questions
 from gql_monitor.graphql.context import Info
 from gql_monitor.graphql.inputs import CostDimension, CostFilter, TimeWindowInput, finite
 from gql_monitor.graphql.types.common import Cost, CostAttribution, Money, TimeWindow, cost_from_summary
 from gql_monitor.graphql.types.visibility import JobScopeKind, scope_kind
+from gql_monitor.questions.windows import Window
+
+MAX_GROUPS = 1000
 
 
 @strawberry.type(description="Spend of one group. `key` is null for the unattributed remainder: usage with no job "
@@ -43,7 +48,10 @@ class CostBreakdown:
     unattributed_to_jobs: Money = strawberry.field(
         description="Spend on usage no job can be charged for (all-purpose compute, DLT, SQL warehouses, ...)."
     )
-    groups: list[CostGroup] = strawberry.field(description="Most expensive first; the unattributed group is last.")
+    group_count: int = strawberry.field(
+        description="How many groups there are (after `minListCost`), the unattributed one included; `groups(first)` "
+        "may list fewer."
+    )
     billed_through: datetime | None = strawberry.field(
         description="End of the newest usage record in system.billing.usage; usage after it is not in these figures "
         "yet. Null when nothing is billed from the window's start on."
@@ -51,6 +59,27 @@ class CostBreakdown:
     complete: bool = strawberry.field(
         description="Billing has caught up with the whole window: `billedThrough` is at or after its end."
     )
+
+    # Groups ranked (most expensive first, the unattributed one last), summed but not yet built: only the ones asked
+    # for are given their labels and figures, so a large account's thousands of jobs cost a page, not all of them.
+    ranked: strawberry.Private[list[tuple[str | None, CostSummary]]]
+    span: strawberry.Private[Window]
+
+    @strawberry.field(description="Most expensive first; the unattributed group is last. `first`: only the N most "
+                                  "expensive groups (1..1000), then the unattributed group if there is one; their "
+                                  "amounts then add up to less than `total` (`groupCount` says how many there are). "
+                                  "Null: every group.")
+    async def groups(self, info: Info, first: Annotated[int | None, strawberry.argument(
+            description="How many of the most expensive groups, 1 to 1000; null: all.")] = None) -> list[CostGroup]:
+        ranked = self.ranked
+        if first is not None:
+            if not 1 <= first <= MAX_GROUPS:
+                raise BadUserInput(f"`first` must be between 1 and {MAX_GROUPS}, got {first}.")
+            ranked = [g for g in ranked if g[0] is not None][:first] + [g for g in ranked if g[0] is None]
+        labels = await _labels(info, self.group_by, [key for key, _ in ranked if key is not None])
+        return [CostGroup(key=key, label=labels.get(key, key), unattributed=key is None,
+                          cost=cost_from_summary(summary, self.span, CostAttribution.GROUPED_USAGE, self.span.end))
+                for key, summary in ranked]
 
     @strawberry.field(description="What these figures cover: every job and the unattributed remainder "
                                   "(ALL_JOBS), or only the jobs you may see (VISIBLE_JOBS), where spend of other jobs "
@@ -83,26 +112,19 @@ async def resolve_costs(
     per_group: dict = {}
     for row in usage_rows(rows):
         per_group.setdefault(row["group_key"], CostSummary(billed_through=billed)).add(row)
-    labels = await _labels(info, group_by, [key for key in per_group if key is not None])
-    groups = [
-        CostGroup(
-            key=key,
-            label=labels.get(key, key),
-            unattributed=key is None,
-            cost=cost_from_summary(summary, query.window, CostAttribution.GROUPED_USAGE, query.window.end),
-        )
-        for key, summary in per_group.items()
-    ]
     if min_list_cost is not None:
-        groups = [g for g in groups if g.unattributed or g.cost.list_cost.amount >= min_list_cost]
-    groups.sort(key=lambda g: (g.unattributed, -g.cost.list_cost.amount, g.key or ""))
+        per_group = {key: summary for key, summary in per_group.items()
+                     if key is None or quantize(summary.amount) >= min_list_cost}
+    ranked = sorted(per_group.items(), key=lambda g: (g[0] is None, -quantize(g[1].amount), g[0] or ""))
     return CostBreakdown(
         window=TimeWindow(start=query.window.start, end=query.window.end),
         group_by=group_by,
         total=Money(amount=quantize(total.amount), currency=total.currency),
         attributed_to_jobs=Money(amount=quantize(attributed.amount), currency=total.currency),
         unattributed_to_jobs=Money(amount=quantize(unattributed.amount), currency=total.currency),
-        groups=groups,
+        group_count=len(ranked),
+        ranked=ranked,
+        span=query.window,
         billed_through=billed,
         complete=billed is not None and billed >= query.window.end,
     )

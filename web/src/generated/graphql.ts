@@ -267,7 +267,7 @@ export type CostsQueryVariables = Exact<{
 }>;
 
 
-export type CostsQuery = { costs: { groupBy: CostDimension, billedThrough: string | null, complete: boolean, groups: Array<{ key: string | null, label: string | null, unattributed: boolean, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }>, window: { start: string, end: string }, total: { amount: string, currency: string }, attributedToJobs: { amount: string }, unattributedToJobs: { amount: string } } | null };
+export type CostsQuery = { costs: { groupBy: CostDimension, groupCount: number, billedThrough: string | null, complete: boolean, groups: Array<{ key: string | null, label: string | null, unattributed: boolean, cost: { dbus: string, unpricedQuantity: string, attribution: CostAttribution, notAttributableReason: CostNotAttributableReason | null, billedThrough: string | null, complete: boolean, listCost: { amount: string, currency: string } } }>, window: { start: string, end: string }, total: { amount: string, currency: string }, attributedToJobs: { amount: string }, unattributedToJobs: { amount: string } } | null };
 
 export type DataQualityQueryVariables = Exact<{
   window: TimeWindowInput;
@@ -1065,7 +1065,8 @@ export const CostsDocument = /*#__PURE__*/ new TypedDocumentString(`
   ) {
     ...SpendTotals
     groupBy
-    groups {
+    groupCount
+    groups(first: 1000) {
       key
       label
       unattributed

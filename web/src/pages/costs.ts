@@ -124,9 +124,12 @@ export async function costs(route: Route): Promise<View> {
     };
   };
   const columns = [{ label: DIMENSIONS.find(([d]) => d === by)![1].replace(/ \(.*\)/, "") }, { label: "Key" }, { label: "DBUs", numeric: true }, { label: "List cost", numeric: true }, { label: "Share of total", numeric: true }].filter((_, i) => showKey || i !== 1);
-  const caption = `Spend by ${by === "TAG" ? `tag “${tag}”` : by.toLowerCase().replace("_", "-")}, ${windowText(breakdown.window)}: ${count(groups.length)} groups`;
+  // Past the API's page of groups the rest are in the total but not listed, so their DBUs cannot be summed here.
+  const capped = breakdown.groupCount > groups.length;
+  const listed = capped ? `the ${count(groups.length - (groups.some((g) => g.unattributed) ? 1 : 0))} most expensive of ${count(breakdown.groupCount)} groups (the rest are in the total)` : `${count(groups.length)} groups`;
+  const caption = `Spend by ${by === "TAG" ? `tag “${tag}”` : by.toLowerCase().replace("_", "-")}, ${windowText(breakdown.window)}: ${listed}`;
   const dbus = groups.reduce((sum, g) => sum + Number(g.cost.dbus), 0);
-  const foot = ["Total", ...(showKey ? [""] : []), quantity(dbus), money(breakdown.total.amount, currency), "100 %"];
+  const foot = ["Total", ...(showKey ? [""] : []), capped ? "–" : quantity(dbus), money(breakdown.total.amount, currency), "100 %"];
   const tableWrap = groups.length ? table(caption, columns, groups.slice(0, SHOWN_ROWS).map(row), foot) : empty("No usage in the window.");
   let showAll: HTMLElement | null = null;
   if (groups.length > SHOWN_ROWS) {
