@@ -6,10 +6,13 @@ clock) and the stored bytes. Parsing, validating, costing and executing the docu
 the key holds the exact document, the limits do not change while the process runs, and only a document that passed
 them and ran without errors was stored. Everything else (a miss, a body that does not parse, a caller who is refused)
 goes on unchanged to the GraphQL route, which answers or refuses it as always; the caller is identified once for both
-(identity.request_principal).
+(identity.request_principal). Identical requests that arrive while one of them executes wait for it and are then
+answered from what it stored; if it stored nothing (an error), each goes on to the route.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import orjson
 from starlette.requests import Request
@@ -42,6 +45,8 @@ class CachedResponses:
         self.services = services
         self.memory = memory
         self.max_query_cost = services.settings.max_query_cost
+        # Response keys being executed now → done when their request ends (stored or not).
+        self._in_flight: dict[str, asyncio.Future] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "POST") \
@@ -49,9 +54,22 @@ class CachedResponses:
             return await self.app(scope, receive, send)
         body = await _read_body(receive) if scope["method"] == "POST" else b""
         answer = await self._cached(scope, body)
+        slot = scope.get("state", {}).get("response_slot")
+        if answer is None and slot is not None and (leader := self._in_flight.get(slot.key)) is not None:
+            # The same caller's same query is being executed: wait for it rather than execute it again (a dashboard
+            # polled by many viewers with one token, everyone at once when the window clock moves).
+            await asyncio.shield(leader)
+            answer = await self._cached(scope, body)
         if answer is not None:
             return await _send_json(send, answer)
-        await self.app(scope, _replay(body, receive) if scope["method"] == "POST" else receive, send)
+        replayed = _replay(body, receive) if scope["method"] == "POST" else receive
+        if slot is None or slot.key in self._in_flight:
+            return await self.app(scope, replayed, send)
+        self._in_flight[slot.key] = asyncio.get_running_loop().create_future()
+        try:
+            await self.app(scope, replayed, send)
+        finally:
+            self._in_flight.pop(slot.key).set_result(None)
 
     async def _cached(self, scope: Scope, body: bytes) -> bytes | None:
         """The response body when this request's response is cached; None for anything the route should see."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -187,3 +188,24 @@ def test_a_stored_response_is_not_served_to_a_plain_text_post(warm):
                                headers={"Content-Type": "text/plain"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_identical_requests_at_once_execute_once(workspace, caplog):
+    """Everyone opening the same dashboard at once (or the window clock moving under a polled one): one of them
+    executes, the others wait for it and get what it stored. Whatever the timing, a request either executes first,
+    waits, or finds the stored response, so exactly one is executed."""
+    caplog.set_level(logging.INFO, logger="gql_monitor.request")
+    with RunningMonitor(monitor_settings(workspace)) as fresh:
+        with fresh.client() as client, ThreadPoolExecutor(6) as pool:
+            responses = list(pool.map(lambda _: post(client, DASHBOARD, {"w": {"lastDays": 5}}), range(6)))
+        ids = {response.headers["x-request-id"] for response in responses}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            lines = [r.event for r in caplog.records
+                     if r.name == "gql_monitor.request" and r.event["request_id"] in ids]
+            if len(lines) == len(ids):
+                break
+            time.sleep(0.01)
+    assert all(response.status_code == 200 for response in responses)
+    assert len({response.content.split(b',"extensions"')[0] for response in responses}) == 1
+    assert sorted(line["response_cached"] for line in lines) == [False] + [True] * 5
