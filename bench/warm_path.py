@@ -64,11 +64,17 @@ def lua_for(document: str | None, variables: dict | None, rename: bool) -> str:
     before, after = document.split(f"query {name}", 1)
     prefix = json.dumps({"query": before + f"query {name}"})[:-2]
     suffix = json.dumps({"query": after, "variables": variables})[11:]
+    # RUN is replaced per wrk run (run_wrk), so no run repeats an earlier run's names (whose responses are stored).
     return head + (f"local n = 0\nrequest = function()\n  n = n + 1\n"
-                   f"  return wrk.format(nil, nil, nil, {json.dumps(prefix)} .. n .. {json.dumps(suffix)})\nend\n")
+                   f"  return wrk.format(nil, nil, nil, {json.dumps(prefix + 'RUN_')} .. n .. {json.dumps(suffix)})"
+                   "\nend\n")
+
+
+RUNS = iter(range(1, 1_000_000))
 
 
 def run_wrk(url: str, script: str, connections: int, seconds: int, workdir: Path) -> dict:
+    script = script.replace("RUN_", f"R{next(RUNS)}_")
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency", url]
     if script:
         path = workdir / f"script-{abs(hash(script))}.lua"

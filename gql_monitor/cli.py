@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from gql_monitor import demo
-from gql_monitor.cli_common import fail, port_number, run_uvicorn, run_uvicorn_workers
+from gql_monitor.cli_common import fail, freeze_start_up_heap, port_number, run_uvicorn, run_uvicorn_workers
 from gql_monitor.sources.error_text import without_sdk_config
 
 
@@ -83,6 +83,7 @@ def cmd_serve(args) -> int:
     if settings.workers > 1:
         app.state.services.close()
         return run_uvicorn_workers(sock, settings.workers)
+    freeze_start_up_heap()
     return run_uvicorn(app, sock, logs_configured=True)
 
 

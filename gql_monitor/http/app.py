@@ -87,6 +87,10 @@ def app_from_environment() -> FastAPI:
     which `serve` checked before starting the workers."""
     from gql_monitor.logs import configure
 
+    from gql_monitor.cli_common import freeze_start_up_heap
+
     settings = Settings.from_env()
     configure(settings.log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_start_up_heap()
+    return app
