@@ -59,15 +59,13 @@ def lua_for(document: str | None, variables: dict | None, rename: bool) -> str:
             f'wrk.headers["Authorization"] = "Bearer {TOKEN}"\n')
     if not rename:
         return head + f"wrk.body = {json.dumps(json.dumps({'query': document, 'variables': variables}))}\n"
-    # `query Viewer {` → `query Viewer123 {`: a new document text, so a new response key, every request.
+    # `query Viewer {` → `query ViewerR7_123 {`: a new document text, so a new response key, every request. RUN_ is
+    # replaced per wrk run (run_wrk), so no run repeats an earlier run's names (whose responses are stored).
     name = re.search(r"query (\w+)", document).group(1)
-    before, after = document.split(f"query {name}", 1)
-    prefix = json.dumps({"query": before + f"query {name}"})[:-2]
-    suffix = json.dumps({"query": after, "variables": variables})[11:]
-    # RUN is replaced per wrk run (run_wrk), so no run repeats an earlier run's names (whose responses are stored).
+    renamed = document.replace(f"query {name}", f"query {name}RUN_@@", 1)
+    prefix, suffix = json.dumps({"query": renamed, "variables": variables}).split("@@")
     return head + (f"local n = 0\nrequest = function()\n  n = n + 1\n"
-                   f"  return wrk.format(nil, nil, nil, {json.dumps(prefix + 'RUN_')} .. n .. {json.dumps(suffix)})"
-                   "\nend\n")
+                   f"  return wrk.format(nil, nil, nil, {json.dumps(prefix)} .. n .. {json.dumps(suffix)})\nend\n")
 
 
 RUNS = iter(range(1, 1_000_000))

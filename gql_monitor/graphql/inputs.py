@@ -194,9 +194,9 @@ RunWindowArgument = Annotated[
 # -- validation --------------------------------------------------------------------------------------------------
 
 
-def page_size(first: int) -> int:
-    if first < 1 or first > MAX_PAGE_SIZE:
-        raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}, got {first}.")
+def page_size(first: int, most: int = MAX_PAGE_SIZE) -> int:
+    if not 1 <= first <= most:
+        raise BadUserInput(f"`first` must be between 1 and {most}, got {first}.")
     return first
 
 

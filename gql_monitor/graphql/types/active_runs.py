@@ -8,9 +8,8 @@ from typing import Annotated
 
 import strawberry
 
-from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import cursor_text, decode_cursor, encode_cursor
+from gql_monitor.graphql.inputs import cursor_text, decode_cursor, encode_cursor, page_size
 from gql_monitor.graphql.types.common import PageInfo, from_epoch_ms
 from gql_monitor.graphql.types.durations import load_job_durations
 from gql_monitor.graphql.types.sla import LiveSla, resolve_live_sla
@@ -123,8 +122,7 @@ class ActiveRunConnection:
 
 
 async def resolve_active_runs(info: Info, first: int, after: str | None) -> ActiveRunConnection:
-    if not 1 <= first <= RUNS_PAGE_LIMIT:
-        raise BadUserInput(f"`first` must be between 1 and {RUNS_PAGE_LIMIT}, got {first}.")
+    page_size(first, RUNS_PAGE_LIMIT)
     page_token = decode_cursor(after, "active", (cursor_text,))[0] if after is not None else None
     ctx = info.context
     workspace_id = await ctx.loaders.home_workspace.load(HOME_WORKSPACE) or ""

@@ -11,7 +11,7 @@ import strawberry
 
 from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import TimeWindowInput, resolve_window, text
+from gql_monitor.graphql.inputs import TimeWindowInput, page_size, resolve_window, text
 from gql_monitor.graphql.types.common import Money, TimeWindow, money
 from gql_monitor.graphql.types.visibility import JobScopeKind, scope_kind
 from gql_monitor.graphql.types.spend_attribution import UnattributedSpend, UntaggedSpend, resolve_unattributed, \
@@ -30,13 +30,6 @@ if TYPE_CHECKING:
 
 JobRef = Annotated["Job", strawberry.lazy("gql_monitor.graphql.types.job")]
 RunRef = Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]
-MAX_TOP = 100
-
-
-def top(first: int, what: str = "first") -> int:
-    if not 1 <= first <= MAX_TOP:
-        raise BadUserInput(f"`{what}` must be between 1 and {MAX_TOP}, got {first}.")
-    return first
 
 
 async def _job(info: Info, key: JobKey):
@@ -133,7 +126,7 @@ class FailureSpend:
         self, first: Annotated[int, strawberry.argument(description="How many jobs, 1 to 100.")] = 10,
     ) -> list[JobFailureSpend]:
         return [JobFailureSpend(spend=FailureSpendFigures.of(f), job_key=job)
-                for job, f in self.report.top_jobs(top(first))]
+                for job, f in self.report.top_jobs(page_size(first))]
 
 
 @strawberry.type(description="A job with task runs on all-purpose compute in the window: that usage is billed per "
@@ -244,13 +237,13 @@ class MonthEndForecast:
     @strawberry.field(description="The jobs with the largest projections, then by id.")
     def jobs(self, first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
              ) -> list[JobSpendForecast]:
-        return [JobSpendForecast.of(p, job_key=JobKey(key)) for key, p in forecast.ranked(self.report.jobs, top(first))]
+        return [JobSpendForecast.of(p, job_key=JobKey(key)) for key, p in forecast.ranked(self.report.jobs, page_size(first))]
 
     @strawberry.field(description="Per value of `costInsights(tagKey:)`, the largest projections first, the usage "
                                   "without the tag last; empty without a tag key.")
     def tag_values(self, first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
                    ) -> list[TagSpendForecast]:
-        return [TagSpendForecast.of(p, value=value) for value, p in forecast.ranked(self.report.tags, top(first))]
+        return [TagSpendForecast.of(p, value=value) for value, p in forecast.ranked(self.report.tags, page_size(first))]
 
 
 @strawberry.type(description="Cost intelligence over a window: what stands out in the account's spend. Every amount "
@@ -272,7 +265,7 @@ class CostInsights:
         self, info: Info,
         first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
     ) -> list[CostAnomaly]:
-        limit = top(first)
+        limit = page_size(first)
         ctx = info.context
         rows = await ctx.loaders.insight_questions.load(cost_anomalies.question(self.span, ctx.now, ctx.thresholds))
         return [CostAnomaly.of(a) for a in cost_anomalies.judge(rows, ctx.thresholds.cost_anomaly_factor)[:limit]]
@@ -291,7 +284,7 @@ class CostInsights:
         self, info: Info,
         first: Annotated[int, strawberry.argument(description="How many jobs, 1 to 100.")] = 20,
     ) -> list[AllPurposeComputeJob]:
-        limit = top(first)
+        limit = page_size(first)
         rows = await info.context.loaders.insight_questions.load(AllPurposeJobsQuery(self.span))
         return [AllPurposeComputeJob(task_runs=j.task_runs, all_purpose_task_runs=j.all_purpose_task_runs,
                                      last_all_purpose_end=j.last_all_purpose_end, job_key=j.job)
@@ -303,7 +296,7 @@ class CostInsights:
         self, info: Info,
         first: Annotated[int, strawberry.argument(description="How many, 1 to 100.")] = 10,
     ) -> list[SpendSpike]:
-        limit = top(first)
+        limit = page_size(first)
         query = spend_spikes.question(self.span, info.context.thresholds)
         found = spend_spikes.judge(await info.context.loaders.insight_questions.load(query), query.rule)
         return [SpendSpike(day=s.day, spend=money(s.amount, s.currency),

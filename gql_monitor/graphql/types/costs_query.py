@@ -8,10 +8,9 @@ from typing import Annotated
 import strawberry
 
 from gql_monitor.costing import CostSummary, quantize
-from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql import questions
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import CostDimension, CostFilter, TimeWindowInput, finite
+from gql_monitor.graphql.inputs import CostDimension, CostFilter, TimeWindowInput, finite, page_size
 from gql_monitor.graphql.types.common import Cost, CostAttribution, Money, TimeWindow, cost_from_summary
 from gql_monitor.graphql.types.visibility import JobScopeKind, scope_kind
 from gql_monitor.questions.windows import Window
@@ -73,8 +72,7 @@ class CostBreakdown:
             description="How many of the most expensive groups, 1 to 1000; null: all.")] = None) -> list[CostGroup]:
         ranked = self.ranked
         if first is not None:
-            if not 1 <= first <= MAX_GROUPS:
-                raise BadUserInput(f"`first` must be between 1 and {MAX_GROUPS}, got {first}.")
+            page_size(first, MAX_GROUPS)
             ranked = [g for g in ranked if g[0] is not None][:first] + [g for g in ranked if g[0] is None]
         labels = await _labels(info, self.group_by, [key for key, _ in ranked if key is not None])
         return [CostGroup(key=key, label=labels.get(key, key), unattributed=key is None,

@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gql_monitor.errors import BadUserInput
 from gql_monitor.graphql.context import Info
-from gql_monitor.graphql.inputs import TimeWindowInput, resolve_window
+from gql_monitor.graphql.inputs import TimeWindowInput, page_size, resolve_window
 from gql_monitor.graphql.types.common import TimeWindow
 from gql_monitor.questions.failures import RECENT_RUNS, TOP_JOBS, FailuresQuery
 from gql_monitor.questions.keys import JobKey, job_key, run_key
@@ -33,11 +32,6 @@ class FailingJob:
         return await load_job(info, self.job_key)
 
 
-def _count(first: int, most: int) -> int:
-    if not 1 <= first <= most:
-        raise BadUserInput(f"`first` must be between 1 and {most}, got {first}.")
-    return first
-
 
 @strawberry.type(description="Failed runs that share a termination code (or type).")
 class FailureGroup:
@@ -50,7 +44,7 @@ class FailureGroup:
     @strawberry.field(description="The jobs with the most failed runs in the group, most first (ties by id).")
     def jobs(self, first: Annotated[int, strawberry.argument(description=f"How many, 1 to {TOP_JOBS}.")] = 3
              ) -> list[FailingJob]:
-        return self.failing_jobs[:_count(first, TOP_JOBS)]
+        return self.failing_jobs[:page_size(first, TOP_JOBS)]
 
     @strawberry.field(description="The group's newest failed runs, newest first.")
     async def recent_runs(
@@ -58,7 +52,7 @@ class FailureGroup:
     ) -> list[Annotated["Run", strawberry.lazy("gql_monitor.graphql.types.run")]]:
         from gql_monitor.graphql.types.run import Run
 
-        rows = await info.context.loaders.run.load_many(list(self.run_keys[:_count(first, RECENT_RUNS)]))
+        rows = await info.context.loaders.run.load_many(list(self.run_keys[:page_size(first, RECENT_RUNS)]))
         return [Run.from_row(row) for row in rows if row]
 
 
@@ -73,14 +67,14 @@ class FailureBreakdown:
     def by_termination_code(
         self, first: Annotated[int, strawberry.argument(description=f"How many groups, 1 to {MAX_GROUPS}.")]
     ) -> list[FailureGroup]:
-        return self.code_groups[:_count(first, MAX_GROUPS)]
+        return self.code_groups[:page_size(first, MAX_GROUPS)]
 
     @strawberry.field(description="Groups by termination type (CLIENT_ERROR, INTERNAL_ERROR, CLOUD_FAILURE, ...), "
                                   "the most failed runs first.")
     def by_termination_type(
         self, first: Annotated[int, strawberry.argument(description=f"How many groups, 1 to {MAX_GROUPS}.")]
     ) -> list[FailureGroup]:
-        return self.type_groups[:_count(first, MAX_GROUPS)]
+        return self.type_groups[:page_size(first, MAX_GROUPS)]
 
 
 def _groups(rows: list[dict], dimension: str) -> list[FailureGroup]:
